@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* What the command files of the bootchain CLI share. */
+#ifndef BC_CLI_CLI_H
+#define BC_CLI_CLI_H
+
+#include <stdbool.h>
+
+#include <bootchain/bootchain.h>
+
+#include "util/buf.h"
+#include "util/json.h"
+
+/* Exit statuses: documented in bootchain(1). Do not reorder or change. */
+enum {
+	BC_EXIT_OK = 0,
+	BC_EXIT_ERROR = 1,
+	BC_EXIT_USAGE = 2,
+	BC_EXIT_MISMATCH = 3,
+	BC_EXIT_TPM = 4,
+};
+
+typedef struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+	const char *summary;
+} cli_command;
+
+int cmd_pcr(int argc, char **argv);
+
+/* "bootchain: CMD: message" on stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) BC_PRINTF(2, 3);
+
+/* Report a usage error with a hint to --help; returns BC_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) BC_PRINTF(2, 3);
+
+/* Report what getopt_long (with opterr off, optstring starting with ':') returned for a
+ * bad option; returns BC_EXIT_USAGE. */
+int cli_bad_option(const char *cmd, int opt, char **argv);
+
+/* Report a library error; returns the exit status its status maps to. */
+int cli_fail(const char *cmd, const bc_error *err);
+
+int cli_exit_status(bc_status status);
+
+/* The TCTI to use: the -T option, else BOOTCHAIN_TCTI, else TPM2TOOLS_TCTI, else NULL
+ * (the tss2 default). */
+const char *cli_tcti(const char *option);
+
+/* Open the TPM chosen by cli_tcti(option); on failure reports and returns the exit
+ * status, else 0. */
+int cli_open_tpm(const char *cmd, const char *tcti_option, bc_tpm **out);
+
+/* Print PCR values as text, or as {"pcrs": {...}} when json. */
+int cli_print_pcr_values(const char *cmd, const bc_pcr_values *values, bool json);
+
+/* Write a finished JSON document (plus a newline) to stdout; reports a failed buffer. */
+int cli_emit_json(const char *cmd, bc_buf *out);
+
+/* The output cap for one JSON document. */
+#define CLI_JSON_MAX ((size_t)1 << 30)
+
+/* Parse an unsigned decimal integer no greater than max; false on anything else. */
+bool cli_parse_uint(const char *text, unsigned max, unsigned *out);
+
+#endif

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "pcr/pcr-json.h"
+
+static void vreport(const char *cmd, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "bootchain: %s%s", cmd ? cmd : "", cmd ? ": " : "");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(cmd, fmt, ap);
+	va_end(ap);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(cmd, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'bootchain %s%s--help' for more information.\n", cmd ? cmd : "",
+		cmd ? " " : "");
+	return BC_EXIT_USAGE;
+}
+
+int cli_bad_option(const char *cmd, int opt, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	if (opt == ':')
+		return cli_usage_error(cmd, "option '%s' needs an argument", arg);
+	return cli_usage_error(cmd, "unknown option '%s'", arg);
+}
+
+int cli_exit_status(bc_status status)
+{
+	switch (status) {
+	case BC_OK: return BC_EXIT_OK;
+	case BC_E_MISMATCH: return BC_EXIT_MISMATCH;
+	case BC_E_TCTI:
+	case BC_E_TPM: return BC_EXIT_TPM;
+	default: return BC_EXIT_ERROR;
+	}
+}
+
+int cli_fail(const char *cmd, const bc_error *err)
+{
+	cli_error(cmd, "%s", bc_error_message(err));
+	return cli_exit_status(err->status);
+}
+
+const char *cli_tcti(const char *option)
+{
+	const char *env;
+	if (option)
+		return option;
+	if ((env = getenv("BOOTCHAIN_TCTI")) && *env)
+		return env;
+	if ((env = getenv("TPM2TOOLS_TCTI")) && *env)
+		return env;
+	return NULL;
+}
+
+int cli_open_tpm(const char *cmd, const char *tcti_option, bc_tpm **out)
+{
+	bc_error err = {0};
+	if (bc_tpm_open(cli_tcti(tcti_option), out, &err) != BC_OK)
+		return cli_fail(cmd, &err);
+	return 0;
+}
+
+int cli_emit_json(const char *cmd, bc_buf *out)
+{
+	bc_error err = {0};
+	if (bc_buf_status(out, &err, "JSON output") != BC_OK)
+		return cli_fail(cmd, &err);
+	bc_buf_putc(out, '\n');
+	if (fwrite(out->data, 1, out->len, stdout) != out->len || fflush(stdout) != 0) {
+		cli_error(cmd, "cannot write to standard output: %s", strerror(errno));
+		return BC_EXIT_ERROR;
+	}
+	return 0;
+}
+
+int cli_print_pcr_values(const char *cmd, const bc_pcr_values *values, bool json)
+{
+	if (json) {
+		bc_buf out;
+		bc_json j;
+		bc_buf_init(&out, CLI_JSON_MAX);
+		bc_json_init(&j, &out);
+		bc_json_object_begin(&j);
+		bc_json_key(&j, "pcrs");
+		bc_pcr_values_to_json(values, &j);
+		bc_json_object_end(&j);
+		int rc = cli_emit_json(cmd, &out);
+		bc_buf_free(&out);
+		return rc;
+	}
+	for (size_t i = 0; i < values->count; i++) {
+		const bc_pcr_bank *bank = &values->banks[i];
+		const char *name = bc_hash_alg_name(bank->alg);
+		if (name)
+			printf("%s:\n", name);
+		else
+			printf("0x%04x:\n", bank->alg);
+		for (unsigned pcr = 0; pcr < BC_PCR_COUNT; pcr++) {
+			if (!(bank->mask & (1u << pcr)))
+				continue;
+			bc_digest d = {.alg = bank->alg, .size = bank->size};
+			char hex[2 * BC_MAX_DIGEST_SIZE + 1];
+			memcpy(d.bytes, bank->values[pcr], bank->size);
+			printf("  %2u: %s\n", pcr, bc_digest_hex(&d, hex));
+		}
+	}
+	if (fflush(stdout) != 0) {
+		cli_error(cmd, "cannot write to standard output: %s", strerror(errno));
+		return BC_EXIT_ERROR;
+	}
+	return 0;
+}
+
+bool cli_parse_uint(const char *text, unsigned max, unsigned *out)
+{
+	unsigned long v = 0;
+	if (!*text)
+		return false;
+	for (const char *p = text; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v > max)
+			return false;
+	}
+	*out = (unsigned)v;
+	return true;
+}

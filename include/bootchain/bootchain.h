@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The whole public API of libbootchain. */
+#ifndef BOOTCHAIN_BOOTCHAIN_H
+#define BOOTCHAIN_BOOTCHAIN_H
+
+#include <bootchain/digest.h>
+#include <bootchain/pcr.h>
+#include <bootchain/status.h>
+#include <bootchain/tpm.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Library version, "MAJOR.MINOR.PATCH". */
+BC_EXPORT const char *bc_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
