@@ -25,6 +25,7 @@ typedef struct cli_command {
 	const char *summary;
 } cli_command;
 
+int cmd_log(int argc, char **argv);
 int cmd_pcr(int argc, char **argv);
 
 /* "bootchain: CMD: message" on stderr. */
@@ -55,6 +56,9 @@ int cli_print_pcr_values(const char *cmd, const bc_pcr_values *values, bool json
 
 /* Write a finished JSON document (plus a newline) to stdout; reports a failed buffer. */
 int cli_emit_json(const char *cmd, bc_buf *out);
+
+/* Write finished text to stdout; reports a failed buffer. */
+int cli_emit_text(const char *cmd, bc_buf *out);
 
 /* The output cap for one JSON document. */
 #define CLI_JSON_MAX ((size_t)1 << 30)

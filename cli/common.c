@@ -84,11 +84,17 @@ int cli_open_tpm(const char *cmd, const char *tcti_option, bc_tpm **out)
 
 int cli_emit_json(const char *cmd, bc_buf *out)
 {
-	bc_error err = {0};
-	if (bc_buf_status(out, &err, "JSON output") != BC_OK)
-		return cli_fail(cmd, &err);
 	bc_buf_putc(out, '\n');
-	if (fwrite(out->data, 1, out->len, stdout) != out->len || fflush(stdout) != 0) {
+	return cli_emit_text(cmd, out);
+}
+
+int cli_emit_text(const char *cmd, bc_buf *out)
+{
+	bc_error err = {0};
+	if (bc_buf_status(out, &err, "output") != BC_OK)
+		return cli_fail(cmd, &err);
+	if ((out->len && fwrite(out->data, 1, out->len, stdout) != out->len) ||
+	    fflush(stdout) != 0) {
 		cli_error(cmd, "cannot write to standard output: %s", strerror(errno));
 		return BC_EXIT_ERROR;
 	}

@@ -56,21 +56,12 @@ void bc_pcr_values_sort(bc_pcr_values *values)
 
 bc_status bc_pcr_bank_extend(bc_pcr_bank *bank, unsigned pcr, const uint8_t *digest, bc_error *err)
 {
-	const EVP_MD *md = bc_hash_alg_md(bank->alg);
-	uint8_t joined[2 * BC_MAX_DIGEST_SIZE];
-	unsigned int n = 0;
 	if (pcr >= BC_PCR_COUNT)
 		return bc_fail(err, BC_E_INVALID, "PCR %u is out of range (0-%d)", pcr,
 			       BC_PCR_COUNT - 1);
-	if (!md)
+	if (!bc_extend_value(bank->alg, bank->size, bank->values[pcr], digest))
 		return bc_fail(err, BC_E_UNSUPPORTED, "hash algorithm 0x%04x is not available",
 			       bank->alg);
-	memcpy(joined, bank->values[pcr], bank->size);
-	memcpy(joined + bank->size, digest, bank->size);
-	if (!EVP_Digest(joined, 2u * bank->size, bank->values[pcr], &n, md, NULL) ||
-	    n != bank->size)
-		return bc_fail(err, BC_E_UNSUPPORTED, "OpenSSL failed to extend a %s PCR",
-			       bc_hash_alg_name(bank->alg));
 	bank->mask |= 1u << pcr;
 	return BC_OK;
 }

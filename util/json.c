@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <inttypes.h>
+
+#include <openssl/evp.h>
 #include <string.h>
 
 #include "util/hex.h"
@@ -179,6 +181,21 @@ void bc_json_hex(bc_json *j, const uint8_t *data, size_t len)
 	for (size_t off = 0; off < len; off += 64) {
 		size_t n = len - off < 64 ? len - off : 64;
 		bc_buf_append(j->out, bc_hex_encode(data + off, n, chunk), 2 * n);
+	}
+	bc_buf_putc(j->out, '"');
+}
+
+void bc_json_base64(bc_json *j, const uint8_t *data, size_t len)
+{
+	/* EVP_EncodeBlock takes an int length: encode whole 3-byte groups a chunk at a time */
+	enum { CHUNK = 3 * 1024 };
+	unsigned char out[4 * CHUNK / 3 + 1];
+	value_prefix(j);
+	bc_buf_putc(j->out, '"');
+	for (size_t off = 0; off < len; off += CHUNK) {
+		size_t n = len - off < CHUNK ? len - off : CHUNK;
+		int written = EVP_EncodeBlock(out, data + off, (int)n);
+		bc_buf_append(j->out, out, (size_t)written);
 	}
 	bc_buf_putc(j->out, '"');
 }

@@ -35,6 +35,8 @@ void bc_json_int(bc_json *j, int64_t v);
 void bc_json_bool(bc_json *j, bool v);
 void bc_json_null(bc_json *j);
 void bc_json_hex(bc_json *j, const uint8_t *data, size_t len);
+/* A string holding the standard base64 (RFC 4648, padded) of data. */
+void bc_json_base64(bc_json *j, const uint8_t *data, size_t len);
 
 /* Escape s into out as the inside of a JSON string (no quotes). */
 void bc_json_escape(bc_buf *out, const char *s, size_t len);

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <bootchain/bootchain.h>
 
@@ -41,12 +42,15 @@ bc_status bc_fail(bc_error *err, bc_status status, const char *fmt, ...)
 {
 	if (!err)
 		return status;
-	err->status = status;
-	err->tss_rc = 0;
+	/* through a copy: callers may wrap the old message, bc_error_message(err) */
+	char msg[sizeof(err->msg)];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(err->msg, msg, sizeof(msg));
+	err->status = status;
+	err->tss_rc = 0;
 	return status;
 }
 

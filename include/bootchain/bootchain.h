@@ -4,6 +4,7 @@
 #define BOOTCHAIN_BOOTCHAIN_H
 
 #include <bootchain/digest.h>
+#include <bootchain/eventlog.h>
 #include <bootchain/pcr.h>
 #include <bootchain/status.h>
 #include <bootchain/tpm.h>

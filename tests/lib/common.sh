@@ -110,3 +110,17 @@ expected_extend() { # alg old_hex digest_hex
 pcr_value() { # alg pcr
 	"$BOOTCHAIN" pcr read "$1:$2" --json | jq -r ".pcrs.$1[\"$2\"]"
 }
+
+# "bank pcr hex" lines, sorted, from the pcrs: section of tpm2_eventlog's YAML.
+tpm2_tools_pcrs() { # yaml-file
+	sed -n '/^pcrs:/,$p' "$1" | awk '
+		/^  [a-z0-9_]+:$/ { bank = $1; sub(":", "", bank) }
+		/^ +[0-9]+ *: 0x/ { split($0, f, ":"); gsub(/ /, "", f[1]); v = f[2]
+		                   gsub(/ |0x/, "", v); print bank, f[1], tolower(v) }' | sort
+}
+
+# The same lines from bootchain's {"pcrs": ...} JSON on stdin.
+json_pcrs() {
+	jq -r '.pcrs | to_entries[] | .key as $b | .value | to_entries[] | "\($b) \(.key) \(.value)"' |
+		sort
+}
