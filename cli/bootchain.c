@@ -14,6 +14,7 @@ static int cmd_help(int argc, char **argv);
 static const cli_command commands[] = {
     {"pcr", cmd_pcr, "read and extend PCRs"},
     {"log", cmd_log, "show, replay, check and export TCG event logs"},
+    {"measure", cmd_measure, "measure boot layers: measured and trusted boot"},
     {"help", cmd_help, "show help for bootchain or for a command"},
 };
 

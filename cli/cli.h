@@ -26,6 +26,7 @@ typedef struct cli_command {
 } cli_command;
 
 int cmd_log(int argc, char **argv);
+int cmd_measure(int argc, char **argv);
 int cmd_pcr(int argc, char **argv);
 
 /* "bootchain: CMD: message" on stderr. */
@@ -62,6 +63,9 @@ int cli_emit_text(const char *cmd, bc_buf *out);
 
 /* The output cap for one JSON document. */
 #define CLI_JSON_MAX ((size_t)1 << 30)
+
+/* Parse a --banks list ("sha1,sha256") into algs (BC_MAX_BANKS); reports usage errors. */
+int cli_parse_banks(const char *cmd, const char *list, uint16_t *algs, size_t *count);
 
 /* Parse an unsigned decimal integer no greater than max; false on anything else. */
 bool cli_parse_uint(const char *text, unsigned max, unsigned *out);

@@ -154,3 +154,31 @@ bool cli_parse_uint(const char *text, unsigned max, unsigned *out)
 	*out = (unsigned)v;
 	return true;
 }
+
+int cli_parse_banks(const char *cmd, const char *list, uint16_t *algs, size_t *count)
+{
+	char name[32];
+	*count = 0;
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		const bc_hash_alg *alg = NULL;
+		if (len && len < sizeof(name)) {
+			memcpy(name, p, len);
+			name[len] = 0;
+			alg = bc_hash_alg_by_name(name);
+		}
+		if (!alg || !bc_hash_alg_available(alg->id))
+			return cli_usage_error(cmd,
+					       "--banks %s: \"%.*s\" is not a hash algorithm this "
+					       "build can compute",
+					       list, (int)len, p);
+		if (*count == BC_MAX_BANKS)
+			return cli_usage_error(cmd, "--banks: too many banks");
+		for (size_t i = 0; i < *count; i++)
+			if (algs[i] == alg->id)
+				return cli_usage_error(cmd, "--banks: %s twice", alg->name);
+		algs[(*count)++] = alg->id;
+		p += len + (p[len] == ',');
+	}
+	return *count ? 0 : cli_usage_error(cmd, "--banks: no bank given");
+}

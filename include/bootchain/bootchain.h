@@ -5,6 +5,9 @@
 
 #include <bootchain/digest.h>
 #include <bootchain/eventlog.h>
+#include <bootchain/golden.h>
+#include <bootchain/measure.h>
+#include <bootchain/pe.h>
 #include <bootchain/pcr.h>
 #include <bootchain/status.h>
 #include <bootchain/tpm.h>

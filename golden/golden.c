@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Loading golden databases (bootchain-golden(5)). The JSON is parsed by jansson with
+ * duplicate keys rejected; every value is then checked against the format and turned
+ * into the structures of bootchain/golden.h. Strings point into the parsed JSON, which
+ * the database owns. Messages name the file and the JSON path: "db.json:
+ * components[2].versions[0].digests.sha256: 31 bytes, a sha256 digest has 32".
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <bootchain/eventlog.h>
+#include <bootchain/golden.h>
+
+#include "golden/golden-internal.h"
+#include "util/cleanup.h"
+#include "util/file.h"
+#include "util/hex.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(bc_golden *, bc_golden_free)
+
+/* A JSON path being checked, for messages. */
+typedef struct jpath {
+	const char *file;
+	char text[256];
+} jpath;
+
+static void jpath_push(const jpath *parent, jpath *child, const char *fmt, ...) BC_PRINTF(3, 4);
+static void jpath_push(const jpath *parent, jpath *child, const char *fmt, ...)
+{
+	va_list ap;
+	size_t len = strlen(parent->text);
+	*child = *parent;
+	va_start(ap, fmt);
+	vsnprintf(child->text + len, sizeof(child->text) - len, fmt, ap);
+	va_end(ap);
+}
+
+static bc_status bad(const jpath *p, bc_error *err, const char *fmt, ...) BC_PRINTF(3, 4);
+static bc_status bad(const jpath *p, bc_error *err, const char *fmt, ...)
+{
+	char what[BC_ERROR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return bc_fail(err, BC_E_FORMAT, "%s: %s%s%s", p->file, p->text, p->text[0] ? ": " : "",
+		       what);
+}
+
+static const char *json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "a value";
+}
+
+/* Refuse keys other than the allowed ones: a misspelt "requried" must not be ignored. */
+static bc_status only_keys(const json_t *obj, const char *const *allowed, const jpath *p,
+			   bc_error *err)
+{
+	const char *key;
+	json_t *value;
+	json_object_foreach((json_t *)obj, key, value)
+	{
+		bool known = false;
+		for (size_t i = 0; allowed[i] && !known; i++)
+			known = strcmp(key, allowed[i]) == 0;
+		if (!known)
+			return bad(p, err, "unknown key \"%s\"", key);
+	}
+	return BC_OK;
+}
+
+static bc_status want_type(const json_t *v, json_type type, const char *name, const jpath *p,
+			   bc_error *err)
+{
+	if (json_typeof(v) != type && !(type == JSON_TRUE && json_is_boolean(v)))
+		return bad(p, err, "%s, not %s", name, json_kind(v));
+	return BC_OK;
+}
+
+/* An optional string member; *out stays NULL when absent. */
+static bc_status opt_string(const json_t *obj, const char *key, const char **out,
+			    const jpath *parent, bc_error *err)
+{
+	jpath p;
+	json_t *v = json_object_get(obj, key);
+	*out = NULL;
+	if (!v)
+		return BC_OK;
+	jpath_push(parent, &p, parent->text[0] ? ".%s" : "%s", key);
+	bc_status s = want_type(v, JSON_STRING, "a string", &p, err);
+	if (s == BC_OK)
+		*out = json_string_value(v);
+	return s;
+}
+
+static bc_status parse_pcr(const json_t *v, uint32_t *pcr, const jpath *p, bc_error *err)
+{
+	bc_status s = want_type(v, JSON_INTEGER, "a PCR number", p, err);
+	if (s != BC_OK)
+		return s;
+	json_int_t n = json_integer_value(v);
+	if (n < 0 || n >= BC_PCR_COUNT)
+		return bad(p, err, "PCR %" JSON_INTEGER_FORMAT " is out of range (0-%d)", n,
+			   BC_PCR_COUNT - 1);
+	*pcr = (uint32_t)n;
+	return BC_OK;
+}
+
+/* "sha256": "hex" into one digest of the set. */
+static bc_status parse_digest(const char *bank, const json_t *v, bc_digest_set *set, const jpath *p,
+			      bc_error *err)
+{
+	const bc_hash_alg *alg = bc_hash_alg_by_name(bank);
+	bc_digest d = {.size = 0};
+	size_t len = 0;
+	if (!alg || strcmp(alg->name, bank) != 0)
+		return bad(p, err, "unknown hash algorithm (banks are named as \"sha256\")");
+	if (bc_digest_set_find(set, alg->id))
+		return bad(p, err, "a second %s digest", alg->name);
+	bc_status s = want_type(v, JSON_STRING, "a hex digest", p, err);
+	if (s != BC_OK)
+		return s;
+	const char *hex = json_string_value(v);
+	size_t hex_len = json_string_length(v);
+	if (!bc_hex_decode(hex, hex_len, d.bytes, sizeof(d.bytes), &len))
+		return bad(p, err, "not a hex digest");
+	if (len != alg->size)
+		return bad(p, err, "%zu bytes, a %s digest has %u", len, alg->name, alg->size);
+	d.alg = alg->id;
+	d.size = alg->size;
+	return bc_digest_set_put(set, &d, err);
+}
+
+static bc_status parse_digests(const json_t *obj, bc_digest_set *set, const jpath *parent,
+			       bc_error *err)
+{
+	const char *bank;
+	json_t *v;
+	bc_status s = want_type(obj, JSON_OBJECT, "an object of digests by bank", parent, err);
+	if (s != BC_OK)
+		return s;
+	if (json_object_size(obj) == 0)
+		return bad(parent, err, "no digests");
+	*set = (bc_digest_set){.count = 0};
+	json_object_foreach((json_t *)obj, bank, v)
+	{
+		jpath p;
+		jpath_push(parent, &p, ".%s", bank);
+		if ((s = parse_digest(bank, v, set, &p, err)) != BC_OK)
+			return s;
+	}
+	return BC_OK;
+}
+
+static bc_status parse_source_event(const json_t *obj, bc_golden_source *src, const jpath *parent,
+				    bc_error *err)
+{
+	jpath p;
+	const json_t *v = json_object_get(obj, "event");
+	if (!v)
+		return BC_OK;
+	jpath_push(parent, &p, ".event");
+	bc_status s = want_type(v, JSON_INTEGER, "an event number", &p, err);
+	if (s != BC_OK)
+		return s;
+	if (json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
+		return bad(&p, err, "not an event number");
+	src->has_event = true;
+	src->event = (uint32_t)json_integer_value(v);
+	return BC_OK;
+}
+
+static bc_status parse_source(const json_t *obj, bc_golden_source *src, const jpath *p,
+			      bc_error *err)
+{
+	static const char *const keys[] = {"file",	  "log",   "date", "version",
+					   "description", "event", NULL};
+	bc_status s;
+	if ((s = want_type(obj, JSON_OBJECT, "an object", p, err)) != BC_OK ||
+	    (s = only_keys(obj, keys, p, err)) != BC_OK ||
+	    (s = opt_string(obj, "file", &src->file, p, err)) != BC_OK ||
+	    (s = opt_string(obj, "log", &src->log, p, err)) != BC_OK ||
+	    (s = opt_string(obj, "date", &src->date, p, err)) != BC_OK ||
+	    (s = opt_string(obj, "description", &src->description, p, err)) != BC_OK ||
+	    (s = opt_string(obj, "version", &src->version, p, err)) != BC_OK)
+		return s;
+	return parse_source_event(obj, src, p, err);
+}
+
+static bc_status parse_version(const json_t *obj, bc_golden_version *v, const jpath *p,
+			       bc_error *err)
+{
+	static const char *const keys[] = {"digests", "source", NULL};
+	jpath sub;
+	bc_status s;
+	*v = (bc_golden_version){.digests.count = 0};
+	if ((s = want_type(obj, JSON_OBJECT, "an object", p, err)) != BC_OK ||
+	    (s = only_keys(obj, keys, p, err)) != BC_OK)
+		return s;
+	json_t *digests = json_object_get(obj, "digests");
+	if (!digests)
+		return bad(p, err, "no \"digests\"");
+	jpath_push(p, &sub, ".digests");
+	if ((s = parse_digests(digests, &v->digests, &sub, err)) != BC_OK)
+		return s;
+	json_t *source = json_object_get(obj, "source");
+	if (!source)
+		return BC_OK;
+	jpath_push(p, &sub, ".source");
+	return parse_source(source, &v->source, &sub, err);
+}
+
+static bc_status parse_event_type(const json_t *v, bc_golden_component *c, const jpath *p,
+				  bc_error *err)
+{
+	bc_status s = want_type(v, JSON_STRING, "an event type name", p, err);
+	if (s != BC_OK)
+		return s;
+	if (!bc_event_type_from_name(json_string_value(v), &c->event_type))
+		return bad(p, err, "unknown event type \"%s\"", json_string_value(v));
+	c->has_event_type = true;
+	return BC_OK;
+}
+
+/* The versions array of one component, into db->versions from *next on. */
+static bc_status parse_versions(bc_golden *db, const json_t *arr, bc_golden_component *c,
+				size_t *next, const jpath *parent, bc_error *err)
+{
+	bc_status s = want_type(arr, JSON_ARRAY, "an array of versions", parent, err);
+	if (s != BC_OK)
+		return s;
+	if (json_array_size(arr) == 0)
+		return bad(parent, err, "no versions: a component must allow at least one");
+	c->versions = db->versions + *next;
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		jpath p;
+		jpath_push(parent, &p, "[%zu]", i);
+		if ((s = parse_version(json_array_get(arr, i), &db->versions[*next], &p, err)))
+			return s;
+		(*next)++;
+		c->version_count++;
+	}
+	return BC_OK;
+}
+
+static bc_status parse_component(bc_golden *db, const json_t *obj, bc_golden_component *c,
+				 size_t *next_version, const jpath *p, bc_error *err)
+{
+	static const char *const keys[] = {"name",     "pcr",	   "event_type",
+					   "required", "versions", NULL};
+	jpath sub;
+	bc_status s;
+	*c = (bc_golden_component){.required = true};
+	if ((s = want_type(obj, JSON_OBJECT, "an object", p, err)) != BC_OK ||
+	    (s = only_keys(obj, keys, p, err)) != BC_OK ||
+	    (s = opt_string(obj, "name", &c->name, p, err)) != BC_OK)
+		return s;
+	if (!c->name || !c->name[0])
+		return bad(p, err, "no \"name\"");
+	const json_t *pcr = json_object_get(obj, "pcr");
+	if (!pcr)
+		return bad(p, err, "component \"%s\" has no \"pcr\"", c->name);
+	jpath_push(p, &sub, ".pcr");
+	if ((s = parse_pcr(pcr, &c->pcr, &sub, err)) != BC_OK)
+		return s;
+	const json_t *type = json_object_get(obj, "event_type");
+	jpath_push(p, &sub, ".event_type");
+	if (type && (s = parse_event_type(type, c, &sub, err)) != BC_OK)
+		return s;
+	const json_t *required = json_object_get(obj, "required");
+	jpath_push(p, &sub, ".required");
+	if (required && (s = want_type(required, JSON_TRUE, "true or false", &sub, err)))
+		return s;
+	if (required)
+		c->required = json_is_true(required);
+	const json_t *versions = json_object_get(obj, "versions");
+	if (!versions)
+		return bad(p, err, "component \"%s\" has no \"versions\"", c->name);
+	jpath_push(p, &sub, ".versions");
+	return parse_versions(db, versions, c, next_version, &sub, err);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const bc_golden_component *const *x = a, *const *y = b;
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* The name index, which also finds duplicate names. */
+static bc_status index_names(bc_golden *db, bc_error *err)
+{
+	db->by_name = calloc(db->count ? db->count : 1, sizeof(*db->by_name));
+	if (!db->by_name)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < db->count; i++)
+		db->by_name[i] = &db->components[i];
+	qsort(db->by_name, db->count, sizeof(*db->by_name), by_name);
+	for (size_t i = 1; i < db->count; i++)
+		if (strcmp(db->by_name[i - 1]->name, db->by_name[i]->name) == 0)
+			return bc_fail(err, BC_E_FORMAT,
+				       "%s: components: two components named \"%s\"", db->name,
+				       db->by_name[i]->name);
+	return BC_OK;
+}
+
+static size_t count_versions(const json_t *components)
+{
+	size_t n = 0, i;
+	json_t *c;
+	json_array_foreach(components, i, c)
+	{
+		json_t *v = json_object_get(c, "versions");
+		if (json_is_array(v))
+			n += json_array_size(v);
+	}
+	return n;
+}
+
+static bc_status parse_components(bc_golden *db, const json_t *arr, const jpath *parent,
+				  bc_error *err)
+{
+	size_t next_version = 0;
+	bc_status s = want_type(arr, JSON_ARRAY, "an array of components", parent, err);
+	if (s != BC_OK)
+		return s;
+	db->count = json_array_size(arr);
+	db->components = calloc(db->count ? db->count : 1, sizeof(*db->components));
+	size_t nv = count_versions(arr);
+	db->versions = calloc(nv ? nv : 1, sizeof(*db->versions));
+	if (!db->components || !db->versions)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < db->count; i++) {
+		jpath p;
+		jpath_push(parent, &p, "[%zu]", i);
+		s = parse_component(db, json_array_get(arr, i), &db->components[i], &next_version,
+				    &p, err);
+		if (s != BC_OK)
+			return s;
+	}
+	return index_names(db, err);
+}
+
+/* "pcrs": {"sha256": {"0": ["hex", ...], ...}, ...}: the allowed final values. */
+static bc_status parse_expected_bank(bc_golden *db, const char *bank, const json_t *obj,
+				     const jpath *parent, bc_error *err)
+{
+	const char *key;
+	json_t *list;
+	bc_status s = want_type(obj, JSON_OBJECT, "an object of PCR values", parent, err);
+	if (s != BC_OK)
+		return s;
+	json_object_foreach((json_t *)obj, key, list)
+	{
+		jpath p;
+		char *end;
+		jpath_push(parent, &p, ".%s", key);
+		unsigned long pcr = strtoul(key, &end, 10);
+		/* "4", never " 4", "+4" or "04": one spelling per PCR, or duplicates slip by */
+		if (!key[0] || *end || pcr >= BC_PCR_COUNT || !isdigit((unsigned char)key[0]) ||
+		    (key[0] == '0' && key[1]))
+			return bad(&p, err, "not a PCR number (0-%d)", BC_PCR_COUNT - 1);
+		if ((s = want_type(list, JSON_ARRAY, "an array of values", &p, err)) != BC_OK)
+			return s;
+		for (size_t i = 0; i < json_array_size(list); i++) {
+			bc_golden_expected *e = &db->expected[db->expected_count];
+			jpath item;
+			jpath_push(&p, &item, "[%zu]", i);
+			*e = (bc_golden_expected){.pcr = (uint32_t)pcr};
+			if ((s = parse_digest(bank, json_array_get(list, i), &e->value, &item,
+					      err)))
+				return s;
+			db->expected_count++;
+		}
+	}
+	return BC_OK;
+}
+
+static size_t count_expected(const json_t *pcrs)
+{
+	const char *bank, *pcr;
+	json_t *banks, *list;
+	size_t n = 0;
+	json_object_foreach((json_t *)pcrs, bank, banks)
+	{
+		if (!json_is_object(banks))
+			continue;
+		json_object_foreach(banks, pcr, list) n += json_array_size(list);
+	}
+	return n;
+}
+
+static bc_status parse_expected(bc_golden *db, const json_t *pcrs, const jpath *parent,
+				bc_error *err)
+{
+	const char *bank;
+	json_t *obj;
+	bc_status s = want_type(pcrs, JSON_OBJECT, "an object of banks", parent, err);
+	if (s != BC_OK)
+		return s;
+	size_t n = count_expected(pcrs);
+	db->expected = calloc(n ? n : 1, sizeof(*db->expected));
+	if (!db->expected)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	json_object_foreach((json_t *)pcrs, bank, obj)
+	{
+		jpath p;
+		jpath_push(parent, &p, ".%s", bank);
+		const bc_hash_alg *alg = bc_hash_alg_by_name(bank);
+		if (!alg || strcmp(alg->name, bank) != 0)
+			return bad(&p, err,
+				   "unknown hash algorithm (banks are named as \"sha256\")");
+		if ((s = parse_expected_bank(db, bank, obj, &p, err)) != BC_OK)
+			return s;
+	}
+	return BC_OK;
+}
+
+static bc_status parse_explained(bc_golden *db, const json_t *arr, const jpath *parent,
+				 bc_error *err)
+{
+	bc_status s = want_type(arr, JSON_ARRAY, "an array of PCR numbers", parent, err);
+	for (size_t i = 0; s == BC_OK && i < json_array_size(arr); i++) {
+		jpath p;
+		uint32_t pcr;
+		jpath_push(parent, &p, "[%zu]", i);
+		if ((s = parse_pcr(json_array_get(arr, i), &pcr, &p, err)) == BC_OK)
+			db->explained_mask |= 1u << pcr;
+	}
+	return s;
+}
+
+/* StartupLocality of the reference boot: PCR 0 starts at 3 or 4 (PFP 10.4.5.3). */
+static bc_status parse_locality(bc_golden *db, const json_t *v, const jpath *p, bc_error *err)
+{
+	bc_status s = want_type(v, JSON_INTEGER, "a locality", p, err);
+	if (s != BC_OK)
+		return s;
+	json_int_t n = json_integer_value(v);
+	if (n != 0 && n != 3 && n != 4)
+		return bad(p, err, "locality %" JSON_INTEGER_FORMAT " is not 0, 3 or 4", n);
+	db->startup_locality = (uint8_t)n;
+	return BC_OK;
+}
+
+static bc_status parse_root(bc_golden *db, const json_t *root, bc_error *err)
+{
+	static const char *const keys[] = {"format",	       "created", "description",
+					   "components",       "pcrs",	  "explained_pcrs",
+					   "startup_locality", NULL};
+	jpath top = {.file = db->name, .text = ""}, p;
+	bc_status s;
+	const char *format;
+	if ((s = want_type(root, JSON_OBJECT, "an object", &top, err)) != BC_OK)
+		return s;
+	if ((s = opt_string(root, "format", &format, &top, err)) != BC_OK)
+		return s;
+	if (!format)
+		return bad(&top, err, "no \"format\": not a bootchain golden database");
+	if (strcmp(format, BC_GOLDEN_FORMAT) != 0)
+		return bad(&top, err, "format \"%s\" is not supported (this version reads %s)",
+			   format, BC_GOLDEN_FORMAT);
+	if ((s = only_keys(root, keys, &top, err)) != BC_OK ||
+	    (s = opt_string(root, "created", &db->created, &top, err)) != BC_OK ||
+	    (s = opt_string(root, "description", &db->description, &top, err)) != BC_OK)
+		return s;
+	const json_t *components = json_object_get(root, "components");
+	if (!components)
+		return bad(&top, err, "no \"components\"");
+	jpath_push(&top, &p, "components");
+	if ((s = parse_components(db, components, &p, err)) != BC_OK)
+		return s;
+	const json_t *pcrs = json_object_get(root, "pcrs");
+	jpath_push(&top, &p, "pcrs");
+	if (pcrs && (s = parse_expected(db, pcrs, &p, err)) != BC_OK)
+		return s;
+	const json_t *explained = json_object_get(root, "explained_pcrs");
+	jpath_push(&top, &p, "explained_pcrs");
+	if (explained && (s = parse_explained(db, explained, &p, err)) != BC_OK)
+		return s;
+	const json_t *locality = json_object_get(root, "startup_locality");
+	jpath_push(&top, &p, "startup_locality");
+	if (locality && (s = parse_locality(db, locality, &p, err)) != BC_OK)
+		return s;
+	return bc_golden_build_index(db, err);
+}
+
+bc_status bc_golden_from_memory(const void *data, size_t size, const char *name, bc_golden **out,
+				bc_error *err)
+{
+	json_error_t jerr;
+	_cleanup_(bc_golden_freep) bc_golden *db = calloc(1, sizeof(*db));
+	if (!db || !(db->name = strdup(name ? name : "(memory)")))
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	if (size > BC_GOLDEN_MAX_SIZE)
+		return bc_fail(err, BC_E_LIMIT, "%s: larger than the limit of %zu bytes", db->name,
+			       BC_GOLDEN_MAX_SIZE);
+	db->root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &jerr);
+	if (!db->root)
+		return bc_fail(err, BC_E_FORMAT, "%s: line %d, column %d (byte %d): %s", db->name,
+			       jerr.line, jerr.column, jerr.position, jerr.text);
+	bc_status s = parse_root(db, db->root, err);
+	if (s != BC_OK)
+		return s;
+	*out = TAKE_PTR(db);
+	return BC_OK;
+}
+
+bc_status bc_golden_load(const char *path, const char *pubkey_path, const char *sig_path,
+			 bc_golden **out, bc_error *err)
+{
+	_cleanup_free_ uint8_t *data = NULL;
+	_cleanup_free_ uint8_t *sig = NULL;
+	_cleanup_free_ char *default_sig = NULL;
+	size_t size = 0, sig_size = 0;
+	bc_status s = bc_read_file(path, BC_GOLDEN_MAX_SIZE, &data, &size, err);
+	if (s != BC_OK)
+		return s;
+	if (pubkey_path) {
+		if (!sig_path && asprintf(&default_sig, "%s.sig", path) < 0)
+			return bc_fail(err, BC_E_NOMEM, "out of memory");
+		sig_path = sig_path ? sig_path : default_sig;
+		s = bc_read_file(sig_path, 64 * 1024, &sig, &sig_size, err);
+		if (s != BC_OK)
+			return bc_fail(err, s, "%s: not signed: %s", path, bc_error_message(err));
+		s = bc_signature_verify(data, size, sig, sig_size, pubkey_path, err);
+		if (s != BC_OK)
+			return bc_fail(err, s, "%s: signature %s: %s", path, sig_path,
+				       bc_error_message(err));
+	}
+	return bc_golden_from_memory(data, size, path, out, err);
+}
+
+void bc_golden_free(bc_golden *db)
+{
+	if (!db)
+		return;
+	json_decref(db->root);
+	free(db->components);
+	free(db->versions);
+	free(db->by_name);
+	free(db->expected);
+	free(db->index);
+	free(db->name);
+	free(db);
+}
+
+size_t bc_golden_component_count(const bc_golden *db)
+{
+	return db->count;
+}
+
+const bc_golden_component *bc_golden_component_at(const bc_golden *db, size_t i)
+{
+	return i < db->count ? &db->components[i] : NULL;
+}
+
+const bc_golden_component *bc_golden_find(const bc_golden *db, const char *name)
+{
+	bc_golden_component key = {.name = name}, *kp = &key;
+	bc_golden_component **found =
+	    bsearch(&kp, db->by_name, db->count, sizeof(*db->by_name), by_name);
+	return found ? *found : NULL;
+}
+
+/* -1: no bank in common; 0: a bank differs; 1: every common bank is equal. */
+static int compare_version(const bc_golden_version *v, const bc_digest_set *digests)
+{
+	size_t common = 0;
+	for (size_t i = 0; i < digests->count; i++) {
+		const bc_digest *have = &digests->digests[i];
+		const bc_digest *want = bc_digest_set_find(&v->digests, have->alg);
+		if (!want)
+			continue;
+		if (want->size != have->size || memcmp(want->bytes, have->bytes, have->size))
+			return 0;
+		common++;
+	}
+	return common ? 1 : -1;
+}
+
+bc_golden_verdict bc_golden_match(const bc_golden *db, const char *name, uint32_t pcr,
+				  const bc_digest_set *digests, size_t *version)
+{
+	const bc_golden_component *c = bc_golden_find(db, name);
+	bool any_common = false;
+	if (!c)
+		return BC_GOLDEN_NO_COMPONENT;
+	if (c->pcr != pcr)
+		return BC_GOLDEN_WRONG_PCR;
+	for (size_t i = 0; i < c->version_count; i++) {
+		int r = compare_version(&c->versions[i], digests);
+		if (r == 1) {
+			if (version)
+				*version = i;
+			return BC_GOLDEN_MATCH;
+		}
+		any_common |= r == 0;
+	}
+	return any_common ? BC_GOLDEN_DIFFERS : BC_GOLDEN_NO_COMMON_BANK;
+}
+
+const char *bc_golden_verdict_name(bc_golden_verdict v)
+{
+	switch (v) {
+	case BC_GOLDEN_MATCH: return "matches";
+	case BC_GOLDEN_DIFFERS: return "differs";
+	case BC_GOLDEN_NO_COMPONENT: return "no such component";
+	case BC_GOLDEN_NO_COMMON_BANK: return "no digest in a measured bank";
+	case BC_GOLDEN_WRONG_PCR: return "measured into another PCR";
+	}
+	return "unknown verdict";
+}

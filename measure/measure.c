@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One boot layer: digest, check (trusted mode), extend, log. The order matters: the
+ * digest is extended before it is logged, as firmware does, and in trusted mode a
+ * mismatch still extends the real digest before the failure marker, so that the PCR
+ * and the log tell what was found.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <bootchain/eventlog.h>
+#include <bootchain/measure.h>
+
+#include "util/buf.h"
+#include "util/cleanup.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(bc_hasher *, bc_hasher_free)
+
+#define MAX_EVENT_DATA (64 * 1024)
+#define ALLOWED_SHOWN  3
+
+bc_status bc_measurer_use_tpm_banks(bc_measurer *m, bc_error *err)
+{
+	bc_pcr_selection banks;
+	bc_status s = bc_tpm_allocated_banks(m->tpm, &banks, err);
+	if (s != BC_OK)
+		return s;
+	m->alg_count = 0;
+	for (size_t i = 0; i < banks.count && m->alg_count < BC_MAX_BANKS; i++)
+		if (bc_hash_alg_available(banks.banks[i].alg))
+			m->algs[m->alg_count++] = banks.banks[i].alg;
+	if (m->alg_count == 0)
+		return bc_fail(err, BC_E_UNSUPPORTED,
+			       "the TPM has no PCR bank this library can hash");
+	return BC_OK;
+}
+
+/* ---- event data ---- */
+
+static void put_u32(bc_buf *b, uint32_t v)
+{
+	uint8_t le[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+	bc_buf_append(b, le, 4);
+}
+
+static void put_u64(bc_buf *b, uint64_t v)
+{
+	put_u32(b, (uint32_t)v);
+	put_u32(b, (uint32_t)(v >> 32));
+}
+
+static void layer_text(const bc_layer *layer, bc_image_kind kind, bc_buf *out)
+{
+	bc_buf_printf(out, "layer=%s kind=%s", layer->name, bc_image_kind_name(kind));
+	if (layer->file)
+		bc_buf_printf(out, " file=%s", layer->file);
+}
+
+/* One code point of UTF-8 at *p (advanced past it); U+FFFD for anything that is not
+ * valid UTF-8: overlong forms, surrogates, beyond U+10FFFF, stray continuation bytes. */
+static uint32_t next_code_point(const unsigned char **p)
+{
+	static const uint32_t min[4] = {0, 0x80, 0x800, 0x10000};
+	const unsigned char *s = *p;
+	uint32_t c = *s++;
+	int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+	if ((c >= 0x80 && c < 0xc2) || c > 0xf4) {
+		*p = s;
+		return 0xfffd;
+	}
+	if (more)
+		c &= 0x3fu >> more;
+	for (int i = 0; i < more; i++) {
+		if ((*s & 0xc0) != 0x80) {
+			*p = s;
+			return 0xfffd;
+		}
+		c = c << 6 | (*s++ & 0x3f);
+	}
+	*p = s;
+	if (c < min[more] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0xfffd;
+	return c;
+}
+
+static void put_utf16_unit(bc_buf *b, uint32_t u)
+{
+	uint8_t le[2] = {(uint8_t)u, (uint8_t)(u >> 8)};
+	bc_buf_append(b, le, 2);
+}
+
+/* UTF-16LE of a UTF-8 path, '/' turned into '\', with its NUL. Invalid UTF-8 becomes
+ * U+FFFD rather than an error: the path is a label. */
+static void put_utf16_path(bc_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		uint32_t c = next_code_point(&p);
+		if (c == '/')
+			c = '\\';
+		if (c > 0xffff) {
+			c -= 0x10000;
+			put_utf16_unit(b, 0xd800 | c >> 10);
+			put_utf16_unit(b, 0xdc00 | (c & 0x3ff));
+		} else {
+			put_utf16_unit(b, c);
+		}
+	}
+	put_utf16_unit(b, 0);
+}
+
+/* UEFI_IMAGE_LOAD_EVENT with a device path of one File node, as firmware logs images. */
+static void image_load_event(const bc_layer *layer, uint64_t size, bc_buf *out)
+{
+	bc_buf path = {0};
+	bc_buf_init(&path, MAX_EVENT_DATA);
+	put_utf16_path(&path, layer->file ? layer->file : layer->name);
+	uint64_t node_len = 4 + path.len;
+	if (node_len > 0xffff)
+		node_len = 4; /* an absurdly long name: an empty File node */
+	put_u64(out, 0);      /* ImageLocationInMemory: not loaded by firmware */
+	put_u64(out, size);   /* ImageLengthInMemory */
+	put_u64(out, 0);      /* ImageLinkTimeAddress */
+	put_u64(out, node_len + 4);
+	uint8_t head[4] = {4, 4, (uint8_t)node_len, (uint8_t)(node_len >> 8)}; /* media, file */
+	bc_buf_append(out, head, 4);
+	if (node_len > 4)
+		bc_buf_append(out, path.data, path.len);
+	bc_buf_append(out, "\x7f\xff\x04\x00", 4); /* end of path */
+	bc_buf_free(&path);
+}
+
+static bc_status event_data(const bc_layer *layer, bc_image_kind kind, uint64_t size, bc_buf *out,
+			    bc_error *err)
+{
+	bc_buf text = {0};
+	bc_buf_init(&text, MAX_EVENT_DATA / 2);
+	layer_text(layer, kind, &text);
+	if (text.failed) {
+		bc_buf_free(&text);
+		return bc_fail(err, BC_E_LIMIT, "layer %.64s...: name or file name too long",
+			       layer->name);
+	}
+	switch (layer->event_type) {
+	case 0:
+	case BC_EV_EVENT_TAG:
+		put_u32(out, BC_LAYER_TAG_ID);
+		put_u32(out, (uint32_t)text.len);
+		bc_buf_append(out, text.data, text.len);
+		break;
+	case BC_EV_EFI_BOOT_SERVICES_APPLICATION:
+	case BC_EV_EFI_BOOT_SERVICES_DRIVER:
+	case BC_EV_EFI_RUNTIME_SERVICES_DRIVER: image_load_event(layer, size, out); break;
+	default: bc_buf_append(out, text.data, text.len + 1); break; /* with its NUL */
+	}
+	bool failed = text.failed || out->failed;
+	bc_buf_free(&text);
+	return failed ? bc_fail(err, BC_E_LIMIT, "layer %s: event data too long", layer->name)
+		      : BC_OK;
+}
+
+static uint32_t event_type(const bc_layer *layer)
+{
+	return layer->event_type ? layer->event_type : BC_EV_EVENT_TAG;
+}
+
+/* ---- extend and log ---- */
+
+static bc_status extend_and_log(const bc_measurer *m, uint32_t pcr, uint32_t type,
+				const bc_digest_set *digests, const bc_buf *data, bool *extended,
+				bool *logged, bc_error *err)
+{
+	bc_status s;
+	if (m->tpm) {
+		if ((s = bc_tpm_pcr_extend(m->tpm, pcr, digests, err)) != BC_OK)
+			return s;
+		*extended = true;
+	}
+	if (m->log_path) {
+		s = bc_log_append(m->log_path, pcr, type, digests, data->data, (uint32_t)data->len,
+				  err);
+		if (s != BC_OK)
+			return bc_fail(err, s, "%s%s",
+				       *extended ? "PCR extended, event not logged: " : "",
+				       bc_error_message(err));
+		*logged = true;
+	}
+	return BC_OK;
+}
+
+/* The error separator (PFP: value 1 when "an error occurred"). */
+bc_status bc_measure_cap(const bc_measurer *m, uint32_t pcr, bc_error *err)
+{
+	static const uint8_t error_value[4] = {1, 0, 0, 0};
+	bc_digest_set digests;
+	bool extended = false, logged = false;
+	_cleanup_(bc_hasher_freep) bc_hasher *h = NULL;
+	bc_buf data = {0};
+	bc_status s = bc_hasher_new(m->algs, m->alg_count, &h, err);
+	if (s == BC_OK && (s = bc_hasher_update(h, error_value, 4, err)) == BC_OK)
+		s = bc_hasher_final(h, &digests, err);
+	if (s != BC_OK)
+		return s;
+	bc_buf_init(&data, 4);
+	bc_buf_append(&data, error_value, 4);
+	s = extend_and_log(m, pcr, BC_EV_SEPARATOR, &digests, &data, &extended, &logged, err);
+	bc_buf_free(&data);
+	return s;
+}
+
+/* ---- trusted mode ---- */
+
+static void describe_allowed(const bc_golden_component *c, uint16_t alg, bc_buf *out)
+{
+	char hex[2 * BC_MAX_DIGEST_SIZE + 1];
+	size_t shown = 0;
+	for (size_t i = 0; i < c->version_count && shown < ALLOWED_SHOWN; i++) {
+		const bc_golden_version *v = &c->versions[i];
+		const bc_digest *d = bc_digest_set_find(&v->digests, alg);
+		if (!d)
+			continue;
+		bc_buf_printf(out, "%s%s", shown++ ? ", " : "", bc_digest_hex(d, hex));
+		if (v->source.file || v->source.version)
+			bc_buf_printf(out, " from %s%s%s", v->source.file ? v->source.file : "",
+				      v->source.file && v->source.version ? " " : "",
+				      v->source.version ? v->source.version : "");
+	}
+	if (c->version_count > shown)
+		bc_buf_printf(out, "%s%zu more", shown ? ", and " : "", c->version_count - shown);
+}
+
+/* The words of a halt: which layer, the digest found, the digests allowed. */
+static bc_status mismatch(const bc_measurer *m, const bc_layer *layer, const bc_measurement *r,
+			  bc_error *err)
+{
+	const bc_golden_component *c = bc_golden_find(m->golden, layer->name);
+	const bc_digest *found = &r->digests.digests[0];
+	for (size_t i = 0; i < r->digests.count; i++)
+		if (r->digests.digests[i].alg == BC_ALG_SHA256)
+			found = &r->digests.digests[i];
+	char hex[2 * BC_MAX_DIGEST_SIZE + 1];
+	_cleanup_(bc_buf_free) bc_buf allowed = {0};
+	bc_buf_init(&allowed, 2048);
+	switch (r->verdict) {
+	case BC_GOLDEN_NO_COMPONENT:
+		return bc_fail(err, BC_E_MISMATCH,
+			       "layer %s: the golden database has no component of that name",
+			       layer->name);
+	case BC_GOLDEN_WRONG_PCR:
+		return bc_fail(
+		    err, BC_E_MISMATCH,
+		    "layer %s: measured into PCR %u, the golden database has it in PCR %u",
+		    layer->name, layer->pcr, c->pcr);
+	case BC_GOLDEN_NO_COMMON_BANK:
+		return bc_fail(err, BC_E_MISMATCH,
+			       "layer %s: the golden database has no digest in any bank measured",
+			       layer->name);
+	default: break;
+	}
+	describe_allowed(c, found->alg, &allowed);
+	return bc_fail(err, BC_E_MISMATCH,
+		       "layer %s, PCR %u: %s digest %s is not an allowed version (allowed: %s)",
+		       layer->name, layer->pcr, bc_hash_alg_name(found->alg),
+		       bc_digest_hex(found, hex), allowed.len ? bc_buf_str(&allowed) : "none");
+}
+
+/* A halt: the marker goes in after whatever was extended. The error stays the first. */
+static bc_status halt(const bc_measurer *m, const bc_layer *layer, bc_measurement *r, bc_status s,
+		      bc_error *err)
+{
+	r->halt = true;
+	if (m->cap && m->tpm && layer->pcr < BC_PCR_COUNT) {
+		bc_error cap_err = {0};
+		if (bc_measure_cap(m, layer->pcr, &cap_err) == BC_OK)
+			r->capped = true;
+		else
+			bc_fail(err, s, "%s; and the failure marker failed: %s",
+				bc_error_message(err), bc_error_message(&cap_err));
+	}
+	return s;
+}
+
+static bc_status measure_digests(const bc_measurer *m, const bc_layer *layer, uint64_t size,
+				 bc_measurement *r, bc_error *err)
+{
+	_cleanup_(bc_buf_free) bc_buf data = {0};
+	bc_buf_init(&data, MAX_EVENT_DATA);
+	if (m->golden) {
+		r->checked = true;
+		r->verdict =
+		    bc_golden_match(m->golden, layer->name, layer->pcr, &r->digests, &r->version);
+	}
+	bc_status s = event_data(layer, r->kind, size, &data, err);
+	if (s == BC_OK)
+		s = extend_and_log(m, layer->pcr, event_type(layer), &r->digests, &data,
+				   &r->extended, &r->logged, err);
+	if (s == BC_OK && m->golden && r->verdict != BC_GOLDEN_MATCH)
+		s = mismatch(m, layer, r, err);
+	return s != BC_OK && m->golden ? halt(m, layer, r, s, err) : s;
+}
+
+bc_status bc_measure_check_type(uint32_t type, uint32_t pcr, bc_error *err)
+{
+	const char *name = bc_event_type_name(type);
+	if (type == BC_EV_NO_ACTION)
+		return bc_fail(err, BC_E_INVALID, "EV_NO_ACTION events are not extended");
+	if (bc_event_type_digests_data(type, pcr))
+		return bc_fail(err, BC_E_INVALID,
+			       "%s events%s carry the digest of their own data, not of an image",
+			       name ? name : "such", type == BC_EV_IPL ? " in PCR 8" : "");
+	return BC_OK;
+}
+
+static bc_status check_layer(const bc_measurer *m, const bc_layer *layer, bc_error *err)
+{
+	if (!layer->name || !layer->name[0])
+		return bc_fail(err, BC_E_INVALID, "a layer needs a name");
+	if (layer->pcr >= BC_PCR_COUNT)
+		return bc_fail(err, BC_E_INVALID, "layer %s: PCR %u is out of range (0-%d)",
+			       layer->name, layer->pcr, BC_PCR_COUNT - 1);
+	if (m->alg_count == 0)
+		return bc_fail(err, BC_E_INVALID, "layer %s: no banks to measure in", layer->name);
+	return bc_measure_check_type(layer->event_type, layer->pcr, err);
+}
+
+bc_status bc_measure_buffer(const bc_measurer *m, const bc_layer *layer, const void *image,
+			    size_t size, bc_measurement *out, bc_error *err)
+{
+	*out = (bc_measurement){.kind = layer->kind};
+	bc_status s = check_layer(m, layer, err);
+	if (s == BC_OK)
+		s = bc_image_digest(image, size, layer->file ? layer->file : layer->name,
+				    layer->kind, m->algs, m->alg_count, &out->digests, &out->kind,
+				    err);
+	if (s != BC_OK)
+		return m->golden ? halt(m, layer, out, s, err) : s;
+	return measure_digests(m, layer, size, out, err);
+}
+
+bc_status bc_measure_file(const bc_measurer *m, const bc_layer *layer, const char *path,
+			  bc_measurement *out, bc_error *err)
+{
+	struct stat st;
+	*out = (bc_measurement){.kind = layer->kind};
+	bc_status s = check_layer(m, layer, err);
+	if (s == BC_OK)
+		s = bc_image_digest_file(path, layer->kind, m->algs, m->alg_count, &out->digests,
+					 &out->kind, err);
+	if (s != BC_OK)
+		return m->golden ? halt(m, layer, out, s, err) : s;
+	/* the length recorded in an image load event; a pipe has none */
+	uint64_t size = stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	return measure_digests(m, layer, size, out, err);
+}
