@@ -15,6 +15,7 @@ static const cli_command commands[] = {
     {"pcr", cmd_pcr, "read and extend PCRs"},
     {"log", cmd_log, "show, replay, check and export TCG event logs"},
     {"measure", cmd_measure, "measure boot layers: measured and trusted boot"},
+    {"golden", cmd_golden, "build, sign, predict and check golden databases"},
     {"help", cmd_help, "show help for bootchain or for a command"},
 };
 

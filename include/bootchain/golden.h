@@ -21,6 +21,8 @@
 extern "C" {
 #endif
 
+struct bc_log;
+
 #define BC_GOLDEN_FORMAT "bootchain-golden-v1"
 
 /* Hard cap on the size of a database file. */
@@ -95,6 +97,82 @@ BC_EXPORT bc_golden_verdict bc_golden_match(const bc_golden *db, const char *nam
 /* Words for a verdict: "matches", "differs", ... */
 BC_EXPORT const char *bc_golden_verdict_name(bc_golden_verdict v);
 
+/* ---- checking an event log against the database ---- */
+
+typedef enum bc_golden_event_verdict {
+	BC_EVENT_KNOWN = 0,  /* a version of a component */
+	BC_EVENT_CHANGED,    /* where a component was expected, a digest none of its versions has */
+	BC_EVENT_UNEXPECTED, /* in no component, in a PCR the database must fully explain */
+	BC_EVENT_NOT_COVERED, /* in no component, in a PCR the database does not explain */
+} bc_golden_event_verdict;
+
+/* "known", "changed", "unexpected", "not-covered" */
+BC_EXPORT const char *bc_golden_event_verdict_name(bc_golden_event_verdict v);
+
+typedef struct bc_golden_event_result {
+	uint32_t number, pcr, type;
+	uint64_t offset;
+	bc_digest_set digests; /* the event's digests in the banks this library knows */
+	bc_golden_event_verdict verdict;
+	const bc_golden_component *component; /* KNOWN, CHANGED */
+	size_t version;			      /* KNOWN */
+	char summary[96];		      /* the event data in a few words */
+} bc_golden_event_result;
+
+/* A final PCR value that is none of the database's allowed values ("pcrs"). */
+typedef struct bc_golden_pcr_result {
+	uint16_t alg;
+	uint32_t pcr;
+	bc_digest value; /* the log's replayed value; size 0: the log cannot replay it */
+} bc_golden_pcr_result;
+
+typedef struct bc_golden_report {
+	bool match; /* everything required known, nothing changed or unexpected */
+	size_t event_count;
+	bc_golden_event_result *events; /* in log order: every extending event, or the
+					   ones not known (see all_events) */
+	size_t known, changed, unexpected, not_covered;
+	size_t missing_count;
+	const bc_golden_component **missing; /* required, never measured */
+	size_t pcr_mismatch_count;
+	bc_golden_pcr_result *pcr_mismatches;
+} bc_golden_report;
+
+/*
+ * Give every extending event of log a verdict. Events are matched per PCR in database
+ * order: an event that has the digest of the next expected component is that
+ * component; one whose digest some other component of its PCR has is that one; one
+ * whose type fits the next expected component but whose digest no version has is that
+ * component, changed; anything else is unexpected (or not covered, in a PCR that
+ * "explained_pcrs" does not list). Each lookup costs constant time. The report keeps
+ * every event with all_events, else only those that are not known (all are counted).
+ */
+BC_EXPORT bc_status bc_golden_check_log(const bc_golden *db, const struct bc_log *log,
+					bool all_events, bc_golden_report **out, bc_error *err);
+BC_EXPORT void bc_golden_report_free(bc_golden_report *report);
+
+/* ---- predicting PCR values ---- */
+
+typedef struct bc_golden_prediction {
+	uint16_t alg;
+	uint32_t pcr;
+	bool unknown; /* a component has a version without a digest in this bank */
+	bool capped;  /* more combinations than asked for: values holds the first ones */
+	size_t count; /* distinct values */
+	bc_digest *values;
+} bc_golden_prediction;
+
+/*
+ * The PCR values a boot made only of the database's components, in database order,
+ * would produce, for every PCR of sel that has components (sel NULL: every bank the
+ * database has digests in). A component with several versions multiplies the values;
+ * at most max_values are computed per PCR.
+ */
+BC_EXPORT bc_status bc_golden_predict(const bc_golden *db, const bc_pcr_selection *sel,
+				      size_t max_values, bc_golden_prediction **out, size_t *count,
+				      bc_error *err);
+BC_EXPORT void bc_golden_predictions_free(bc_golden_prediction *p, size_t count);
+
 /*
  * Verify a detached signature over data (SHA-256, DER ECDSA or RSA PKCS#1 v1.5 / PSS
  * as the key requires) with the public key in pubkey_path. BC_E_MISMATCH when it does
@@ -102,6 +180,10 @@ BC_EXPORT const char *bc_golden_verdict_name(bc_golden_verdict v);
  */
 BC_EXPORT bc_status bc_signature_verify(const void *data, size_t size, const void *sig,
 					size_t sig_size, const char *pubkey_path, bc_error *err);
+
+/* Sign data with the private key in key_path (PEM): SHA-256, DER; *sig is malloc'd. */
+BC_EXPORT bc_status bc_signature_sign(const void *data, size_t size, const char *key_path,
+				      uint8_t **sig, size_t *sig_size, bc_error *err);
 
 #ifdef __cplusplus
 }

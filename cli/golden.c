@@ -1,0 +1,739 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* bootchain golden create | add | merge | show | predict | check | sign | verify */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bootchain/eventlog.h>
+#include <bootchain/golden.h>
+#include <bootchain/measure.h>
+
+#include "cli/cli.h"
+#include "golden/golden-build.h"
+#include "golden/golden-internal.h"
+#include "util/file.h"
+#include "util/hex.h"
+
+#define DEFAULT_LOG	"/sys/kernel/security/tpm0/binary_bios_measurements"
+#define DEFAULT_BANKS	"sha1,sha256,sha384,sha512"
+#define DEFAULT_MAX	64
+#define MAX_SOURCES	256
+#define SHORT_HEX_BYTES 4 /* "9f86d081..2b0b822c" in reports */
+
+static const char golden_usage[] =
+    "Usage: bootchain golden create --out DB SOURCE...\n"
+    "       bootchain golden add DB SOURCE...\n"
+    "       bootchain golden merge DB1 DB2... --out DB\n"
+    "       bootchain golden show DB [--json]\n"
+    "       bootchain golden predict DB [--pcrs SELECTION] [--max N] [--json]\n"
+    "       bootchain golden check DB [LOG] [--verbose] [--json]\n"
+    "       bootchain golden sign DB --key KEY.pem [--signature SIG]\n"
+    "       bootchain golden verify DB --pubkey PUB.pem [--signature SIG]\n"
+    "\n"
+    "Golden databases (bootchain-golden(5)) hold the known-good versions of each boot\n"
+    "component. SOURCE is any mix of:\n"
+    "  -i, --image NAME:PCR:FILE  an image, digested as firmware or `bootchain measure`\n"
+    "                             would (Authenticode for EFI executables)\n"
+    "  -l, --from-log LOG         every measured event of a known-good machine's log\n"
+    "  -c, --chain CHAIN          every layer of a chain file (bootchain-chain(5))\n"
+    "\n"
+    "check gives every event of LOG (default: this machine's firmware log) a verdict\n"
+    "and exits 3 unless everything required is known.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --out DB          the database to write (written atomically)\n"
+    "  -b, --banks LIST      banks to digest images in (default: " DEFAULT_BANKS ")\n"
+    "  -p, --pcrs SEL        predict: PCRs to predict (default: all it covers)\n"
+    "  -m, --max N           predict: values per PCR at most (default: 64)\n"
+    "  -k, --key KEY         sign: private key (PEM, ECDSA or RSA)\n"
+    "      --pubkey PUB      refuse a database not signed by this key\n"
+    "      --signature SIG   the detached signature (default: DB.sig)\n"
+    "  -v, --verbose         check: every event, not only the problems\n"
+    "      --json            print JSON instead of text\n"
+    "  -h, --help            show this help\n";
+
+typedef struct source {
+	char kind; /* 'i', 'l', 'c' */
+	const char *arg;
+} source;
+
+static struct {
+	const char *cmd;
+	const char *out, *banks, *pcrs, *key, *pubkey, *signature;
+	unsigned max;
+	bool verbose, json;
+	size_t source_count;
+	source sources[MAX_SOURCES];
+} opt;
+
+enum { OPT_JSON = 256, OPT_PUBKEY, OPT_SIGNATURE };
+
+static int parse_option(int o, char **argv)
+{
+	switch (o) {
+	case 'i':
+	case 'l':
+	case 'c':
+		if (opt.source_count == MAX_SOURCES)
+			return cli_usage_error(opt.cmd, "more than %d sources", MAX_SOURCES);
+		opt.sources[opt.source_count++] = (source){.kind = (char)o, .arg = optarg};
+		break;
+	case 'o': opt.out = optarg; break;
+	case 'b': opt.banks = optarg; break;
+	case 'p': opt.pcrs = optarg; break;
+	case 'm':
+		if (!cli_parse_uint(optarg, 1u << 20, &opt.max) || opt.max == 0)
+			return cli_usage_error(opt.cmd, "--max %s: expected 1 to %u", optarg,
+					       1u << 20);
+		break;
+	case 'k': opt.key = optarg; break;
+	case 'v': opt.verbose = true; break;
+	case OPT_PUBKEY: opt.pubkey = optarg; break;
+	case OPT_SIGNATURE: opt.signature = optarg; break;
+	case OPT_JSON: opt.json = true; break;
+	default: return cli_bad_option(opt.cmd, o, argv);
+	}
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, bool *help)
+{
+	static const struct option options[] = {
+	    {"image", required_argument, NULL, 'i'},
+	    {"from-log", required_argument, NULL, 'l'},
+	    {"chain", required_argument, NULL, 'c'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"banks", required_argument, NULL, 'b'},
+	    {"pcrs", required_argument, NULL, 'p'},
+	    {"max", required_argument, NULL, 'm'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
+	    {"signature", required_argument, NULL, OPT_SIGNATURE},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int o, rc;
+	*help = false;
+	while ((o = getopt_long(argc, argv, ":i:l:c:o:b:p:m:k:vh", options, NULL)) != -1) {
+		if (o == 'h') {
+			*help = true;
+			return 0;
+		}
+		if ((rc = parse_option(o, argv)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+/* NAME:PCR:FILE; the file may contain colons, the name may not. */
+static int parse_image(const char *arg, char *name, size_t size, unsigned *pcr, const char **file)
+{
+	const char *c1 = strchr(arg, ':');
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	char num[8];
+	if (!c1 || !c2 || c1 == arg || (size_t)(c1 - arg) >= size ||
+	    c2 - c1 - 1 >= (long)sizeof(num) || !c2[1])
+		return cli_usage_error(opt.cmd, "--image %s: expected NAME:PCR:FILE", arg);
+	memcpy(name, arg, (size_t)(c1 - arg));
+	name[c1 - arg] = 0;
+	memcpy(num, c1 + 1, (size_t)(c2 - c1 - 1));
+	num[c2 - c1 - 1] = 0;
+	if (!cli_parse_uint(num, BC_PCR_COUNT - 1, pcr))
+		return cli_usage_error(opt.cmd, "--image %s: PCR %s is not 0 to 23", arg, num);
+	*file = c2 + 1;
+	return 0;
+}
+
+static int load_db(const char *path, bc_golden **db)
+{
+	bc_error err = {0};
+	if (bc_golden_load(path, opt.pubkey, opt.signature, db, &err) != BC_OK)
+		return cli_fail(opt.cmd, &err);
+	return 0;
+}
+
+static bc_status add_source(bc_golden_builder *b, const source *src, const uint16_t *algs,
+			    size_t count, bc_error *err)
+{
+	bc_status s;
+	if (src->kind == 'l') {
+		bc_log *log = NULL;
+		if ((s = bc_log_read_file(src->arg, &log, err)) == BC_OK)
+			s = bc_golden_builder_add_log(b, log, err);
+		bc_log_free(log);
+		return s;
+	}
+	if (src->kind == 'c') {
+		bc_chain *chain = NULL;
+		if ((s = bc_chain_load(src->arg, &chain, err)) == BC_OK)
+			s = bc_golden_builder_add_chain(b, chain, algs, count, err);
+		bc_chain_free(chain);
+		return s;
+	}
+	char name[256];
+	unsigned pcr;
+	const char *file;
+	if (parse_image(src->arg, name, sizeof(name), &pcr, &file) != 0)
+		return bc_fail(err, BC_E_INVALID, "--image %s: expected NAME:PCR:FILE", src->arg);
+	return bc_golden_builder_add_image(b, name, pcr, file, BC_IMAGE_AUTO, algs, count, err);
+}
+
+/* Build from existing databases (may be none) and the sources, write to out. */
+static int build(char **dbs, size_t db_count, const char *out)
+{
+	uint16_t algs[BC_MAX_BANKS];
+	size_t count;
+	bc_error err = {0};
+	bc_golden_builder *b = NULL;
+	int rc = cli_parse_banks(opt.cmd, opt.banks ? opt.banks : DEFAULT_BANKS, algs, &count);
+	for (size_t i = 0; rc == 0 && i < opt.source_count; i++) {
+		char name[256];
+		unsigned pcr;
+		const char *file;
+		if (opt.sources[i].kind == 'i')
+			rc = parse_image(opt.sources[i].arg, name, sizeof(name), &pcr, &file);
+	}
+	if (rc)
+		return rc;
+	bc_status s = bc_golden_builder_new(&b, &err);
+	for (size_t i = 0; s == BC_OK && i < db_count; i++) {
+		bc_golden *db = NULL;
+		if ((rc = load_db(dbs[i], &db)) != 0) {
+			bc_golden_builder_free(b);
+			return rc;
+		}
+		s = bc_golden_builder_add_db(b, db, &err);
+		bc_golden_free(db);
+	}
+	for (size_t i = 0; s == BC_OK && i < opt.source_count; i++)
+		s = add_source(b, &opt.sources[i], algs, count, &err);
+	if (s == BC_OK)
+		s = bc_golden_builder_write(b, out, &err);
+	bc_golden_builder_free(b);
+	return s == BC_OK ? BC_EXIT_OK : cli_fail(opt.cmd, &err);
+}
+
+static int golden_create(int argc, char **argv)
+{
+	if (argc != optind)
+		return cli_usage_error(opt.cmd, "unexpected argument '%s'", argv[optind]);
+	if (!opt.out)
+		return cli_usage_error(opt.cmd, "--out DB is required");
+	if (!opt.source_count)
+		return cli_usage_error(opt.cmd, "give at least one --image, --from-log or --chain");
+	return build(NULL, 0, opt.out);
+}
+
+static int golden_add(int argc, char **argv)
+{
+	if (argc - optind != 1)
+		return cli_usage_error(opt.cmd, "expected one DB");
+	if (!opt.source_count)
+		return cli_usage_error(opt.cmd, "give at least one --image, --from-log or --chain");
+	int rc = build(&argv[optind], 1, opt.out ? opt.out : argv[optind]);
+	if (rc == 0 && !opt.out)
+		fprintf(stderr, "bootchain: %s: %s changed: sign it again if it is signed\n",
+			opt.cmd, argv[optind]);
+	return rc;
+}
+
+static int golden_merge(int argc, char **argv)
+{
+	if (argc - optind < 2)
+		return cli_usage_error(opt.cmd, "expected at least two databases");
+	if (!opt.out)
+		return cli_usage_error(opt.cmd, "--out DB is required");
+	return build(&argv[optind], (size_t)(argc - optind), opt.out);
+}
+
+/* ---- show ---- */
+
+static void text_component(bc_buf *out, const bc_golden_component *c)
+{
+	char hex[2 * BC_MAX_DIGEST_SIZE + 1];
+	bc_buf_printf(out, "%s  PCR %u%s%s%s\n", c->name, c->pcr, c->has_event_type ? "  " : "",
+		      c->has_event_type ? bc_event_type_name(c->event_type) : "",
+		      c->required ? "" : "  (optional)");
+	for (size_t v = 0; v < c->version_count; v++) {
+		const bc_golden_version *ver = &c->versions[v];
+		const bc_golden_source *src = &ver->source;
+		bc_buf_printf(out, "  version %zu", v + 1);
+		if (src->version)
+			bc_buf_printf(out, " %s", src->version);
+		if (src->file)
+			bc_buf_printf(out, " from %s", src->file);
+		if (src->log)
+			bc_buf_printf(out, " from %s", src->log);
+		if (src->has_event)
+			bc_buf_printf(out, " event %u", src->event);
+		if (src->description)
+			bc_buf_printf(out, ": %s", src->description);
+		bc_buf_putc(out, '\n');
+		for (size_t d = 0; d < ver->digests.count; d++)
+			bc_buf_printf(out, "    %-8s %s\n",
+				      bc_hash_alg_name(ver->digests.digests[d].alg),
+				      bc_digest_hex(&ver->digests.digests[d], hex));
+	}
+}
+
+static void json_digests(bc_json *j, const bc_digest_set *d)
+{
+	bc_json_object_begin(j);
+	for (size_t i = 0; i < d->count; i++) {
+		bc_json_key(j, bc_hash_alg_name(d->digests[i].alg));
+		bc_json_hex(j, d->digests[i].bytes, d->digests[i].size);
+	}
+	bc_json_object_end(j);
+}
+
+static int golden_show(int argc, char **argv)
+{
+	bc_golden *db = NULL;
+	bc_buf out = {0};
+	int rc;
+	if (argc - optind != 1)
+		return cli_usage_error(opt.cmd, "expected one DB");
+	if ((rc = load_db(argv[optind], &db)) != 0)
+		return rc;
+	bc_buf_init(&out, CLI_JSON_MAX);
+	if (opt.json) {
+		/* the database as loaded: every check passed, in its own format */
+		char *text = json_dumps(db->root, JSON_COMPACT);
+		if (text)
+			bc_buf_puts(&out, text);
+		free(text);
+		rc = cli_emit_json(opt.cmd, &out);
+	} else {
+		bc_buf_printf(&out, "%s: %zu components%s%s\n", argv[optind], db->count,
+			      db->created ? ", created " : "", db->created ? db->created : "");
+		for (size_t i = 0; i < db->count; i++)
+			text_component(&out, &db->components[i]);
+		rc = cli_emit_text(opt.cmd, &out);
+	}
+	bc_buf_free(&out);
+	bc_golden_free(db);
+	return rc;
+}
+
+/* ---- predict ---- */
+
+static void emit_predictions(bc_buf *out, const bc_golden_prediction *p, size_t n)
+{
+	char hex[2 * BC_MAX_DIGEST_SIZE + 1];
+	bc_json j;
+	if (!opt.json) {
+		for (size_t i = 0; i < n; i++) {
+			if (i == 0 || p[i].alg != p[i - 1].alg)
+				bc_buf_printf(out, "%s:\n", bc_hash_alg_name(p[i].alg));
+			if (p[i].unknown) {
+				bc_buf_printf(out, "  %2u: unknown (a version has no %s digest)\n",
+					      p[i].pcr, bc_hash_alg_name(p[i].alg));
+				continue;
+			}
+			for (size_t v = 0; v < p[i].count; v++)
+				bc_buf_printf(out, "  %2u: %s\n", p[i].pcr,
+					      bc_digest_hex(&p[i].values[v], hex));
+			if (p[i].capped)
+				bc_buf_printf(out,
+					      "  %2u: ... more values, capped at %zu (--max)\n",
+					      p[i].pcr, p[i].count);
+		}
+		return;
+	}
+	bc_json_init(&j, out);
+	bc_json_object_begin(&j);
+	bc_json_key(&j, "pcrs");
+	bc_json_object_begin(&j);
+	for (size_t i = 0; i < n; i++) {
+		char pcr[8];
+		if (i == 0 || p[i].alg != p[i - 1].alg) {
+			if (i)
+				bc_json_object_end(&j);
+			bc_json_key(&j, bc_hash_alg_name(p[i].alg));
+			bc_json_object_begin(&j);
+		}
+		snprintf(pcr, sizeof(pcr), "%u", p[i].pcr);
+		bc_json_key(&j, pcr);
+		bc_json_array_begin(&j);
+		for (size_t v = 0; v < p[i].count && !p[i].unknown; v++)
+			bc_json_hex(&j, p[i].values[v].bytes, p[i].values[v].size);
+		bc_json_array_end(&j);
+	}
+	if (n)
+		bc_json_object_end(&j);
+	bc_json_object_end(&j);
+	bc_json_key(&j, "capped");
+	bc_json_array_begin(&j);
+	for (size_t i = 0; i < n; i++) {
+		if (!p[i].capped && !p[i].unknown)
+			continue;
+		bc_json_object_begin(&j);
+		bc_json_key(&j, "bank");
+		bc_json_string(&j, bc_hash_alg_name(p[i].alg));
+		bc_json_key(&j, "pcr");
+		bc_json_uint(&j, p[i].pcr);
+		bc_json_key(&j, "reason");
+		bc_json_string(&j, p[i].unknown ? "unknown" : "capped");
+		bc_json_object_end(&j);
+	}
+	bc_json_array_end(&j);
+	bc_json_object_end(&j);
+}
+
+static int golden_predict(int argc, char **argv)
+{
+	bc_golden *db = NULL;
+	bc_pcr_selection sel;
+	bc_error err = {0};
+	bc_golden_prediction *p = NULL;
+	size_t n = 0;
+	int rc;
+	if (argc - optind != 1)
+		return cli_usage_error(opt.cmd, "expected one DB");
+	if (opt.pcrs && bc_pcr_selection_parse(opt.pcrs, &sel, &err) != BC_OK)
+		return cli_usage_error(opt.cmd, "%s", bc_error_message(&err));
+	if ((rc = load_db(argv[optind], &db)) != 0)
+		return rc;
+	if (bc_golden_predict(db, opt.pcrs ? &sel : NULL, opt.max ? opt.max : DEFAULT_MAX, &p, &n,
+			      &err) != BC_OK) {
+		bc_golden_free(db);
+		return cli_fail(opt.cmd, &err);
+	}
+	bc_buf out = {0};
+	bc_buf_init(&out, CLI_JSON_MAX);
+	emit_predictions(&out, p, n);
+	rc = opt.json ? cli_emit_json(opt.cmd, &out) : cli_emit_text(opt.cmd, &out);
+	bc_buf_free(&out);
+	bc_golden_predictions_free(p, n);
+	bc_golden_free(db);
+	return rc;
+}
+
+/* ---- check ---- */
+
+static const char *short_hex(const bc_digest *d, char *buf)
+{
+	char head[2 * SHORT_HEX_BYTES + 1], tail[2 * SHORT_HEX_BYTES + 1];
+	if (d->size <= 2 * SHORT_HEX_BYTES)
+		return bc_digest_hex(d, buf);
+	bc_hex_encode(d->bytes, SHORT_HEX_BYTES, head);
+	bc_hex_encode(d->bytes + d->size - SHORT_HEX_BYTES, SHORT_HEX_BYTES, tail);
+	sprintf(buf, "%s..%s", head, tail);
+	return buf;
+}
+
+/* The digest a report shows: sha256 when there is one. */
+static const bc_digest *shown_digest(const bc_digest_set *d)
+{
+	const bc_digest *sha256 = bc_digest_set_find(d, BC_ALG_SHA256);
+	return sha256 ? sha256 : d->count ? &d->digests[0] : NULL;
+}
+
+static bool some_version_has(const bc_golden_component *c, const bc_digest *d)
+{
+	for (size_t v = 0; v < c->version_count; v++) {
+		const bc_digest *have = bc_digest_set_find(&c->versions[v].digests, d->alg);
+		if (have && memcmp(have->bytes, d->bytes, d->size) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* For a changed component, the digest no version has: sha256 when that one differs. */
+static const bc_digest *changed_digest(const bc_golden_event_result *e)
+{
+	const bc_digest *d = shown_digest(&e->digests);
+	if (d && !some_version_has(e->component, d))
+		return d;
+	for (size_t i = 0; i < e->digests.count; i++)
+		if (!some_version_has(e->component, &e->digests.digests[i]))
+			return &e->digests.digests[i];
+	return d;
+}
+
+static void text_allowed(bc_buf *out, const bc_golden_component *c, uint16_t alg)
+{
+	char hex[2 * BC_MAX_DIGEST_SIZE + 1];
+	size_t shown = 0;
+	for (size_t v = 0; v < c->version_count && shown < 3; v++) {
+		const bc_digest *d = bc_digest_set_find(&c->versions[v].digests, alg);
+		const bc_golden_source *src = &c->versions[v].source;
+		if (!d)
+			continue;
+		bc_buf_printf(out, "%s%s", shown++ ? ", " : "", short_hex(d, hex));
+		if (src->file || src->log)
+			bc_buf_printf(out, " from %s", src->file ? src->file : src->log);
+		if (src->version)
+			bc_buf_printf(out, " %s", src->version);
+	}
+	if (c->version_count > shown)
+		bc_buf_printf(out, "%s%zu more", shown ? ", and " : "", c->version_count - shown);
+	if (!shown && c->version_count == 0)
+		bc_buf_puts(out, "none");
+}
+
+static void text_event(bc_buf *out, const bc_golden_event_result *e)
+{
+	char hex[2 * BC_MAX_DIGEST_SIZE + 1];
+	const bc_digest *d = shown_digest(&e->digests);
+	const char *type = bc_event_type_name(e->type);
+	bc_buf_printf(out, "PCR %u, event %u, %s", e->pcr, e->number, type ? type : "unknown type");
+	if (e->type && !type)
+		bc_buf_printf(out, " 0x%08x", e->type);
+	if (e->summary[0])
+		bc_buf_printf(out, " `%s`", e->summary);
+	bc_buf_puts(out, ": ");
+	switch (e->verdict) {
+	case BC_EVENT_KNOWN:
+		bc_buf_printf(out, "known: component `%s`, version %zu\n", e->component->name,
+			      e->version + 1);
+		return;
+	case BC_EVENT_CHANGED:
+		d = changed_digest(e);
+		bc_buf_printf(out,
+			      "%s digest %s is not an allowed version of component `%s` (allowed: ",
+			      d ? bc_hash_alg_name(d->alg) : "", d ? short_hex(d, hex) : "(none)",
+			      e->component->name);
+		text_allowed(out, e->component, d ? d->alg : BC_ALG_SHA256);
+		bc_buf_puts(out, ")\n");
+		return;
+	case BC_EVENT_UNEXPECTED:
+		bc_buf_printf(out,
+			      "unexpected: digest %s is in no component, and PCR %u must be "
+			      "fully explained\n",
+			      d ? short_hex(d, hex) : "(none)", e->pcr);
+		return;
+	case BC_EVENT_NOT_COVERED:
+		bc_buf_printf(out,
+			      "not covered: digest %s is in no component (PCR %u is not one the "
+			      "database explains)\n",
+			      d ? short_hex(d, hex) : "(none)", e->pcr);
+		return;
+	}
+}
+
+static void text_report(bc_buf *out, const char *log, const char *db, const bc_golden_report *r)
+{
+	char hex[2 * BC_MAX_DIGEST_SIZE + 1];
+	for (size_t i = 0; i < r->event_count; i++) {
+		const bc_golden_event_result *e = &r->events[i];
+		if (opt.verbose || e->verdict != BC_EVENT_KNOWN)
+			text_event(out, e);
+	}
+	for (size_t i = 0; i < r->missing_count; i++)
+		bc_buf_printf(out,
+			      "missing: component `%s` (PCR %u) is required and was never "
+			      "measured\n",
+			      r->missing[i]->name, r->missing[i]->pcr);
+	for (size_t i = 0; i < r->pcr_mismatch_count; i++)
+		bc_buf_printf(out, "%s PCR %u: the log replays to %s, none of the allowed values\n",
+			      bc_hash_alg_name(r->pcr_mismatches[i].alg), r->pcr_mismatches[i].pcr,
+			      bc_digest_hex(&r->pcr_mismatches[i].value, hex));
+	bc_buf_printf(
+	    out,
+	    "%s against %s: %zu events known, %zu changed, %zu unexpected, %zu not "
+	    "covered; %zu missing: %s\n",
+	    log, db, r->known, r->changed, r->unexpected, r->not_covered, r->missing_count,
+	    r->match ? "matches the golden database" : "differs from the golden database");
+}
+
+static void json_event(bc_json *j, const bc_golden_event_result *e)
+{
+	const char *type = bc_event_type_name(e->type);
+	bc_json_object_begin(j);
+	bc_json_key(j, "number");
+	bc_json_uint(j, e->number);
+	bc_json_key(j, "pcr");
+	bc_json_uint(j, e->pcr);
+	bc_json_key(j, "type");
+	type ? bc_json_string(j, type) : bc_json_uint(j, e->type);
+	bc_json_key(j, "verdict");
+	bc_json_string(j, bc_golden_event_verdict_name(e->verdict));
+	bc_json_key(j, "digests");
+	json_digests(j, &e->digests);
+	if (e->component) {
+		bc_json_key(j, "component");
+		bc_json_string(j, e->component->name);
+	}
+	if (e->verdict == BC_EVENT_KNOWN) {
+		bc_json_key(j, "version");
+		bc_json_uint(j, e->version);
+	}
+	if (e->summary[0]) {
+		bc_json_key(j, "summary");
+		bc_json_string(j, e->summary);
+	}
+	if (e->verdict == BC_EVENT_CHANGED) {
+		bc_json_key(j, "allowed");
+		bc_json_array_begin(j);
+		for (size_t v = 0; v < e->component->version_count; v++)
+			json_digests(j, &e->component->versions[v].digests);
+		bc_json_array_end(j);
+	}
+	bc_json_object_end(j);
+}
+
+static void json_report(bc_buf *out, const char *log, const char *db, const bc_golden_report *r)
+{
+	bc_json j;
+	bc_json_init(&j, out);
+	bc_json_object_begin(&j);
+	bc_json_key(&j, "log");
+	bc_json_string(&j, log);
+	bc_json_key(&j, "golden");
+	bc_json_string(&j, db);
+	bc_json_key(&j, "match");
+	bc_json_bool(&j, r->match);
+	const char *keys[] = {"known", "changed", "unexpected", "not_covered"};
+	size_t counts[] = {r->known, r->changed, r->unexpected, r->not_covered};
+	for (size_t i = 0; i < 4; i++) {
+		bc_json_key(&j, keys[i]);
+		bc_json_uint(&j, counts[i]);
+	}
+	bc_json_key(&j, "events");
+	bc_json_array_begin(&j);
+	for (size_t i = 0; i < r->event_count; i++)
+		if (opt.verbose || r->events[i].verdict != BC_EVENT_KNOWN)
+			json_event(&j, &r->events[i]);
+	bc_json_array_end(&j);
+	bc_json_key(&j, "missing");
+	bc_json_array_begin(&j);
+	for (size_t i = 0; i < r->missing_count; i++)
+		bc_json_string(&j, r->missing[i]->name);
+	bc_json_array_end(&j);
+	bc_json_key(&j, "pcr_mismatches");
+	bc_json_array_begin(&j);
+	for (size_t i = 0; i < r->pcr_mismatch_count; i++) {
+		bc_json_object_begin(&j);
+		bc_json_key(&j, "bank");
+		bc_json_string(&j, bc_hash_alg_name(r->pcr_mismatches[i].alg));
+		bc_json_key(&j, "pcr");
+		bc_json_uint(&j, r->pcr_mismatches[i].pcr);
+		bc_json_key(&j, "value");
+		bc_json_hex(&j, r->pcr_mismatches[i].value.bytes, r->pcr_mismatches[i].value.size);
+		bc_json_object_end(&j);
+	}
+	bc_json_array_end(&j);
+	bc_json_object_end(&j);
+}
+
+static int golden_check(int argc, char **argv)
+{
+	bc_golden *db = NULL;
+	bc_log *log = NULL;
+	bc_golden_report *report = NULL;
+	bc_error err = {0};
+	int rc;
+	if (argc - optind < 1 || argc - optind > 2)
+		return cli_usage_error(opt.cmd, "expected DB [LOG]");
+	const char *log_path = argc - optind == 2 ? argv[optind + 1] : DEFAULT_LOG;
+	if ((rc = load_db(argv[optind], &db)) != 0)
+		return rc;
+	if (bc_log_read_file(log_path, &log, &err) != BC_OK ||
+	    bc_golden_check_log(db, log, opt.verbose, &report, &err) != BC_OK) {
+		rc = cli_fail(opt.cmd, &err);
+	} else {
+		bc_buf out = {0};
+		bc_buf_init(&out, CLI_JSON_MAX);
+		if (opt.json)
+			json_report(&out, log_path, argv[optind], report);
+		else
+			text_report(&out, log_path, argv[optind], report);
+		rc = opt.json ? cli_emit_json(opt.cmd, &out) : cli_emit_text(opt.cmd, &out);
+		bc_buf_free(&out);
+		if (rc == 0 && !report->match)
+			rc = BC_EXIT_MISMATCH;
+	}
+	bc_golden_report_free(report);
+	bc_log_free(log);
+	bc_golden_free(db);
+	return rc;
+}
+
+/* ---- sign and verify ---- */
+
+static int golden_sign(int argc, char **argv)
+{
+	uint8_t *data = NULL, *sig = NULL;
+	size_t size = 0, sig_size = 0;
+	bc_error err = {0};
+	char *default_sig = NULL;
+	if (argc - optind != 1)
+		return cli_usage_error(opt.cmd, "expected one DB");
+	if (!opt.key)
+		return cli_usage_error(opt.cmd, "--key KEY.pem is required");
+	const char *db = argv[optind];
+	bc_golden *check = NULL;
+	bc_status s = bc_read_file(db, BC_GOLDEN_MAX_SIZE, &data, &size, &err);
+	if (s == BC_OK) /* sign only what loads */
+		s = bc_golden_from_memory(data, size, db, &check, &err);
+	bc_golden_free(check);
+	if (s == BC_OK)
+		s = bc_signature_sign(data, size, opt.key, &sig, &sig_size, &err);
+	if (s == BC_OK && !opt.signature && asprintf(&default_sig, "%s.sig", db) < 0)
+		s = bc_fail(&err, BC_E_NOMEM, "out of memory");
+	const char *path = opt.signature ? opt.signature : default_sig;
+	if (s == BC_OK)
+		s = bc_write_file_atomic(path, sig, sig_size, 0644, &err);
+	if (s == BC_OK && !opt.json)
+		printf("signed %s: %s\n", db, path);
+	free(data);
+	free(sig);
+	free(default_sig);
+	return s == BC_OK ? BC_EXIT_OK : cli_fail(opt.cmd, &err);
+}
+
+static int golden_verify(int argc, char **argv)
+{
+	bc_golden *db = NULL;
+	if (argc - optind != 1)
+		return cli_usage_error(opt.cmd, "expected one DB");
+	if (!opt.pubkey)
+		return cli_usage_error(opt.cmd, "--pubkey PUB.pem is required");
+	int rc = load_db(argv[optind], &db);
+	if (rc != 0)
+		return rc == BC_EXIT_ERROR ? BC_EXIT_MISMATCH : rc;
+	printf("%s: the signature verifies with %s, and the database loads\n", argv[optind],
+	       opt.pubkey);
+	bc_golden_free(db);
+	return BC_EXIT_OK;
+}
+
+static const struct verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} verbs[] = {
+    {"create", golden_create}, {"add", golden_add},	    {"merge", golden_merge},
+    {"show", golden_show},     {"predict", golden_predict}, {"check", golden_check},
+    {"sign", golden_sign},     {"verify", golden_verify},
+};
+
+int cmd_golden(int argc, char **argv)
+{
+	bool help;
+	char cmd[32];
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+			return fputs(golden_usage, stdout), BC_EXIT_OK;
+		return cli_usage_error("golden", "expected a verb: create, add, merge, show, "
+						 "predict, check, sign or verify");
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(argv[1], verbs[i].name) != 0)
+			continue;
+		snprintf(cmd, sizeof(cmd), "golden %s", verbs[i].name);
+		opt = (typeof(opt)){.cmd = cmd};
+		int rc = parse_options(argc - 1, argv + 1, &help);
+		if (rc || help)
+			return rc ? rc : (fputs(golden_usage, stdout), BC_EXIT_OK);
+		return verbs[i].run(argc - 1, argv + 1);
+	}
+	return cli_usage_error("golden", "unknown verb '%s'", argv[1]);
+}
