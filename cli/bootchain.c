@@ -16,6 +16,7 @@ static const cli_command commands[] = {
     {"log", cmd_log, "show, replay, check and export TCG event logs"},
     {"measure", cmd_measure, "measure boot layers: measured and trusted boot"},
     {"golden", cmd_golden, "build, sign, predict and check golden databases"},
+    {"attest", cmd_attest, "attestation keys, quotes and evidence verification"},
     {"help", cmd_help, "show help for bootchain or for a command"},
 };
 

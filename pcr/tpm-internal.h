@@ -20,4 +20,7 @@ void bc_tpm_flush(bc_tpm *tpm, ESYS_TR handle);
  * what failed, the tss2-rc text of rc and the TCTI. Returns the status. */
 bc_status bc_tpm_fail(bc_tpm *tpm, bc_error *err, TSS2_RC rc, const char *what);
 
+/* A selection as the TPM takes it (banks without PCRs left out), and back. */
+void bc_selection_to_tpml(const bc_pcr_selection *sel, TPML_PCR_SELECTION *out);
+
 #endif

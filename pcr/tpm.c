@@ -146,7 +146,7 @@ bc_status bc_tpm_allocated_banks(bc_tpm *tpm, bc_pcr_selection *out, bc_error *e
 	return BC_OK;
 }
 
-static void selection_to_tpml(const bc_pcr_selection *sel, TPML_PCR_SELECTION *out)
+void bc_selection_to_tpml(const bc_pcr_selection *sel, TPML_PCR_SELECTION *out)
 {
 	*out = (TPML_PCR_SELECTION){0};
 	for (size_t i = 0; i < sel->count; i++) {
@@ -213,7 +213,7 @@ bc_status bc_tpm_pcr_read(bc_tpm *tpm, const bc_pcr_selection *sel, bc_pcr_value
 		TPML_PCR_SELECTION *got = NULL;
 		TPML_DIGEST *digests = NULL;
 		UINT32 counter;
-		selection_to_tpml(&remaining, &want);
+		bc_selection_to_tpml(&remaining, &want);
 		TSS2_RC rc = Esys_PCR_Read(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 					   &want, &counter, &got, &digests);
 		if (rc != TSS2_RC_SUCCESS)

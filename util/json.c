@@ -199,3 +199,9 @@ void bc_json_base64(bc_json *j, const uint8_t *data, size_t len)
 	}
 	bc_buf_putc(j->out, '"');
 }
+
+void bc_json_raw(bc_json *j, const char *json)
+{
+	value_prefix(j);
+	bc_buf_puts(j->out, json);
+}

@@ -38,6 +38,9 @@ void bc_json_hex(bc_json *j, const uint8_t *data, size_t len);
 /* A string holding the standard base64 (RFC 4648, padded) of data. */
 void bc_json_base64(bc_json *j, const uint8_t *data, size_t len);
 
+/* A value that is JSON text already (the caller vouches for it: e.g. jansson's output). */
+void bc_json_raw(bc_json *j, const char *json);
+
 /* Escape s into out as the inside of a JSON string (no quotes). */
 void bc_json_escape(bc_buf *out, const char *s, size_t len);
 

@@ -46,7 +46,7 @@ digest_of() { # json alg
 }
 
 echo "bootchain: $BOOTCHAIN"
-echo "$(openssl version); pesign $(pesign --version 2>/dev/null || echo '?')"
+echo "$(openssl version); $(pesign --version 2>&1 | head -1)"
 echo "preparing a ${SIZE_MB} MiB file and a UKI ..." >&2
 file=$TMP/image.bin
 head -c $((SIZE_MB << 20)) /dev/urandom >"$file"

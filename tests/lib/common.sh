@@ -57,6 +57,41 @@ start_swtpm() {
 	exit 99
 }
 
+# Like start_swtpm, on a TPM manufactured by swtpm_setup: a persistent RSA 2048 EK at
+# 0x81010001 with its certificate in NV at 0x01c00002 (and an ECC P-384 EK with its
+# certificate in the high range), issued by a local CA kept in $TEST_TMP/swtpm-ca
+# (SWTPM_CA_ROOT and SWTPM_CA_ISSUER name its certificates), and a platform certificate.
+start_swtpm_with_ek_cert() {
+	command -v swtpm_setup >/dev/null ||
+		{ echo "ERROR: swtpm_setup not found: run scripts/deps as root" >&2; exit 99; }
+	local ca="$TEST_TMP/swtpm-ca"
+	mkdir -p "$ca" "$TEST_TMP/swtpm"
+	cat >"$ca/swtpm_setup.conf" <<-EOF
+		create_certs_tool = $(command -v swtpm_localca || echo /usr/bin/swtpm_localca)
+		create_certs_tool_config = $ca/swtpm-localca.conf
+		create_certs_tool_options = $ca/swtpm-localca.options
+		active_pcr_banks = sha256
+	EOF
+	cat >"$ca/swtpm-localca.conf" <<-EOF
+		statedir = $ca/state
+		signingkey = $ca/state/signkey.pem
+		issuercert = $ca/state/issuercert.pem
+		certserial = $ca/state/certserial
+	EOF
+	printf -- '--platform-manufacturer bootchain\n--platform-version 1.0\n--platform-model swtpm\n' \
+		>"$ca/swtpm-localca.options"
+	if ! swtpm_setup --tpm2 --tpmstate "$TEST_TMP/swtpm" --create-ek-cert \
+		--create-platform-cert --config "$ca/swtpm_setup.conf" \
+		--logfile "$ca/setup.log" >/dev/null 2>&1; then
+		echo "ERROR: swtpm_setup failed:" >&2
+		cat "$ca/setup.log" >&2
+		exit 99
+	fi
+	SWTPM_CA_ROOT="$ca/state/swtpm-localca-rootca-cert.pem"
+	SWTPM_CA_ISSUER="$ca/state/issuercert.pem"
+	start_swtpm
+}
+
 # A loopback port with nothing listening on it.
 closed_port() {
 	local port

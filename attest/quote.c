@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Quoting: one TPM2_Quote over a PCR selection with the AK, and the PCR values it
+ * covers. The values are read after the quote and checked against the quote's digest;
+ * a PCR extended in between (a boot script measuring a layer) makes it quote again.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <tss2/tss2_mu.h>
+
+#include <bootchain/attest.h>
+
+#include "attest/attest-internal.h"
+#include "attest/keys.h"
+#include "attest/tpm-public.h"
+#include "pcr/tpm-internal.h"
+#include "util/cleanup.h"
+#include "util/file.h"
+
+#define QUOTE_ATTEMPTS	 3
+#define DEFAULT_PCR_MASK 0x3ffu /* PCRs 0-9 */
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(bc_evidence *, bc_evidence_free)
+
+static void esys_freep(void *p)
+{
+	Esys_Free(*(void **)p);
+}
+
+static bc_status default_selection(bc_tpm *tpm, bc_pcr_selection *out, bc_error *err)
+{
+	bc_pcr_selection banks;
+	bc_status s = bc_tpm_allocated_banks(tpm, &banks, err);
+	if (s == BC_OK)
+		bc_pcr_selection_from_banks(&banks, DEFAULT_PCR_MASK, out);
+	return s;
+}
+
+static bc_status store_quote(bc_evidence *ev, const TPM2B_ATTEST *attest, const TPMT_SIGNATURE *sig,
+			     bc_error *err)
+{
+	uint8_t buf[sizeof(TPMT_SIGNATURE)];
+	size_t len = 0;
+	if (Tss2_MU_TPMT_SIGNATURE_Marshal(sig, buf, sizeof(buf), &len) != TSS2_RC_SUCCESS)
+		return bc_fail(err, BC_E_TPM, "cannot marshal the quote's signature");
+	free(ev->attest);
+	free(ev->signature);
+	ev->attest = malloc(attest->size);
+	ev->signature = malloc(len);
+	if (!ev->attest || !ev->signature)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	memcpy(ev->attest, attest->attestationData, attest->size);
+	ev->attest_size = attest->size;
+	memcpy(ev->signature, buf, len);
+	ev->signature_size = len;
+	return BC_OK;
+}
+
+static bc_status quote_once(bc_tpm *tpm, const bc_ak *ak, const bc_pcr_selection *sel,
+			    bc_evidence *ev, bc_error *err)
+{
+	TPM2B_DATA qualifying = {.size = (UINT16)ev->nonce_size};
+	TPMT_SIG_SCHEME scheme = {.scheme = TPM2_ALG_NULL}; /* the AK's own scheme */
+	TPML_PCR_SELECTION tpml;
+	__attribute__((cleanup(esys_freep))) TPM2B_ATTEST *attest = NULL;
+	__attribute__((cleanup(esys_freep))) TPMT_SIGNATURE *sig = NULL;
+	memcpy(qualifying.buffer, ev->nonce, ev->nonce_size);
+	bc_selection_to_tpml(sel, &tpml);
+	TSS2_RC rc = Esys_Quote(bc_tpm_esys(tpm), ak->handle, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+				ESYS_TR_NONE, &qualifying, &scheme, &tpml, &attest, &sig);
+	if (rc != TSS2_RC_SUCCESS)
+		return bc_tpm_fail(tpm, err, rc, "TPM2_Quote");
+	bc_status s = store_quote(ev, attest, sig, err);
+	if (s == BC_OK)
+		s = bc_tpm_pcr_read(tpm, sel, &ev->pcrs, err);
+	return s;
+}
+
+static bc_status read_log(const char *path, bc_evidence *ev, bc_error *err)
+{
+	return bc_read_file(path, BC_EVIDENCE_MAX_LOG, &ev->eventlog, &ev->eventlog_size, err);
+}
+
+static bc_status store_ak_public(const bc_ak *ak, bc_evidence *ev, bc_error *err)
+{
+	uint8_t buf[sizeof(TPM2B_PUBLIC)];
+	size_t len = 0;
+	bc_status s = bc_tpm_public_marshal(&ak->pub, buf, sizeof(buf), &len, err);
+	if (s != BC_OK)
+		return s;
+	ev->ak_public = malloc(len);
+	if (!ev->ak_public)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	memcpy(ev->ak_public, buf, len);
+	ev->ak_public_size = len;
+	return BC_OK;
+}
+
+/* Quote until the values read afterwards are the ones quoted. */
+static bc_status quote_stable(bc_tpm *tpm, const bc_ak *ak, bc_evidence *ev, bc_error *err)
+{
+	for (int attempt = 0; attempt < QUOTE_ATTEMPTS; attempt++) {
+		bc_status s = quote_once(tpm, ak, &ev->selection, ev, err);
+		if (s != BC_OK)
+			return s;
+		if (bc_quote_digest_matches(ev))
+			return BC_OK;
+	}
+	return bc_fail(err, BC_E_TPM, "the PCRs changed during %d quotes in a row", QUOTE_ATTEMPTS);
+}
+
+bc_status bc_evidence_quote(bc_tpm *tpm, const char *ak_spec, const uint8_t *nonce,
+			    size_t nonce_size, const bc_pcr_selection *sel, const char *log_path,
+			    bc_evidence **out, bc_error *err)
+{
+	_cleanup_(bc_evidence_freep) bc_evidence *ev = calloc(1, sizeof(*ev));
+	bc_ak ak = {.handle = ESYS_TR_NONE};
+	if (!ev)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	if (nonce_size > BC_NONCE_MAX)
+		return bc_fail(err, BC_E_INVALID, "a nonce of %zu bytes: at most %d", nonce_size,
+			       BC_NONCE_MAX);
+	memcpy(ev->nonce, nonce, nonce_size);
+	ev->nonce_size = nonce_size;
+	bc_status s = sel ? BC_OK : default_selection(tpm, &ev->selection, err);
+	if (sel)
+		ev->selection = *sel;
+	if (s == BC_OK)
+		s = bc_ak_open(tpm, ak_spec, &ak, err);
+	if (s != BC_OK)
+		return s;
+	s = quote_stable(tpm, &ak, ev, err);
+	if (s == BC_OK)
+		s = store_ak_public(&ak, ev, err);
+	bc_ak_close(tpm, &ak);
+	if (s == BC_OK && log_path)
+		s = read_log(log_path, ev, err);
+	if (s != BC_OK)
+		return s;
+	*out = TAKE_PTR(ev);
+	return BC_OK;
+}

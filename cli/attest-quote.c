@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* bootchain attest quote: TPM2_Quote with the AK, written as an evidence file. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bootchain/attest.h>
+
+#include "attest/keys.h"
+#include "cli/attest.h"
+#include "cli/cli.h"
+#include "util/hex.h"
+
+#define FIRMWARE_LOG "/sys/kernel/security/tpm0/binary_bios_measurements"
+
+static const char quote_usage[] =
+    "Usage: bootchain attest quote --nonce HEX --out EVIDENCE [OPTIONS]\n"
+    "\n"
+    "One TPM2_Quote over the PCRs, signed by the attestation key and qualified by the\n"
+    "verifier's nonce, written with the PCR values and the event log as an evidence file\n"
+    "(bootchain-evidence(5)).\n"
+    "\n"
+    "Options:\n"
+    "  -n, --nonce HEX        the verifier's nonce (1 to 64 bytes)\n"
+    "  -o, --out EVIDENCE     the evidence file to write\n"
+    "  -a, --ak AK            persistent handle or context file (default: 0x81010003)\n"
+    "  -p, --pcrs SEL         PCRs to quote (default: 0-9 of every allocated bank)\n"
+    "  -l, --log LOG          event log to include (default: the firmware's, when present)\n"
+    "      --no-log           include no event log\n"
+    "      --tpm2-tools DIR   also write quote.msg, quote.sig, quote.pcrs and ak.pub for\n"
+    "                         tpm2_checkquote -m -s -f -u\n"
+    "  -T, --tcti TCTI        TPM to use\n"
+    "  -h, --help             show this help\n";
+
+static struct {
+	const char *nonce, *out, *ak, *pcrs, *log, *tpm2_tools, *tcti;
+	bool no_log;
+} opt;
+
+enum { OPT_NO_LOG = 256, OPT_TPM2_TOOLS };
+
+static int parse_options(int argc, char **argv, bool *help)
+{
+	static const struct option options[] = {
+	    {"nonce", required_argument, NULL, 'n'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"ak", required_argument, NULL, 'a'},
+	    {"pcrs", required_argument, NULL, 'p'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"no-log", no_argument, NULL, OPT_NO_LOG},
+	    {"tpm2-tools", required_argument, NULL, OPT_TPM2_TOOLS},
+	    {"tcti", required_argument, NULL, 'T'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int o;
+	*help = false;
+	while ((o = getopt_long(argc, argv, ":n:o:a:p:l:T:h", options, NULL)) != -1) {
+		switch (o) {
+		case 'n': opt.nonce = optarg; break;
+		case 'o': opt.out = optarg; break;
+		case 'a': opt.ak = optarg; break;
+		case 'p': opt.pcrs = optarg; break;
+		case 'l': opt.log = optarg; break;
+		case OPT_NO_LOG: opt.no_log = true; break;
+		case OPT_TPM2_TOOLS: opt.tpm2_tools = optarg; break;
+		case 'T': opt.tcti = optarg; break;
+		case 'h': *help = true; return 0;
+		default: return cli_bad_option("attest quote", o, argv);
+		}
+	}
+	return 0;
+}
+
+static const char *log_path(void)
+{
+	if (opt.no_log)
+		return NULL;
+	if (opt.log)
+		return opt.log;
+	return access(FIRMWARE_LOG, R_OK) == 0 ? FIRMWARE_LOG : NULL;
+}
+
+int attest_quote(int argc, char **argv)
+{
+	const char *cmd = "attest quote";
+	uint8_t nonce[BC_NONCE_MAX];
+	size_t nonce_size = 0;
+	bc_pcr_selection sel;
+	bc_error err = {0};
+	bool help;
+	char ak_default[16];
+	opt = (typeof(opt)){0};
+	int rc = parse_options(argc, argv, &help);
+	if (rc || help)
+		return rc ? rc : (fputs(quote_usage, stdout), BC_EXIT_OK);
+	if (optind != argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!opt.nonce || !opt.out)
+		return cli_usage_error(cmd, "--nonce HEX and --out EVIDENCE are required");
+	if (!bc_hex_decode(opt.nonce, strlen(opt.nonce), nonce, sizeof(nonce), &nonce_size) ||
+	    nonce_size == 0)
+		return cli_usage_error(cmd, "--nonce: expected 1 to 64 bytes in hex");
+	if (opt.pcrs && bc_pcr_selection_parse(opt.pcrs, &sel, &err) != BC_OK)
+		return cli_usage_error(cmd, "--pcrs: %s", bc_error_message(&err));
+	if (opt.log && opt.no_log)
+		return cli_usage_error(cmd, "--log and --no-log exclude each other");
+	snprintf(ak_default, sizeof(ak_default), "0x%08x", BC_AK_DEFAULT_HANDLE);
+
+	bc_tpm *tpm = NULL;
+	bc_evidence *ev = NULL;
+	if ((rc = cli_open_tpm(cmd, opt.tcti, &tpm)) != 0)
+		return rc;
+	bc_status s = bc_evidence_quote(tpm, opt.ak ? opt.ak : ak_default, nonce, nonce_size,
+					opt.pcrs ? &sel : NULL, log_path(), &ev, &err);
+	bc_tpm_close(tpm);
+	if (s == BC_OK)
+		s = bc_evidence_write(ev, opt.out, &err);
+	if (s == BC_OK && opt.tpm2_tools)
+		s = bc_evidence_write_tpm2_tools(ev, opt.tpm2_tools, &err);
+	bc_evidence_free(ev);
+	if (s != BC_OK)
+		return cli_fail(cmd, &err);
+	return BC_EXIT_OK;
+}

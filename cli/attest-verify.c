@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bootchain attest verify: check evidence files (or tpm2-tools' quote files) against the
+ * AK, the nonce and a golden database; many files at once on all cores, one result
+ * each, printed in the order given.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bootchain/attest.h>
+#include <bootchain/eventlog.h>
+
+#include "cli/attest.h"
+#include "cli/cli.h"
+#include "util/file.h"
+#include "util/hex.h"
+
+#define MAX_JOBS     256
+#define RESULT_CAP   (1 << 20)
+#define SHOWN_EVENTS 5
+
+static const char verify_usage[] =
+    "Usage: bootchain attest verify EVIDENCE... --ak AKPUB --nonce HEX [OPTIONS]\n"
+    "       bootchain attest verify --message MSG --signature SIG --pcrs-file PCRS\n"
+    "                               --ak AKPUB --nonce HEX [--log LOG] [OPTIONS]\n"
+    "\n"
+    "Check each evidence file, reporting every check by name: ak, signature, attest,\n"
+    "nonce, pcr-selection, pcr-digest, eventlog, golden. The second form takes the files\n"
+    "of tpm2_quote -m -s -o. No TPM is needed.\n"
+    "\n"
+    "Options:\n"
+    "  -a, --ak AKPUB        the AK's public key: PEM, or TPM2B_PUBLIC (tpm2_createak -u)\n"
+    "  -n, --nonce HEX       the nonce the verifier sent\n"
+    "  -g, --golden DB       check every event of the log against a golden database\n"
+    "      --pubkey PUB      refuse DB unless signed by this key\n"
+    "  -j, --jobs N          verify N files at a time (default: the number of cores)\n"
+    "  -m, --message MSG     tpm2-tools: the quote message (TPMS_ATTEST)\n"
+    "  -s, --signature SIG   tpm2-tools: the signature (TPMT_SIGNATURE)\n"
+    "  -f, --pcrs-file PCRS  tpm2-tools: the PCR values (tpm2_quote -o)\n"
+    "  -l, --log LOG         tpm2-tools: the event log\n"
+    "      --json            one JSON object a line, one line an evidence file\n"
+    "  -h, --help            show this help\n";
+
+static struct {
+	const char *ak, *nonce, *golden, *pubkey, *message, *signature, *pcrs_file, *log;
+	unsigned jobs;
+	bool json;
+} opt;
+
+enum { OPT_JSON = 256, OPT_PUBKEY };
+
+static int parse_options(int argc, char **argv, bool *help)
+{
+	static const struct option options[] = {
+	    {"ak", required_argument, NULL, 'a'},
+	    {"nonce", required_argument, NULL, 'n'},
+	    {"golden", required_argument, NULL, 'g'},
+	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"message", required_argument, NULL, 'm'},
+	    {"signature", required_argument, NULL, 's'},
+	    {"pcrs-file", required_argument, NULL, 'f'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int o;
+	*help = false;
+	while ((o = getopt_long(argc, argv, ":a:n:g:j:m:s:f:l:h", options, NULL)) != -1) {
+		switch (o) {
+		case 'a': opt.ak = optarg; break;
+		case 'n': opt.nonce = optarg; break;
+		case 'g': opt.golden = optarg; break;
+		case OPT_PUBKEY: opt.pubkey = optarg; break;
+		case 'j':
+			if (!cli_parse_uint(optarg, MAX_JOBS, &opt.jobs) || !opt.jobs)
+				return cli_usage_error("attest verify", "--jobs: 1 to %d",
+						       MAX_JOBS);
+			break;
+		case 'm': opt.message = optarg; break;
+		case 's': opt.signature = optarg; break;
+		case 'f': opt.pcrs_file = optarg; break;
+		case 'l': opt.log = optarg; break;
+		case OPT_JSON: opt.json = true; break;
+		case 'h': *help = true; return 0;
+		default: return cli_bad_option("attest verify", o, argv);
+		}
+	}
+	return 0;
+}
+
+/* ---- one result ---- */
+
+static const char *status_name(bc_check_status s)
+{
+	return s == BC_CHECK_PASS ? "pass" : s == BC_CHECK_FAIL ? "FAIL" : "skip";
+}
+
+static void text_golden(bc_buf *out, const bc_golden_report *r)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < r->event_count && shown < SHOWN_EVENTS; i++, shown++) {
+		const bc_golden_event_result *e = &r->events[i];
+		const char *type = bc_event_type_name(e->type);
+		bc_buf_printf(out, "    PCR %u, event %u, %s%s%s%s: %s%s%s\n", e->pcr, e->number,
+			      type ? type : "unknown type", e->summary[0] ? " `" : "", e->summary,
+			      e->summary[0] ? "`" : "", bc_golden_event_verdict_name(e->verdict),
+			      e->component ? ", component " : "",
+			      e->component ? e->component->name : "");
+	}
+	if (r->event_count > shown)
+		bc_buf_printf(out, "    ... and %zu more\n", r->event_count - shown);
+	for (size_t i = 0; i < r->missing_count; i++)
+		bc_buf_printf(out, "    missing: component %s (PCR %u)\n", r->missing[i]->name,
+			      r->missing[i]->pcr);
+}
+
+static void text_result(bc_buf *out, const char *name, const bc_verify_result *r)
+{
+	const char *first = NULL;
+	for (int c = 0; c < BC_CHECK_COUNT && !first; c++)
+		if (r->status[c] == BC_CHECK_FAIL)
+			first = bc_check_name((bc_check)c);
+	if (r->pass)
+		bc_buf_printf(out, "%s: every check passed\n", name);
+	else
+		bc_buf_printf(out, "%s: FAILED: %s\n", name, first);
+	for (int c = 0; c < BC_CHECK_COUNT; c++)
+		bc_buf_printf(out, "  %-14s %s  %s\n", bc_check_name((bc_check)c),
+			      status_name(r->status[c]), r->message[c]);
+	if (r->golden && !r->golden->match)
+		text_golden(out, r->golden);
+	if (r->has_clock)
+		bc_buf_printf(out, "  clock %" PRIu64 " ms, reset count %u, restart count %u%s\n",
+			      r->clock, r->reset_count, r->restart_count,
+			      r->safe ? "" : ", not safe");
+}
+
+static void json_result(bc_buf *out, const char *name, const bc_verify_result *r)
+{
+	bc_json j;
+	bc_json_init(&j, out);
+	bc_json_object_begin(&j);
+	bc_json_key(&j, "evidence");
+	bc_json_string(&j, name);
+	bc_json_key(&j, "pass");
+	bc_json_bool(&j, r->pass);
+	bc_json_key(&j, "failed");
+	bc_json_array_begin(&j);
+	for (int c = 0; c < BC_CHECK_COUNT; c++)
+		if (r->status[c] == BC_CHECK_FAIL)
+			bc_json_string(&j, bc_check_name((bc_check)c));
+	bc_json_array_end(&j);
+	bc_json_key(&j, "checks");
+	bc_json_object_begin(&j);
+	for (int c = 0; c < BC_CHECK_COUNT; c++) {
+		bc_json_key(&j, bc_check_name((bc_check)c));
+		bc_json_object_begin(&j);
+		bc_json_key(&j, "status");
+		bc_json_string(&j, r->status[c] == BC_CHECK_PASS   ? "pass"
+				   : r->status[c] == BC_CHECK_FAIL ? "fail"
+								   : "skip");
+		bc_json_key(&j, "message");
+		bc_json_string(&j, r->message[c]);
+		bc_json_object_end(&j);
+	}
+	bc_json_object_end(&j);
+	if (r->has_clock) {
+		bc_json_key(&j, "clock");
+		bc_json_object_begin(&j);
+		bc_json_key(&j, "clock");
+		bc_json_uint(&j, r->clock);
+		bc_json_key(&j, "reset_count");
+		bc_json_uint(&j, r->reset_count);
+		bc_json_key(&j, "restart_count");
+		bc_json_uint(&j, r->restart_count);
+		bc_json_key(&j, "safe");
+		bc_json_bool(&j, r->safe);
+		bc_json_object_end(&j);
+	}
+	if (r->golden) {
+		bc_json_key(&j, "golden");
+		bc_json_object_begin(&j);
+		bc_json_key(&j, "known");
+		bc_json_uint(&j, r->golden->known);
+		bc_json_key(&j, "problems");
+		bc_json_array_begin(&j);
+		for (size_t i = 0; i < r->golden->event_count; i++) {
+			const bc_golden_event_result *e = &r->golden->events[i];
+			bc_json_object_begin(&j);
+			bc_json_key(&j, "pcr");
+			bc_json_uint(&j, e->pcr);
+			bc_json_key(&j, "event");
+			bc_json_uint(&j, e->number);
+			bc_json_key(&j, "verdict");
+			bc_json_string(&j, bc_golden_event_verdict_name(e->verdict));
+			if (e->component) {
+				bc_json_key(&j, "component");
+				bc_json_string(&j, e->component->name);
+			}
+			bc_json_object_end(&j);
+		}
+		bc_json_array_end(&j);
+		bc_json_key(&j, "missing");
+		bc_json_array_begin(&j);
+		for (size_t i = 0; i < r->golden->missing_count; i++)
+			bc_json_string(&j, r->golden->missing[i]->name);
+		bc_json_array_end(&j);
+		bc_json_object_end(&j);
+	}
+	bc_json_object_end(&j);
+	bc_buf_putc(out, '\n');
+}
+
+/* Evidence that cannot even be read fails as a whole, with the reason. */
+static void unreadable(bc_buf *out, const char *name, const bc_error *err)
+{
+	if (!opt.json) {
+		bc_buf_printf(out, "%s: FAILED: evidence: %s\n", name, bc_error_message(err));
+		return;
+	}
+	bc_json j;
+	bc_json_init(&j, out);
+	bc_json_object_begin(&j);
+	bc_json_key(&j, "evidence");
+	bc_json_string(&j, name);
+	bc_json_key(&j, "pass");
+	bc_json_bool(&j, false);
+	bc_json_key(&j, "failed");
+	bc_json_array_begin(&j);
+	bc_json_string(&j, "evidence");
+	bc_json_array_end(&j);
+	bc_json_key(&j, "error");
+	bc_json_string(&j, bc_error_message(err));
+	bc_json_object_end(&j);
+	bc_buf_putc(out, '\n');
+}
+
+/* ---- the work ---- */
+
+typedef struct job {
+	const char *name; /* an evidence file, or NULL for the tpm2-tools files */
+	bc_buf out;
+	bool pass;
+	bool error; /* not evidence at fault: the AK given cannot be used */
+} job;
+
+typedef struct work {
+	job *jobs;
+	size_t count;
+	atomic_size_t next;
+	const bc_verify_opts *vo;
+} work;
+
+static bc_status load(const job *jb, bc_evidence **ev, bc_error *err)
+{
+	if (jb->name)
+		return bc_evidence_load(jb->name, ev, err);
+	return bc_evidence_from_tpm2_tools(opt.message, opt.signature, opt.pcrs_file, opt.log, ev,
+					   err);
+}
+
+static void run_job(job *jb, const bc_verify_opts *vo)
+{
+	bc_evidence *ev = NULL;
+	bc_verify_result r;
+	bc_error err = {0};
+	const char *name = jb->name ? jb->name : opt.message;
+	bc_buf_init(&jb->out, RESULT_CAP);
+	if (load(jb, &ev, &err) != BC_OK) {
+		unreadable(&jb->out, name, &err);
+		return;
+	}
+	if (bc_verify_evidence(ev, vo, &r, &err) != BC_OK) {
+		jb->error = true;
+		bc_buf_printf(&jb->out, "%s: %s\n", name, bc_error_message(&err));
+	} else {
+		jb->pass = r.pass;
+		(opt.json ? json_result : text_result)(&jb->out, name, &r);
+		bc_verify_result_free(&r);
+	}
+	bc_evidence_free(ev);
+}
+
+static void *worker(void *arg)
+{
+	work *w = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&w->next, 1);
+		if (i >= w->count)
+			return NULL;
+		run_job(&w->jobs[i], w->vo);
+	}
+}
+
+static void run_all(work *w, unsigned jobs)
+{
+	pthread_t tids[MAX_JOBS];
+	unsigned started = 0;
+	for (unsigned t = 1; t < jobs && t < w->count; t++)
+		if (pthread_create(&tids[started], NULL, worker, w) == 0)
+			started++;
+	worker(w); /* this thread works too: -j 1 starts no thread */
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(tids[t], NULL);
+}
+
+static int report(work *w)
+{
+	int rc = BC_EXIT_OK;
+	for (size_t i = 0; i < w->count; i++) {
+		job *jb = &w->jobs[i];
+		if (jb->out.len)
+			fwrite(jb->out.data, 1, jb->out.len, jb->error ? stderr : stdout);
+		if (jb->error)
+			rc = BC_EXIT_ERROR;
+		else if (!jb->pass && rc == BC_EXIT_OK)
+			rc = BC_EXIT_MISMATCH;
+		bc_buf_free(&jb->out);
+	}
+	fflush(stdout);
+	return rc;
+}
+
+static int check_args(const char *cmd, int files)
+{
+	bool tools = opt.message || opt.signature || opt.pcrs_file;
+	if (!opt.ak || !opt.nonce)
+		return cli_usage_error(cmd, "--ak AKPUB and --nonce HEX are required");
+	if (tools && (!opt.message || !opt.signature || !opt.pcrs_file))
+		return cli_usage_error(cmd, "--message, --signature and --pcrs-file go together");
+	if (tools && files)
+		return cli_usage_error(cmd, "give evidence files or tpm2-tools files, not both");
+	if (!tools && !files)
+		return cli_usage_error(cmd, "expected EVIDENCE files");
+	if (opt.log && !tools)
+		return cli_usage_error(cmd, "--log is for tpm2-tools files: evidence has its log");
+	if (opt.pubkey && !opt.golden)
+		return cli_usage_error(cmd, "--pubkey is for --golden");
+	return 0;
+}
+
+static int verify_all(char **files, size_t count, bc_verify_opts *vo)
+{
+	work w = {.count = count ? count : 1, .vo = vo};
+	atomic_init(&w.next, 0);
+	w.jobs = calloc(w.count, sizeof(*w.jobs));
+	if (!w.jobs) {
+		cli_error("attest verify", "out of memory");
+		return BC_EXIT_ERROR;
+	}
+	for (size_t i = 0; i < count; i++)
+		w.jobs[i].name = files[i];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	run_all(&w, opt.jobs ? opt.jobs : cpus > 0 ? (unsigned)cpus : 1);
+	int rc = report(&w);
+	free(w.jobs);
+	return rc;
+}
+
+int attest_verify(int argc, char **argv)
+{
+	const char *cmd = "attest verify";
+	uint8_t nonce[BC_NONCE_MAX];
+	bc_verify_opts vo = {.nonce = nonce};
+	uint8_t *ak = NULL;
+	size_t ak_size = 0;
+	bc_golden *db = NULL;
+	bc_error err = {0};
+	bool help;
+	opt = (typeof(opt)){0};
+	int rc = parse_options(argc, argv, &help);
+	if (rc || help)
+		return rc ? rc : (fputs(verify_usage, stdout), BC_EXIT_OK);
+	if ((rc = check_args(cmd, argc - optind)) != 0)
+		return rc;
+	if (!bc_hex_decode(opt.nonce, strlen(opt.nonce), nonce, sizeof(nonce), &vo.nonce_size))
+		return cli_usage_error(cmd, "--nonce: expected at most 64 bytes in hex");
+	if (bc_read_file(opt.ak, 64 * 1024, &ak, &ak_size, &err) != BC_OK)
+		return cli_fail(cmd, &err);
+	bc_verify_key *key = NULL;
+	bc_status s = bc_verify_key_new(ak, ak_size, &key, &err);
+	free(ak);
+	if (s != BC_OK)
+		return cli_fail(cmd, &err);
+	vo.key = key; /* parsed once for every file */
+	if (opt.golden && bc_golden_load(opt.golden, opt.pubkey, NULL, &db, &err) != BC_OK) {
+		bc_verify_key_free(key);
+		return cli_fail(cmd, &err);
+	}
+	vo.golden = db;
+	rc = verify_all(argv + optind, (size_t)(argc - optind), &vo);
+	bc_golden_free(db);
+	bc_verify_key_free(key);
+	return rc;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* bootchain attest VERB: keys (attest-keys.c), quotes (attest-quote.c), verification
+ * (attest-verify.c). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/attest.h"
+#include "cli/cli.h"
+
+static const char attest_usage[] =
+    "Usage: bootchain attest VERB [OPTIONS]\n"
+    "\n"
+    "ek         read or create the endorsement key; print it and its certificate\n"
+    "ak create  create an attestation key under the EK\n"
+    "challenge  verifier: make a credential for an AK name under an EK public key\n"
+    "activate   TPM: recover the credential (TPM2_ActivateCredential)\n"
+    "quote      sign the PCRs with the AK and write an evidence file\n"
+    "verify     check evidence: signature, nonce, PCRs, event log, golden database\n"
+    "\n"
+    "`bootchain attest VERB --help` tells more; see bootchain-attest(1).\n";
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} verbs[] = {
+    {"ek", attest_ek},
+    {"ak", attest_ak},
+    {"challenge", attest_challenge},
+    {"activate", attest_activate},
+    {"quote", attest_quote},
+    {"verify", attest_verify},
+};
+
+int cmd_attest(int argc, char **argv)
+{
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+			return fputs(attest_usage, stdout), BC_EXIT_OK;
+		return cli_usage_error("attest", "expected a verb: ek, ak, challenge, activate, "
+						 "quote or verify");
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(argv[1], verbs[i].name) == 0)
+			return verbs[i].run(argc - 1, argv + 1);
+	return cli_usage_error("attest", "unknown verb '%s'", argv[1]);
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The verbs of `bootchain attest`, one file each group: argv[0] is the verb. */
+#ifndef BC_CLI_ATTEST_H
+#define BC_CLI_ATTEST_H
+
+int attest_ek(int argc, char **argv);
+int attest_ak(int argc, char **argv);
+int attest_challenge(int argc, char **argv);
+int attest_activate(int argc, char **argv);
+int attest_quote(int argc, char **argv);
+int attest_verify(int argc, char **argv);
+
+#endif

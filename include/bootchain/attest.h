@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Remote attestation: quotes, evidence files (format "bootchain-evidence-v1",
+ * bootchain-evidence(5)) and their verification. The verifier needs no TPM: every check
+ * is done in software with OpenSSL, and each is reported by name.
+ */
+#ifndef BOOTCHAIN_ATTEST_H
+#define BOOTCHAIN_ATTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bootchain/golden.h>
+#include <bootchain/pcr.h>
+#include <bootchain/status.h>
+#include <bootchain/tpm.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BC_EVIDENCE_FORMAT "bootchain-evidence-v1"
+#define BC_NONCE_MAX	   64 /* TPM2B_DATA */
+
+/* Caps on what an evidence file may hold: it comes from the machine being judged. */
+#define BC_EVIDENCE_MAX_SIZE   ((size_t)128 << 20)
+#define BC_EVIDENCE_MAX_ATTEST 4096
+#define BC_EVIDENCE_MAX_SIG    2048
+#define BC_EVIDENCE_MAX_PUBLIC 2048
+#define BC_EVIDENCE_MAX_LOG    ((size_t)64 << 20)
+
+typedef struct bc_evidence {
+	uint8_t nonce[BC_NONCE_MAX];
+	size_t nonce_size;
+	uint8_t *attest; /* TPMS_ATTEST as the TPM marshalled and signed it */
+	size_t attest_size;
+	uint8_t *signature; /* TPMT_SIGNATURE, marshalled */
+	size_t signature_size;
+	uint8_t *ak_public; /* TPM2B_PUBLIC, marshalled; may be absent */
+	size_t ak_public_size;
+	bc_pcr_values pcrs;	    /* the PCR values the quote covers */
+	bc_pcr_selection selection; /* in the order of the quote */
+	uint8_t *eventlog;	    /* may be absent */
+	size_t eventlog_size;
+	char *keep; /* the Keep section, as JSON text; may be absent */
+} bc_evidence;
+
+BC_EXPORT void bc_evidence_free(bc_evidence *ev);
+
+/*
+ * On the machine: TPM2_Quote over sel (NULL: PCRs 0-9 of every allocated bank) with the
+ * AK named by ak (a persistent handle "0x81..." or a context file), qualified by nonce;
+ * the PCR values (read until they agree with the quote's digest), and the event log at
+ * log_path when not NULL.
+ */
+BC_EXPORT bc_status bc_evidence_quote(bc_tpm *tpm, const char *ak, const uint8_t *nonce,
+				      size_t nonce_size, const bc_pcr_selection *sel,
+				      const char *log_path, bc_evidence **out, bc_error *err);
+
+/* The evidence file (JSON) and back. Parsing refuses missing fields, bad base64,
+ * oversized values, and anything of the wrong type, naming the field. */
+BC_EXPORT bc_status bc_evidence_write(const bc_evidence *ev, const char *path, bc_error *err);
+BC_EXPORT bc_status bc_evidence_parse(const void *data, size_t size, const char *name,
+				      bc_evidence **out, bc_error *err);
+BC_EXPORT bc_status bc_evidence_load(const char *path, bc_evidence **out, bc_error *err);
+
+/* tpm2-tools' files: message (-m), signature (-s), PCRs (-o of tpm2_quote, -f of
+ * tpm2_checkquote), and the AK public (TPM2B_PUBLIC) when the evidence has it. */
+BC_EXPORT bc_status bc_evidence_write_tpm2_tools(const bc_evidence *ev, const char *dir,
+						 bc_error *err);
+BC_EXPORT bc_status bc_evidence_from_tpm2_tools(const char *message, const char *signature,
+						const char *pcrs, const char *log,
+						bc_evidence **out, bc_error *err);
+
+/* ---- verification ---- */
+
+typedef enum bc_check_status {
+	BC_CHECK_PASS = 0,
+	BC_CHECK_FAIL,
+	BC_CHECK_SKIP, /* not asked for, or nothing to check (no event log) */
+} bc_check_status;
+
+/* The checks, in the order they run. */
+typedef enum bc_check {
+	BC_CHECK_AK = 0,	/* the evidence's AK is the expected AK */
+	BC_CHECK_SIGNATURE,	/* the quote is signed by the AK */
+	BC_CHECK_ATTEST,	/* TPMS_ATTEST: magic TPM_GENERATED, type quote */
+	BC_CHECK_NONCE,		/* extraData equals the verifier's nonce */
+	BC_CHECK_PCR_SELECTION, /* the quote covers exactly the PCR values supplied */
+	BC_CHECK_PCR_DIGEST,	/* the quote's digest is that of the values */
+	BC_CHECK_EVENTLOG,	/* the log replays to the values */
+	BC_CHECK_GOLDEN,	/* every event of the log against the golden database */
+	BC_CHECK_COUNT,
+} bc_check;
+
+/* "ak", "signature", "attest", "nonce", "pcr-selection", "pcr-digest", "eventlog",
+ * "golden" */
+BC_EXPORT const char *bc_check_name(bc_check check);
+
+typedef struct bc_verify_result {
+	bc_check_status status[BC_CHECK_COUNT];
+	char message[BC_CHECK_COUNT][256];
+	bool pass;		/* no check failed */
+	bool has_clock;		/* the attest parsed: */
+	uint64_t clock;		/* ms the TPM has been running, in total */
+	uint32_t reset_count;	/* TPM resets (reboots) */
+	uint32_t restart_count; /* restarts (resumes) since the last reset */
+	bool safe;
+	uint64_t firmware_version;
+	bc_golden_report *golden; /* with a golden database and a log; owned */
+} bc_verify_result;
+
+/* The expected AK, parsed once for many evidence files (OpenSSL 3 makes parsing a key
+ * cost as much as verifying a signature). Read-only once made: threads may share it. */
+typedef struct bc_verify_key bc_verify_key;
+
+/* ak: a PEM public key or a marshalled TPM2B_PUBLIC (as tpm2_createak -u writes). */
+BC_EXPORT bc_status bc_verify_key_new(const uint8_t *ak, size_t size, bc_verify_key **out,
+				      bc_error *err);
+BC_EXPORT void bc_verify_key_free(bc_verify_key *key);
+
+typedef struct bc_verify_opts {
+	const bc_verify_key *key; /* the expected AK; when NULL, ak_public is parsed */
+	const uint8_t *ak_public; /* the expected AK: a PEM public key or a TPM2B_PUBLIC */
+	size_t ak_public_size;
+	const uint8_t *nonce;
+	size_t nonce_size;
+	const bc_golden *golden; /* may be NULL */
+} bc_verify_opts;
+
+/* Run every check; the result says which passed. An error (no memory, a bad AK given by
+ * the caller) is returned as such; bad evidence is a failed check, never an error. */
+BC_EXPORT bc_status bc_verify_evidence(const bc_evidence *ev, const bc_verify_opts *opts,
+				       bc_verify_result *res, bc_error *err);
+BC_EXPORT void bc_verify_result_free(bc_verify_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
