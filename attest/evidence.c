@@ -37,7 +37,8 @@ void bc_evidence_free(bc_evidence *ev)
 	free(ev->signature);
 	free(ev->ak_public);
 	free(ev->eventlog);
-	free(ev->keep);
+	free(ev->keep_report);
+	free(ev->keep_vcek);
 	free(ev);
 }
 
@@ -96,7 +97,19 @@ static void json_evidence(bc_json *j, const bc_evidence *ev)
 	bc_json_key(j, "eventlog");
 	ev->eventlog ? bc_json_base64(j, ev->eventlog, ev->eventlog_size) : bc_json_null(j);
 	bc_json_key(j, "keep");
-	ev->keep ? bc_json_raw(j, ev->keep) : bc_json_null(j);
+	if (ev->keep_report) {
+		bc_json_object_begin(j);
+		bc_json_key(j, "provider");
+		bc_json_string(j, ev->keep_provider);
+		bc_json_key(j, "report");
+		bc_json_base64(j, ev->keep_report, ev->keep_report_size);
+		bc_json_key(j, "vcek");
+		ev->keep_vcek ? bc_json_base64(j, ev->keep_vcek, ev->keep_vcek_size)
+			      : bc_json_null(j);
+		bc_json_object_end(j);
+	} else {
+		bc_json_null(j);
+	}
 	bc_json_object_end(j);
 }
 
@@ -234,15 +247,29 @@ static bc_status parse_pcrs(const field_ctx *f, const bc_jnode *root, bc_evidenc
 	return BC_OK;
 }
 
+/* "keep": {"provider", "report": base64, "vcek": base64 or null} */
 static bc_status parse_keep(const field_ctx *f, const bc_jnode *root, bc_evidence *ev)
 {
 	const bc_jnode *keep = bc_jget(f->doc, root, "keep");
+	const char *provider;
+	size_t len;
+	_cleanup_free_ char *owned = NULL;
 	if (!keep || keep->type == BC_JNULL)
 		return BC_OK;
 	if (keep->type != BC_JOBJECT)
 		return bad(f, "keep", "not an object");
-	ev->keep = strndup(f->doc->text + keep->start, keep->len);
-	return ev->keep ? BC_OK : bc_fail(f->err, BC_E_NOMEM, "out of memory");
+	bc_status st = get_string(f, keep, "provider", false, &provider, &len, &owned);
+	if (st != BC_OK)
+		return st;
+	if (len >= sizeof(ev->keep_provider) || memchr(provider, 0, len))
+		return bad(f, "keep.provider", "not a provider name");
+	memcpy(ev->keep_provider, provider, len);
+	ev->keep_provider[len] = 0;
+	if ((st = get_base64(f, keep, "report", false, BC_EVIDENCE_MAX_KEEP, &ev->keep_report,
+			     &ev->keep_report_size)) != BC_OK)
+		return st;
+	return get_base64(f, keep, "vcek", true, BC_EVIDENCE_MAX_KEEP, &ev->keep_vcek,
+			  &ev->keep_vcek_size);
 }
 
 static bc_status parse_root(const field_ctx *f, const bc_jnode *root, bc_evidence *ev)

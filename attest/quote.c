@@ -14,6 +14,7 @@
 #include <bootchain/attest.h>
 
 #include "attest/attest-internal.h"
+#include "attest/keep.h"
 #include "attest/keys.h"
 #include "attest/tpm-public.h"
 #include "pcr/tpm-internal.h"
@@ -59,15 +60,21 @@ static bc_status store_quote(bc_evidence *ev, const TPM2B_ATTEST *attest, const 
 	return BC_OK;
 }
 
+/* What the TPM signs as extraData: the nonce, or its binding to a Keep report. */
+typedef struct qualifier {
+	uint8_t bytes[BC_NONCE_MAX];
+	size_t size;
+} qualifier;
+
 static bc_status quote_once(bc_tpm *tpm, const bc_ak *ak, const bc_pcr_selection *sel,
-			    bc_evidence *ev, bc_error *err)
+			    const qualifier *q, bc_evidence *ev, bc_error *err)
 {
-	TPM2B_DATA qualifying = {.size = (UINT16)ev->nonce_size};
+	TPM2B_DATA qualifying = {.size = (UINT16)q->size};
 	TPMT_SIG_SCHEME scheme = {.scheme = TPM2_ALG_NULL}; /* the AK's own scheme */
 	TPML_PCR_SELECTION tpml;
 	__attribute__((cleanup(esys_freep))) TPM2B_ATTEST *attest = NULL;
 	__attribute__((cleanup(esys_freep))) TPMT_SIGNATURE *sig = NULL;
-	memcpy(qualifying.buffer, ev->nonce, ev->nonce_size);
+	memcpy(qualifying.buffer, q->bytes, q->size);
 	bc_selection_to_tpml(sel, &tpml);
 	TSS2_RC rc = Esys_Quote(bc_tpm_esys(tpm), ak->handle, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				ESYS_TR_NONE, &qualifying, &scheme, &tpml, &attest, &sig);
@@ -100,10 +107,11 @@ static bc_status store_ak_public(const bc_ak *ak, bc_evidence *ev, bc_error *err
 }
 
 /* Quote until the values read afterwards are the ones quoted. */
-static bc_status quote_stable(bc_tpm *tpm, const bc_ak *ak, bc_evidence *ev, bc_error *err)
+static bc_status quote_stable(bc_tpm *tpm, const bc_ak *ak, const qualifier *q, bc_evidence *ev,
+			      bc_error *err)
 {
 	for (int attempt = 0; attempt < QUOTE_ATTEMPTS; attempt++) {
-		bc_status s = quote_once(tpm, ak, &ev->selection, ev, err);
+		bc_status s = quote_once(tpm, ak, &ev->selection, q, ev, err);
 		if (s != BC_OK)
 			return s;
 		if (bc_quote_digest_matches(ev))
@@ -112,18 +120,36 @@ static bc_status quote_stable(bc_tpm *tpm, const bc_ak *ak, bc_evidence *ev, bc_
 	return bc_fail(err, BC_E_TPM, "the PCRs changed during %d quotes in a row", QUOTE_ATTEMPTS);
 }
 
-bc_status bc_evidence_quote(bc_tpm *tpm, const char *ak_spec, const uint8_t *nonce,
-			    size_t nonce_size, const bc_pcr_selection *sel, const char *log_path,
-			    bc_evidence **out, bc_error *err)
+/* The Keep report for this nonce and AK, and the quote's qualifying data bound to it. */
+static bc_status keep_report(const char *tsm_root, const bc_ak *ak, bc_evidence *ev, qualifier *q,
+			     bc_error *err)
+{
+	uint8_t report_data[64];
+	bc_keep_report_data(ev->nonce, ev->nonce_size, ak->name.name, ak->name.size, report_data);
+	bc_status s = bc_tsm_report(tsm_root, report_data, &ev->keep_report, &ev->keep_report_size,
+				    ev->keep_provider, err);
+	if (s != BC_OK)
+		return s;
+	bc_keep_qualifying_data(ev->nonce, ev->nonce_size, ev->keep_report, ev->keep_report_size,
+				q->bytes);
+	q->size = 32;
+	return BC_OK;
+}
+
+static bc_status quote(bc_tpm *tpm, const char *ak_spec, const uint8_t *nonce, size_t nonce_size,
+		       const bc_pcr_selection *sel, const char *log_path, bool keep,
+		       const char *tsm_root, bc_evidence **out, bc_error *err)
 {
 	_cleanup_(bc_evidence_freep) bc_evidence *ev = calloc(1, sizeof(*ev));
 	bc_ak ak = {.handle = ESYS_TR_NONE};
+	qualifier q = {.size = nonce_size};
 	if (!ev)
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
-	if (nonce_size > BC_NONCE_MAX)
-		return bc_fail(err, BC_E_INVALID, "a nonce of %zu bytes: at most %d", nonce_size,
+	if (nonce_size == 0 || nonce_size > BC_NONCE_MAX)
+		return bc_fail(err, BC_E_INVALID, "a nonce of %zu bytes: 1 to %d", nonce_size,
 			       BC_NONCE_MAX);
 	memcpy(ev->nonce, nonce, nonce_size);
+	memcpy(q.bytes, nonce, nonce_size);
 	ev->nonce_size = nonce_size;
 	bc_status s = sel ? BC_OK : default_selection(tpm, &ev->selection, err);
 	if (sel)
@@ -132,7 +158,10 @@ bc_status bc_evidence_quote(bc_tpm *tpm, const char *ak_spec, const uint8_t *non
 		s = bc_ak_open(tpm, ak_spec, &ak, err);
 	if (s != BC_OK)
 		return s;
-	s = quote_stable(tpm, &ak, ev, err);
+	if (keep)
+		s = keep_report(tsm_root, &ak, ev, &q, err);
+	if (s == BC_OK)
+		s = quote_stable(tpm, &ak, &q, ev, err);
 	if (s == BC_OK)
 		s = store_ak_public(&ak, ev, err);
 	bc_ak_close(tpm, &ak);
@@ -142,4 +171,19 @@ bc_status bc_evidence_quote(bc_tpm *tpm, const char *ak_spec, const uint8_t *non
 		return s;
 	*out = TAKE_PTR(ev);
 	return BC_OK;
+}
+
+bc_status bc_evidence_quote(bc_tpm *tpm, const char *ak_spec, const uint8_t *nonce,
+			    size_t nonce_size, const bc_pcr_selection *sel, const char *log_path,
+			    bc_evidence **out, bc_error *err)
+{
+	return quote(tpm, ak_spec, nonce, nonce_size, sel, log_path, false, NULL, out, err);
+}
+
+bc_status bc_evidence_quote_keep(bc_tpm *tpm, const char *ak_spec, const uint8_t *nonce,
+				 size_t nonce_size, const bc_pcr_selection *sel,
+				 const char *log_path, const char *tsm_root, bc_evidence **out,
+				 bc_error *err)
+{
+	return quote(tpm, ak_spec, nonce, nonce_size, sel, log_path, true, tsm_root, out, err);
 }

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,9 @@
 #include <bootchain/eventlog.h>
 
 #include "attest/attest-internal.h"
+#include "attest/keep.h"
 #include "attest/tpm-public.h"
+#include "golden/golden-internal.h"
 #include "pcr/digest-internal.h"
 #include "util/cleanup.h"
 #include "util/hex.h"
@@ -36,9 +39,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(bc_log *, bc_log_free)
 
 const char *bc_check_name(bc_check check)
 {
-	static const char *const names[BC_CHECK_COUNT] = {"ak",	      "signature",     "attest",
-							  "nonce",    "pcr-selection", "pcr-digest",
-							  "eventlog", "golden"};
+	static const char *const names[BC_CHECK_COUNT] = {
+	    "ak",	  "signature", "attest", "nonce",	   "pcr-selection",
+	    "pcr-digest", "eventlog",  "golden", "keep-signature", "keep-binding",
+	    "keep-golden"};
 	return check < BC_CHECK_COUNT ? names[check] : "unknown";
 }
 
@@ -366,16 +370,36 @@ static bool same_selection(const bc_pcr_selection *a, const bc_pcr_selection *b)
 	return true;
 }
 
+/* extraData: the verifier's nonce, or with a Keep report the nonce bound to it. */
+static void check_nonce(const bc_evidence *ev, const bc_verify_opts *o, const TPMS_ATTEST *a,
+			bc_verify_result *res)
+{
+	uint8_t bound[32];
+	const uint8_t *want = o->nonce;
+	size_t want_size = o->nonce_size;
+	if (ev->keep_report) { /* the nonce bound to the Keep report */
+		bc_keep_qualifying_data(o->nonce, o->nonce_size, ev->keep_report,
+					ev->keep_report_size, bound);
+		want = bound;
+		want_size = sizeof(bound);
+	}
+	bool nonce_ok =
+	    a->extraData.size == want_size && memcmp(a->extraData.buffer, want, want_size) == 0;
+	verdict(res, BC_CHECK_NONCE, nonce_ok ? BC_CHECK_PASS : BC_CHECK_FAIL, "%s",
+		nonce_ok ? (ev->keep_report ? "the verifier's nonce, bound to the Keep report"
+					    : "the verifier's nonce")
+			 : (ev->keep_report ? "extraData is not the verifier's nonce bound to this "
+					      "Keep report"
+					    : "extraData is not the verifier's nonce"));
+}
+
 static void check_quote_fields(const bc_evidence *ev, const bc_verify_opts *o, const TPMS_ATTEST *a,
 			       const TPMT_SIGNATURE *sig, bc_verify_result *res)
 {
 	char sel_text[256];
 	bc_pcr_selection quoted;
 	bc_digest d;
-	bool nonce_ok = a->extraData.size == o->nonce_size &&
-			memcmp(a->extraData.buffer, o->nonce, o->nonce_size) == 0;
-	verdict(res, BC_CHECK_NONCE, nonce_ok ? BC_CHECK_PASS : BC_CHECK_FAIL, "%s",
-		nonce_ok ? "the verifier's nonce" : "extraData is not the verifier's nonce");
+	check_nonce(ev, o, a, res);
 	selection_of(&a->attested.quote.pcrSelect, &quoted);
 	bc_pcr_selection_format(&quoted, sel_text, sizeof(sel_text));
 	if (!same_selection(&quoted, &ev->selection)) {
@@ -426,7 +450,7 @@ static bool log_matches(const bc_log *log, const bc_evidence *ev, char *why, siz
 	bc_pcr_selection extended;
 	bc_error err = {0};
 	size_t compared = 0;
-	if (bc_log_replay(log, &replayed, &extended, &err) != BC_OK) {
+	if (bc_log_replay_selection(log, &ev->selection, &replayed, &extended, &err) != BC_OK) {
 		snprintf(why, size, "%s", bc_error_message(&err));
 		return false;
 	}
@@ -481,7 +505,11 @@ static void check_log(const bc_evidence *ev, const bc_verify_opts *o, bool quote
 		verdict(res, BC_CHECK_GOLDEN, BC_CHECK_SKIP, "no golden database");
 		return;
 	}
-	if (bc_golden_check_log(o->golden, log, false, &res->golden, &err) != BC_OK) {
+	uint32_t quoted = 0;
+	for (size_t b = 0; b < ev->selection.count; b++)
+		quoted |= ev->selection.banks[b].mask;
+	/* only the events of quoted PCRs: the others are the machine's unverified word */
+	if (bc_golden_check_log_pcrs(o->golden, log, quoted, false, &res->golden, &err) != BC_OK) {
 		verdict(res, BC_CHECK_GOLDEN, BC_CHECK_FAIL, "%s", bc_error_message(&err));
 		return;
 	}
@@ -497,6 +525,110 @@ static void check_log(const bc_evidence *ev, const bc_verify_opts *o, bool quote
 	else
 		verdict(res, BC_CHECK_GOLDEN, BC_CHECK_FAIL, "%zu missing, %zu PCR values differ",
 			r->missing_count, r->pcr_mismatch_count);
+}
+
+/* ---- the Keep ---- */
+
+static bool keep_required(const bc_verify_opts *o)
+{
+	return o->keep_required || (o->golden && o->golden->has_keep);
+}
+
+/* The report's signature: by the VCEK the verifier gave, or by the evidence's VCEK
+ * when it chains to the ARK the verifier gave (a certificate the evidence brings and
+ * nothing vouches for proves nothing). */
+static void check_keep_signature(const bc_evidence *ev, const bc_verify_opts *o,
+				 bc_verify_result *res)
+{
+	const uint8_t *vcek = o->keep_vcek ? o->keep_vcek : ev->keep_vcek;
+	size_t vcek_size = o->keep_vcek ? o->keep_vcek_size : ev->keep_vcek_size;
+	bc_error err = {0};
+	if (!vcek) {
+		verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_FAIL, "no VCEK to verify it with");
+		return;
+	}
+	if (!o->keep_vcek && !o->keep_ark) {
+		verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_FAIL,
+			"the evidence's own VCEK, and no ARK to chain it to");
+		return;
+	}
+	if (bc_snp_report_verify(ev->keep_report, ev->keep_report_size, vcek, vcek_size,
+				 o->keep_ask, o->keep_ask_size, o->keep_ark, o->keep_ark_size,
+				 &err) != BC_OK) {
+		verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_FAIL, "%s", bc_error_message(&err));
+		return;
+	}
+	verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_PASS, "SEV-SNP report signed by the VCEK%s",
+		o->keep_ark ? ", which chains to the ARK" : "");
+}
+
+static void check_keep_binding(const bc_evidence *ev, const bc_verify_opts *o,
+			       const bc_snp_report *r, bc_verify_result *res)
+{
+	TPM2B_PUBLIC pub;
+	TPM2B_NAME name;
+	uint8_t want[64];
+	if (res->status[BC_CHECK_AK] != BC_CHECK_PASS ||
+	    bc_tpm_public_unmarshal(ev->ak_public, ev->ak_public_size, "ak", &pub, NULL) ||
+	    bc_tpm_public_name(&pub.publicArea, &name, NULL)) {
+		verdict(res, BC_CHECK_KEEP_BINDING, BC_CHECK_FAIL, "no verified AK to bind");
+		return;
+	}
+	bc_keep_report_data(o->nonce, o->nonce_size, name.name, name.size, want);
+	if (memcmp(r->report_data, want, sizeof(want)) != 0) {
+		verdict(res, BC_CHECK_KEEP_BINDING, BC_CHECK_FAIL,
+			"REPORT_DATA is not bound to this nonce and this AK");
+		return;
+	}
+	verdict(res, BC_CHECK_KEEP_BINDING, BC_CHECK_PASS,
+		"REPORT_DATA binds the nonce and the AK");
+}
+
+static void check_keep_golden(const bc_verify_opts *o, const bc_snp_report *r,
+			      bc_verify_result *res)
+{
+	char hex[2 * 48 + 1];
+	if (!o->golden || !o->golden->has_keep) {
+		verdict(res, BC_CHECK_KEEP_GOLDEN, BC_CHECK_SKIP,
+			"no \"keep\" in a golden database");
+		return;
+	}
+	bc_hex_encode(r->measurement, 48, hex);
+	bool debug = (r->policy >> 19) & 1; /* SEV-SNP guest policy: DEBUG */
+	if (debug && !o->golden->keep_allow_debug) {
+		verdict(res, BC_CHECK_KEEP_GOLDEN, BC_CHECK_FAIL,
+			"a debuggable Keep (policy 0x%" PRIx64 ")", r->policy);
+		return;
+	}
+	for (size_t i = 0; i < o->golden->keep_count; i++) {
+		if (memcmp(o->golden->keep_measurements[i], r->measurement, 48) == 0) {
+			verdict(res, BC_CHECK_KEEP_GOLDEN, BC_CHECK_PASS,
+				"MEASUREMENT %.16s... allowed", hex);
+			return;
+		}
+	}
+	verdict(res, BC_CHECK_KEEP_GOLDEN, BC_CHECK_FAIL, "MEASUREMENT %s is not an allowed one",
+		hex);
+}
+
+static void check_keep(const bc_evidence *ev, const bc_verify_opts *o, bc_verify_result *res)
+{
+	bc_snp_report r;
+	bc_error err = {0};
+	if (!ev->keep_report) {
+		bc_check_status st = keep_required(o) ? BC_CHECK_FAIL : BC_CHECK_SKIP;
+		for (int c = BC_CHECK_KEEP_SIGNATURE; c <= BC_CHECK_KEEP_GOLDEN; c++)
+			verdict(res, (bc_check)c, st, "no Keep report in the evidence");
+		return;
+	}
+	check_keep_signature(ev, o, res);
+	if (bc_snp_report_parse(ev->keep_report, ev->keep_report_size, &r, &err) != BC_OK) {
+		verdict(res, BC_CHECK_KEEP_BINDING, BC_CHECK_FAIL, "%s", bc_error_message(&err));
+		verdict(res, BC_CHECK_KEEP_GOLDEN, BC_CHECK_FAIL, "no usable Keep report");
+		return;
+	}
+	check_keep_binding(ev, o, &r, res);
+	check_keep_golden(o, &r, res);
 }
 
 static bool quote_passed(const bc_verify_result *res)
@@ -530,6 +662,7 @@ bc_status bc_verify_evidence(const bc_evidence *ev, const bc_verify_opts *o, bc_
 		verdict(res, BC_CHECK_ATTEST, BC_CHECK_SKIP,
 			"unsigned: not trusted enough to read");
 	check_log(ev, o, quote_passed(res), res);
+	check_keep(ev, o, res);
 	bc_verify_key_free(own);
 	return BC_OK;
 }

@@ -12,6 +12,7 @@
 #include "attest/keys.h"
 #include "cli/attest.h"
 #include "cli/cli.h"
+#include "util/file.h"
 #include "util/hex.h"
 
 #define FIRMWARE_LOG "/sys/kernel/security/tpm0/binary_bios_measurements"
@@ -32,15 +33,19 @@ static const char quote_usage[] =
     "      --no-log           include no event log\n"
     "      --tpm2-tools DIR   also write quote.msg, quote.sig, quote.pcrs and ak.pub for\n"
     "                         tpm2_checkquote -m -s -f -u\n"
+    "  -k, --keep             bind the Keep: the TEE's report (configfs-tsm), with\n"
+    "                         REPORT_DATA and the quote bound to the nonce and the AK\n"
+    "      --tsm-root DIR     configfs-tsm reports (default: /sys/kernel/config/tsm/report)\n"
+    "      --keep-vcek FILE   include the certificate that signs the report\n"
     "  -T, --tcti TCTI        TPM to use\n"
     "  -h, --help             show this help\n";
 
 static struct {
-	const char *nonce, *out, *ak, *pcrs, *log, *tpm2_tools, *tcti;
-	bool no_log;
+	const char *nonce, *out, *ak, *pcrs, *log, *tpm2_tools, *tcti, *tsm_root, *keep_vcek;
+	bool no_log, keep;
 } opt;
 
-enum { OPT_NO_LOG = 256, OPT_TPM2_TOOLS };
+enum { OPT_NO_LOG = 256, OPT_TPM2_TOOLS, OPT_TSM_ROOT, OPT_KEEP_VCEK };
 
 static int parse_options(int argc, char **argv, bool *help)
 {
@@ -52,13 +57,16 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"log", required_argument, NULL, 'l'},
 	    {"no-log", no_argument, NULL, OPT_NO_LOG},
 	    {"tpm2-tools", required_argument, NULL, OPT_TPM2_TOOLS},
+	    {"keep", no_argument, NULL, 'k'},
+	    {"tsm-root", required_argument, NULL, OPT_TSM_ROOT},
+	    {"keep-vcek", required_argument, NULL, OPT_KEEP_VCEK},
 	    {"tcti", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":n:o:a:p:l:T:h", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":n:o:a:p:l:T:kh", options, NULL)) != -1) {
 		switch (o) {
 		case 'n': opt.nonce = optarg; break;
 		case 'o': opt.out = optarg; break;
@@ -67,6 +75,9 @@ static int parse_options(int argc, char **argv, bool *help)
 		case 'l': opt.log = optarg; break;
 		case OPT_NO_LOG: opt.no_log = true; break;
 		case OPT_TPM2_TOOLS: opt.tpm2_tools = optarg; break;
+		case 'k': opt.keep = true; break;
+		case OPT_TSM_ROOT: opt.tsm_root = optarg; break;
+		case OPT_KEEP_VCEK: opt.keep_vcek = optarg; break;
 		case 'T': opt.tcti = optarg; break;
 		case 'h': *help = true; return 0;
 		default: return cli_bad_option("attest quote", o, argv);
@@ -108,15 +119,24 @@ int attest_quote(int argc, char **argv)
 		return cli_usage_error(cmd, "--pcrs: %s", bc_error_message(&err));
 	if (opt.log && opt.no_log)
 		return cli_usage_error(cmd, "--log and --no-log exclude each other");
+	if ((opt.tsm_root || opt.keep_vcek) && !opt.keep)
+		return cli_usage_error(cmd, "--tsm-root and --keep-vcek belong to --keep");
 	snprintf(ak_default, sizeof(ak_default), "0x%08x", BC_AK_DEFAULT_HANDLE);
 
 	bc_tpm *tpm = NULL;
 	bc_evidence *ev = NULL;
 	if ((rc = cli_open_tpm(cmd, opt.tcti, &tpm)) != 0)
 		return rc;
-	bc_status s = bc_evidence_quote(tpm, opt.ak ? opt.ak : ak_default, nonce, nonce_size,
-					opt.pcrs ? &sel : NULL, log_path(), &ev, &err);
+	const char *ak = opt.ak ? opt.ak : ak_default;
+	bc_status s =
+	    opt.keep ? bc_evidence_quote_keep(tpm, ak, nonce, nonce_size, opt.pcrs ? &sel : NULL,
+					      log_path(), opt.tsm_root, &ev, &err)
+		     : bc_evidence_quote(tpm, ak, nonce, nonce_size, opt.pcrs ? &sel : NULL,
+					 log_path(), &ev, &err);
 	bc_tpm_close(tpm);
+	if (s == BC_OK && opt.keep_vcek)
+		s = bc_read_file(opt.keep_vcek, BC_EVIDENCE_MAX_KEEP, &ev->keep_vcek,
+				 &ev->keep_vcek_size, &err);
 	if (s == BC_OK)
 		s = bc_evidence_write(ev, opt.out, &err);
 	if (s == BC_OK && opt.tpm2_tools)

@@ -18,6 +18,7 @@
 #include <bootchain/attest.h>
 #include <bootchain/eventlog.h>
 
+#include "attest/merkle.h"
 #include "cli/attest.h"
 #include "cli/cli.h"
 #include "util/file.h"
@@ -42,6 +43,10 @@ static const char verify_usage[] =
     "  -g, --golden DB       check every event of the log against a golden database\n"
     "      --pubkey PUB      refuse DB unless signed by this key\n"
     "  -j, --jobs N          verify N files at a time (default: the number of cores)\n"
+    "  -k, --keep            require a Keep report bound to the quote\n"
+    "      --keep-ark PEM    the AMD root key certificate the VCEK must chain to\n"
+    "      --keep-ask PEM    the AMD signing key certificate between them\n"
+    "      --keep-vcek PEM   the VCEK itself (else: the evidence's, checked with the ARK)\n"
     "  -m, --message MSG     tpm2-tools: the quote message (TPMS_ATTEST)\n"
     "  -s, --signature SIG   tpm2-tools: the signature (TPMT_SIGNATURE)\n"
     "  -f, --pcrs-file PCRS  tpm2-tools: the PCR values (tpm2_quote -o)\n"
@@ -51,11 +56,12 @@ static const char verify_usage[] =
 
 static struct {
 	const char *ak, *nonce, *golden, *pubkey, *message, *signature, *pcrs_file, *log;
+	const char *keep_ark, *keep_ask, *keep_vcek;
 	unsigned jobs;
-	bool json;
+	bool json, keep;
 } opt;
 
-enum { OPT_JSON = 256, OPT_PUBKEY };
+enum { OPT_JSON = 256, OPT_PUBKEY, OPT_KEEP_ARK, OPT_KEEP_ASK, OPT_KEEP_VCEK };
 
 static int parse_options(int argc, char **argv, bool *help)
 {
@@ -70,12 +76,16 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"pcrs-file", required_argument, NULL, 'f'},
 	    {"log", required_argument, NULL, 'l'},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"keep", no_argument, NULL, 'k'},
+	    {"keep-ark", required_argument, NULL, OPT_KEEP_ARK},
+	    {"keep-ask", required_argument, NULL, OPT_KEEP_ASK},
+	    {"keep-vcek", required_argument, NULL, OPT_KEEP_VCEK},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":a:n:g:j:m:s:f:l:h", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":a:n:g:j:m:s:f:l:kh", options, NULL)) != -1) {
 		switch (o) {
 		case 'a': opt.ak = optarg; break;
 		case 'n': opt.nonce = optarg; break;
@@ -91,6 +101,10 @@ static int parse_options(int argc, char **argv, bool *help)
 		case 'f': opt.pcrs_file = optarg; break;
 		case 'l': opt.log = optarg; break;
 		case OPT_JSON: opt.json = true; break;
+		case 'k': opt.keep = true; break;
+		case OPT_KEEP_ARK: opt.keep_ark = optarg; break;
+		case OPT_KEEP_ASK: opt.keep_ask = optarg; break;
+		case OPT_KEEP_VCEK: opt.keep_vcek = optarg; break;
 		case 'h': *help = true; return 0;
 		default: return cli_bad_option("attest verify", o, argv);
 		}
@@ -261,26 +275,43 @@ typedef struct work {
 	const bc_verify_opts *vo;
 } work;
 
-static bc_status load(const job *jb, bc_evidence **ev, bc_error *err)
+/* An evidence file, and its "batch" member when `attest serve` batched its quote. */
+static bc_status load(const job *jb, bc_evidence **ev, bc_evidence_batch *batch, bool *batched,
+		      bc_error *err)
 {
-	if (jb->name)
-		return bc_evidence_load(jb->name, ev, err);
-	return bc_evidence_from_tpm2_tools(opt.message, opt.signature, opt.pcrs_file, opt.log, ev,
-					   err);
+	uint8_t *data = NULL;
+	size_t size = 0;
+	*batched = false;
+	if (!jb->name)
+		return bc_evidence_from_tpm2_tools(opt.message, opt.signature, opt.pcrs_file,
+						   opt.log, ev, err);
+	bc_status s = bc_read_file(jb->name, BC_EVIDENCE_MAX_SIZE, &data, &size, err);
+	if (s == BC_OK)
+		s = bc_evidence_parse(data, size, jb->name, ev, err);
+	/* a second reading for the few that are batched, not for every file */
+	if (s == BC_OK && memmem(data, size, "\"batch\"", 7))
+		s = bc_evidence_batch_parse(data, size, jb->name, batched, batch, err);
+	free(data);
+	return s;
 }
 
 static void run_job(job *jb, const bc_verify_opts *vo)
 {
 	bc_evidence *ev = NULL;
+	bc_evidence_batch batch;
+	bool batched;
 	bc_verify_result r;
 	bc_error err = {0};
 	const char *name = jb->name ? jb->name : opt.message;
 	bc_buf_init(&jb->out, RESULT_CAP);
-	if (load(jb, &ev, &err) != BC_OK) {
+	if (load(jb, &ev, &batch, &batched, &err) != BC_OK) {
 		unreadable(&jb->out, name, &err);
+		bc_evidence_free(ev);
 		return;
 	}
-	if (bc_verify_evidence(ev, vo, &r, &err) != BC_OK) {
+	bc_status s = batched ? bc_verify_batched_evidence(ev, &batch, vo, &r, &err)
+			      : bc_verify_evidence(ev, vo, &r, &err);
+	if (s != BC_OK) {
 		jb->error = true;
 		bc_buf_printf(&jb->out, "%s: %s\n", name, bc_error_message(&err));
 	} else {
@@ -346,6 +377,8 @@ static int check_args(const char *cmd, int files)
 		return cli_usage_error(cmd, "--log is for tpm2-tools files: evidence has its log");
 	if (opt.pubkey && !opt.golden)
 		return cli_usage_error(cmd, "--pubkey is for --golden");
+	if (!opt.keep_ark != !opt.keep_ask)
+		return cli_usage_error(cmd, "--keep-ark and --keep-ask go together");
 	return 0;
 }
 
@@ -393,7 +426,28 @@ int attest_verify(int argc, char **argv)
 	if (s != BC_OK)
 		return cli_fail(cmd, &err);
 	vo.key = key; /* parsed once for every file */
+	uint8_t *certs[3] = {NULL, NULL, NULL};
+	const char *paths[3] = {opt.keep_ark, opt.keep_ask, opt.keep_vcek};
+	size_t sizes[3] = {0, 0, 0};
+	for (int i = 0; i < 3 && s == BC_OK; i++)
+		if (paths[i])
+			s = bc_read_file(paths[i], 64 * 1024, &certs[i], &sizes[i], &err);
+	if (s != BC_OK) {
+		for (int i = 0; i < 3; i++)
+			free(certs[i]);
+		bc_verify_key_free(key);
+		return cli_fail(cmd, &err);
+	}
+	vo.keep_required = opt.keep;
+	vo.keep_ark = certs[0];
+	vo.keep_ark_size = sizes[0];
+	vo.keep_ask = certs[1];
+	vo.keep_ask_size = sizes[1];
+	vo.keep_vcek = certs[2];
+	vo.keep_vcek_size = sizes[2];
 	if (opt.golden && bc_golden_load(opt.golden, opt.pubkey, NULL, &db, &err) != BC_OK) {
+		for (int i = 0; i < 3; i++)
+			free(certs[i]);
 		bc_verify_key_free(key);
 		return cli_fail(cmd, &err);
 	}
@@ -401,5 +455,7 @@ int attest_verify(int argc, char **argv)
 	rc = verify_all(argv + optind, (size_t)(argc - optind), &vo);
 	bc_golden_free(db);
 	bc_verify_key_free(key);
+	for (int i = 0; i < 3; i++)
+		free(certs[i]);
 	return rc;
 }

@@ -18,6 +18,8 @@ static const char attest_usage[] =
     "activate   TPM: recover the credential (TPM2_ActivateCredential)\n"
     "quote      sign the PCRs with the AK and write an evidence file\n"
     "verify     check evidence: signature, nonce, PCRs, event log, golden database\n"
+    "serve      answer verifiers over HTTP, nonces batched into shared quotes\n"
+    "poll       fetch and verify the evidence of every host of a fleet\n"
     "\n"
     "`bootchain attest VERB --help` tells more; see bootchain-attest(1).\n";
 
@@ -31,6 +33,8 @@ static const struct {
     {"activate", attest_activate},
     {"quote", attest_quote},
     {"verify", attest_verify},
+    {"serve", attest_serve},
+    {"poll", attest_poll},
 };
 
 int cmd_attest(int argc, char **argv)
@@ -39,7 +43,7 @@ int cmd_attest(int argc, char **argv)
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 			return fputs(attest_usage, stdout), BC_EXIT_OK;
 		return cli_usage_error("attest", "expected a verb: ek, ak, challenge, activate, "
-						 "quote or verify");
+						 "quote, verify, serve or poll");
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(argv[1], verbs[i].name) == 0)

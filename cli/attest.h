@@ -9,5 +9,7 @@ int attest_challenge(int argc, char **argv);
 int attest_activate(int argc, char **argv);
 int attest_quote(int argc, char **argv);
 int attest_verify(int argc, char **argv);
+int attest_serve(int argc, char **argv);
+int attest_poll(int argc, char **argv);
 
 #endif

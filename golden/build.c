@@ -441,6 +441,9 @@ bc_status bc_golden_builder_add_db(bc_golden_builder *b, const bc_golden *db, bc
 				    json_integer(db->startup_locality));
 	if (db->description && !json_object_get(b->root, "description"))
 		json_object_set_new(b->root, "description", json_string(db->description));
+	json_t *keep = json_object_get(db->root, "keep");
+	if (keep && !json_object_get(b->root, "keep"))
+		json_object_set(b->root, "keep", keep); /* the allowed TEE measurements */
 	json_t *pcrs = json_object_get(db->root, "pcrs");
 	if (pcrs && !json_object_get(b->root, "pcrs"))
 		json_object_set(b->root, "pcrs", pcrs); /* the allowed final values, as they were */

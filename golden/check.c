@@ -223,8 +223,8 @@ static bc_status add_event(bc_golden_report *rep, size_t *cap, bool all_events, 
 	return store_event(rep, cap, &r, ev, err);
 }
 
-static bc_status check_events(const bc_golden *db, const bc_log *log, bool all_events,
-			      expectation *x, bc_golden_report *rep, bc_error *err)
+static bc_status check_events(const bc_golden *db, const bc_log *log, uint32_t pcrs,
+			      bool all_events, expectation *x, bc_golden_report *rep, bc_error *err)
 {
 	bc_log_iter it;
 	size_t cap = 0;
@@ -237,21 +237,23 @@ static bc_status check_events(const bc_golden *db, const bc_log *log, bool all_e
 			return s;
 		if (done)
 			return BC_OK;
-		if (!bc_event_extends(&ev) || ev.pcr >= BC_PCR_COUNT)
+		if (!bc_event_extends(&ev) || ev.pcr >= BC_PCR_COUNT || !(pcrs & (1u << ev.pcr)))
 			continue;
 		if ((s = add_event(rep, &cap, all_events, db, x, &ev, err)) != BC_OK)
 			return s;
 	}
 }
 
-static bc_status find_missing(const bc_golden *db, const expectation *x, bc_golden_report *rep,
-			      bc_error *err)
+static bc_status find_missing(const bc_golden *db, const expectation *x, uint32_t pcrs,
+			      bc_golden_report *rep, bc_error *err)
 {
 	rep->missing = calloc(db->count + 1, sizeof(*rep->missing));
 	if (!rep->missing)
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < db->count; i++)
-		if (db->components[i].required && !x->seen[i])
+		/* in a PCR not judged, a component cannot be shown to be there */
+		if (db->components[i].required &&
+		    (!x->seen[i] || !(pcrs & (1u << db->components[i].pcr))))
 			rep->missing[rep->missing_count++] = &db->components[i];
 	return BC_OK;
 }
@@ -316,15 +318,21 @@ static bc_status check_final_values(const bc_golden *db, const bc_log *log, bc_g
 bc_status bc_golden_check_log(const bc_golden *db, const bc_log *log, bool all_events,
 			      bc_golden_report **out, bc_error *err)
 {
+	return bc_golden_check_log_pcrs(db, log, BC_PCR_ALL_MASK, all_events, out, err);
+}
+
+bc_status bc_golden_check_log_pcrs(const bc_golden *db, const bc_log *log, uint32_t pcrs,
+				   bool all_events, bc_golden_report **out, bc_error *err)
+{
 	_cleanup_(bc_golden_report_freep) bc_golden_report *rep = calloc(1, sizeof(*rep));
 	expectation x;
 	if (!rep)
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
 	bc_status s = expectation_init(db, &x, err);
 	if (s == BC_OK)
-		s = check_events(db, log, all_events, &x, rep, err);
+		s = check_events(db, log, pcrs, all_events, &x, rep, err);
 	if (s == BC_OK)
-		s = find_missing(db, &x, rep, err);
+		s = find_missing(db, &x, pcrs, rep, err);
 	expectation_free(&x);
 	if (s == BC_OK)
 		s = check_final_values(db, log, rep, err);

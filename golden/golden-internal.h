@@ -35,7 +35,11 @@ struct bc_golden {
 	bc_golden_expected *expected;
 	uint32_t explained_mask;  /* PCRs every event of which must be known */
 	uint8_t startup_locality; /* 0, or 3 or 4: the initial value of PCR 0 */
-	size_t index_size;	  /* a power of two */
+	bool has_keep;		  /* a "keep" section: the allowed TEE measurements */
+	size_t keep_count;
+	uint8_t (*keep_measurements)[48];
+	bool keep_allow_debug;
+	size_t index_size; /* a power of two */
 	bc_golden_index_entry *index;
 };
 

@@ -447,6 +447,47 @@ static bc_status parse_explained(bc_golden *db, const json_t *arr, const jpath *
 	return s;
 }
 
+/* "keep": {"measurements": ["hex", ...], "allow_debug": false}: the allowed MEASUREMENTs
+ * (48 bytes) of the TEE the workload runs in, and whether a debuggable one is allowed. */
+static bc_status parse_keep(bc_golden *db, const json_t *obj, const jpath *parent, bc_error *err)
+{
+	static const char *const keys[] = {"measurements", "allow_debug", NULL};
+	jpath p;
+	bc_status s;
+	if ((s = want_type(obj, JSON_OBJECT, "an object", parent, err)) != BC_OK ||
+	    (s = only_keys(obj, keys, parent, err)) != BC_OK)
+		return s;
+	const json_t *list = json_object_get(obj, "measurements");
+	jpath_push(parent, &p, ".measurements");
+	if (!list)
+		return bad(parent, err, "no \"measurements\"");
+	if ((s = want_type(list, JSON_ARRAY, "an array of measurements", &p, err)) != BC_OK)
+		return s;
+	db->keep_measurements = calloc(json_array_size(list) + 1, 48);
+	if (!db->keep_measurements)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *v = json_array_get(list, i);
+		jpath item;
+		size_t len = 0;
+		jpath_push(&p, &item, "[%zu]", i);
+		if ((s = want_type(v, JSON_STRING, "a hex measurement", &item, err)) != BC_OK)
+			return s;
+		if (!bc_hex_decode(json_string_value(v), json_string_length(v),
+				   db->keep_measurements[i], 48, &len) ||
+		    len != 48)
+			return bad(&item, err, "not a 48-byte measurement in hex");
+		db->keep_count++;
+	}
+	const json_t *debug = json_object_get(obj, "allow_debug");
+	jpath_push(parent, &p, ".allow_debug");
+	if (debug && (s = want_type(debug, JSON_TRUE, "true or false", &p, err)) != BC_OK)
+		return s;
+	db->keep_allow_debug = debug && json_is_true(debug);
+	db->has_keep = true;
+	return BC_OK;
+}
+
 /* StartupLocality of the reference boot: PCR 0 starts at 3 or 4 (PFP 10.4.5.3). */
 static bc_status parse_locality(bc_golden *db, const json_t *v, const jpath *p, bc_error *err)
 {
@@ -464,7 +505,7 @@ static bc_status parse_root(bc_golden *db, const json_t *root, bc_error *err)
 {
 	static const char *const keys[] = {"format",	       "created", "description",
 					   "components",       "pcrs",	  "explained_pcrs",
-					   "startup_locality", NULL};
+					   "startup_locality", "keep",	  NULL};
 	jpath top = {.file = db->name, .text = ""}, p;
 	bc_status s;
 	const char *format;
@@ -494,6 +535,10 @@ static bc_status parse_root(bc_golden *db, const json_t *root, bc_error *err)
 	const json_t *explained = json_object_get(root, "explained_pcrs");
 	jpath_push(&top, &p, "explained_pcrs");
 	if (explained && (s = parse_explained(db, explained, &p, err)) != BC_OK)
+		return s;
+	const json_t *keep = json_object_get(root, "keep");
+	jpath_push(&top, &p, "keep");
+	if (keep && (s = parse_keep(db, keep, &p, err)) != BC_OK)
 		return s;
 	const json_t *locality = json_object_get(root, "startup_locality");
 	jpath_push(&top, &p, "startup_locality");
@@ -558,6 +603,7 @@ void bc_golden_free(bc_golden *db)
 	free(db->by_name);
 	free(db->expected);
 	free(db->index);
+	free(db->keep_measurements);
 	free(db->name);
 	free(db);
 }

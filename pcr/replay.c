@@ -19,6 +19,7 @@
 /* One bank being replayed. */
 typedef struct replay_bank {
 	bc_pcr_bank *bank;
+	uint32_t pcrs;	 /* the PCRs replayed; the others keep their reset value */
 	bool incomplete; /* an extending event has no digest for this bank */
 } replay_bank;
 
@@ -39,8 +40,8 @@ static void reset_bank(bc_pcr_bank *bank)
 }
 
 /* Set up a bank for every algorithm of the log that this library can compute. */
-static bc_status start_banks(const bc_log *log, bc_pcr_values *out, replay_bank *banks,
-			     size_t *count, bc_error *err)
+static bc_status start_banks(const bc_log *log, const bc_pcr_selection *sel, bc_pcr_values *out,
+			     replay_bank *banks, size_t *count, bc_error *err)
 {
 	size_t n;
 	const bc_log_alg *algs = bc_log_algorithms(log, &n);
@@ -50,6 +51,7 @@ static bc_status start_banks(const bc_log *log, bc_pcr_values *out, replay_bank 
 		if (!bc_hash_alg_available(algs[i].alg))
 			continue; /* unknown to us: its digests are skipped, not replayed */
 		replay_bank *rb = &banks[(*count)++];
+		rb->pcrs = sel ? bc_pcr_selection_mask(sel, algs[i].alg) : BC_PCR_ALL_MASK;
 		bc_status s = bc_pcr_values_add_bank(out, algs[i].alg, &rb->bank, err);
 		if (s != BC_OK)
 			return s;
@@ -79,6 +81,8 @@ static bc_status apply_event(const bc_log *log, const bc_event *ev, replay_bank 
 {
 	(void)log;
 	for (size_t i = 0; i < count; i++) {
+		if (!(banks[i].pcrs & (1u << ev->pcr)))
+			continue; /* not asked for: a verifier replays only what was quoted */
 		const bc_event_digest *d = bc_event_find_digest(ev, banks[i].bank->alg);
 		if (!d) {
 			/* Firmware that declares banks it does not fill (seen in real logs):
@@ -231,10 +235,16 @@ static bc_status replay_parallel(const bc_log *log, replay_bank *banks, size_t c
 bc_status bc_log_replay(const bc_log *log, bc_pcr_values *out, bc_pcr_selection *extended,
 			bc_error *err)
 {
+	return bc_log_replay_selection(log, NULL, out, extended, err);
+}
+
+bc_status bc_log_replay_selection(const bc_log *log, const bc_pcr_selection *sel,
+				  bc_pcr_values *out, bc_pcr_selection *extended, bc_error *err)
+{
 	replay_bank banks[BC_MAX_BANKS] = {0};
 	size_t count = 0;
 	uint32_t extended_mask = 0;
-	bc_status s = start_banks(log, out, banks, &count, err);
+	bc_status s = start_banks(log, sel, out, banks, &count, err);
 	if (s == BC_OK && worth_two_threads(log, count))
 		s = replay_parallel(log, banks, count, &extended_mask, err);
 	else if (s == BC_OK)

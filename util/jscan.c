@@ -30,6 +30,8 @@ static void skip_ws(scan *s)
 static bc_status new_node(scan *s, bc_jtype type, size_t *index)
 {
 	bc_jdoc *d = s->doc;
+	if (d->count >= BC_JSCAN_MAX_NODES)
+		return fail_at(s, "more values than a document may have");
 	if (d->count == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : 64;
 		bc_jnode *grown = realloc(d->nodes, cap * sizeof(*grown));
@@ -157,24 +159,67 @@ static bc_status literal(scan *s, const char *word, bc_jtype type, size_t index)
 
 static bc_status value(scan *s, size_t *index);
 
-/* Keys compared as written; with escapes on either side, after unescaping. */
-static bool same_key(const bc_jdoc *d, const bc_jnode *a, const bc_jnode *b)
+typedef struct key_ref {
+	const char *s;
+	size_t len;
+	size_t at; /* the key's opening quote */
+} key_ref;
+
+static int compare_keys(const void *a, const void *b)
 {
-	if (!a->key_escaped && !b->key_escaped)
-		return a->key_len == b->key_len &&
-		       memcmp(d->text + a->key, d->text + b->key, a->key_len) == 0;
-	bc_jnode ka = {
-	    .type = BC_JSTRING, .escaped = a->key_escaped, .start = a->key, .len = a->key_len};
-	bc_jnode kb = {
-	    .type = BC_JSTRING, .escaped = b->key_escaped, .start = b->key, .len = b->key_len};
-	const char *sa, *sb;
-	size_t la, lb;
-	char *oa = NULL, *ob = NULL;
-	bool same = bc_jstring(d, &ka, &sa, &la, &oa) && bc_jstring(d, &kb, &sb, &lb, &ob) &&
-		    la == lb && memcmp(sa, sb, la) == 0;
-	free(oa);
-	free(ob);
-	return same;
+	const key_ref *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+	if (c)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* No two of the count members of obj have the same key once unescaped. Sorted, so that
+ * an object of n members costs n log n, not n squared; the error names the first key, in
+ * the text, that repeats an earlier one. */
+static bc_status unique_keys(scan *s, size_t obj, size_t count)
+{
+	const bc_jdoc *d = s->doc;
+	bc_status st = BC_OK;
+	size_t k = 0, dup = 0;
+	if (count < 2)
+		return BC_OK;
+	key_ref *keys = calloc(count, sizeof(*keys));
+	char **owned = calloc(count, sizeof(*owned));
+	if (!keys || !owned) {
+		st = bc_fail(s->err, BC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t m = d->nodes[obj].child; m; m = d->nodes[m].next, k++) {
+		const bc_jnode *n = &d->nodes[m];
+		bc_jnode key = {.type = BC_JSTRING,
+				.escaped = n->key_escaped,
+				.start = n->key,
+				.len = n->key_len};
+		if (!bc_jstring(d, &key, &keys[k].s, &keys[k].len, &owned[k])) {
+			st = bc_fail(s->err, BC_E_NOMEM, "out of memory");
+			goto out;
+		}
+		keys[k].at = n->key - 1;
+	}
+	qsort(keys, count, sizeof(*keys), compare_keys);
+	for (size_t i = 1; i < count; i++)
+		if (keys[i].len == keys[i - 1].len &&
+		    memcmp(keys[i].s, keys[i - 1].s, keys[i].len) == 0 &&
+		    (!dup || keys[i].at < dup))
+			dup = keys[i].at;
+	if (dup) {
+		s->pos = dup;
+		st = fail_at(s, "a key given twice");
+	}
+out:
+	for (size_t i = 0; owned && i < count; i++)
+		free(owned[i]);
+	free(owned);
+	free(keys);
+	return st;
 }
 
 static bc_status member(scan *s, size_t obj, size_t *prev)
@@ -194,9 +239,6 @@ static bc_status member(scan *s, size_t obj, size_t *prev)
 	d[index].key = key;
 	d[index].key_len = key_len;
 	d[index].key_escaped = key_escaped;
-	for (size_t m = d[obj].child; m; m = d[m].next)
-		if (same_key(s->doc, &d[m], &d[index]))
-			return fail_at(s, "a key given twice");
 	if (*prev)
 		d[*prev].next = index;
 	else
@@ -208,7 +250,7 @@ static bc_status member(scan *s, size_t obj, size_t *prev)
 /* The elements of an array or the members of an object; s->pos is past the bracket. */
 static bc_status container(scan *s, size_t index, char close)
 {
-	size_t prev = 0;
+	size_t prev = 0, count = 0;
 	bc_status st;
 	if (++s->depth > BC_JSCAN_MAX_DEPTH)
 		return fail_at(s, "nested too deep");
@@ -235,6 +277,7 @@ static bc_status container(scan *s, size_t index, char close)
 		}
 		if (st != BC_OK)
 			return st;
+		count++;
 		skip_ws(s);
 		if (s->pos < s->n && s->t[s->pos] == ',') {
 			s->pos++;
@@ -243,7 +286,7 @@ static bc_status container(scan *s, size_t index, char close)
 		if (s->pos < s->n && s->t[s->pos] == close) {
 			s->pos++;
 			s->depth--;
-			return BC_OK;
+			return close == '}' ? unique_keys(s, index, count) : BC_OK;
 		}
 		return fail_at(s, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
 	}
@@ -277,9 +320,9 @@ static bc_status value(scan *s, size_t *index)
 		n->escaped = escaped;
 		return st;
 	}
-	case 't': return literal(s, "true", BC_JTRUE, i);
-	case 'f': return literal(s, "false", BC_JFALSE, i);
-	case 'n': return literal(s, "null", BC_JNULL, i);
+	case 't': st = literal(s, "true", BC_JTRUE, i); break;
+	case 'f': st = literal(s, "false", BC_JFALSE, i); break;
+	case 'n': st = literal(s, "null", BC_JNULL, i); break;
 	default: s->doc->nodes[i].type = BC_JNUMBER; st = number(s);
 	}
 	s->doc->nodes[i].len = s->pos - s->doc->nodes[i].start;

@@ -16,6 +16,8 @@
 #include <bootchain/status.h>
 
 #define BC_JSCAN_MAX_DEPTH 64
+/* A node costs some 60 bytes: a document of more values is refused, not gorged on. */
+#define BC_JSCAN_MAX_NODES ((size_t)1 << 18)
 
 typedef enum bc_jtype {
 	BC_JNULL,

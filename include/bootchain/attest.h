@@ -29,6 +29,7 @@ extern "C" {
 #define BC_EVIDENCE_MAX_SIG    2048
 #define BC_EVIDENCE_MAX_PUBLIC 2048
 #define BC_EVIDENCE_MAX_LOG    ((size_t)64 << 20)
+#define BC_EVIDENCE_MAX_KEEP   16384 /* a TEE report, or its certificate */
 
 typedef struct bc_evidence {
 	uint8_t nonce[BC_NONCE_MAX];
@@ -43,7 +44,12 @@ typedef struct bc_evidence {
 	bc_pcr_selection selection; /* in the order of the quote */
 	uint8_t *eventlog;	    /* may be absent */
 	size_t eventlog_size;
-	char *keep; /* the Keep section, as JSON text; may be absent */
+	/* the Keep: the TEE's attestation report, bound to the quote (may be absent) */
+	uint8_t *keep_report;
+	size_t keep_report_size;
+	char keep_provider[64]; /* configfs-tsm's provider: "sev_guest" */
+	uint8_t *keep_vcek;	/* the certificate that signs the report (DER or PEM); optional */
+	size_t keep_vcek_size;
 } bc_evidence;
 
 BC_EXPORT void bc_evidence_free(bc_evidence *ev);
@@ -57,6 +63,26 @@ BC_EXPORT void bc_evidence_free(bc_evidence *ev);
 BC_EXPORT bc_status bc_evidence_quote(bc_tpm *tpm, const char *ak, const uint8_t *nonce,
 				      size_t nonce_size, const bc_pcr_selection *sel,
 				      const char *log_path, bc_evidence **out, bc_error *err);
+
+/*
+ * The Keep binding (bootchain-evidence(5)): with a Keep report, the TEE's REPORT_DATA is
+ * SHA-512("bootchain keep v1" || nonce || AK name) and the quote's qualifying data
+ * SHA-256("bootchain quote v1" || nonce || SHA-256(report)), so that neither can be
+ * swapped for one of another machine or another moment.
+ */
+BC_EXPORT void bc_keep_report_data(const uint8_t *nonce, size_t nonce_size, const uint8_t *ak_name,
+				   size_t ak_name_size, uint8_t out[64]);
+BC_EXPORT void bc_keep_qualifying_data(const uint8_t *nonce, size_t nonce_size,
+				       const uint8_t *report, size_t report_size, uint8_t out[32]);
+
+/*
+ * bc_evidence_quote() with a Keep: the report is read through configfs-tsm under
+ * tsm_root (NULL: /sys/kernel/config/tsm/report) with the binding above.
+ */
+BC_EXPORT bc_status bc_evidence_quote_keep(bc_tpm *tpm, const char *ak, const uint8_t *nonce,
+					   size_t nonce_size, const bc_pcr_selection *sel,
+					   const char *log_path, const char *tsm_root,
+					   bc_evidence **out, bc_error *err);
 
 /* The evidence file (JSON) and back. Parsing refuses missing fields, bad base64,
  * oversized values, and anything of the wrong type, naming the field. */
@@ -83,19 +109,22 @@ typedef enum bc_check_status {
 
 /* The checks, in the order they run. */
 typedef enum bc_check {
-	BC_CHECK_AK = 0,	/* the evidence's AK is the expected AK */
-	BC_CHECK_SIGNATURE,	/* the quote is signed by the AK */
-	BC_CHECK_ATTEST,	/* TPMS_ATTEST: magic TPM_GENERATED, type quote */
-	BC_CHECK_NONCE,		/* extraData equals the verifier's nonce */
-	BC_CHECK_PCR_SELECTION, /* the quote covers exactly the PCR values supplied */
-	BC_CHECK_PCR_DIGEST,	/* the quote's digest is that of the values */
-	BC_CHECK_EVENTLOG,	/* the log replays to the values */
-	BC_CHECK_GOLDEN,	/* every event of the log against the golden database */
+	BC_CHECK_AK = 0,	 /* the evidence's AK is the expected AK */
+	BC_CHECK_SIGNATURE,	 /* the quote is signed by the AK */
+	BC_CHECK_ATTEST,	 /* TPMS_ATTEST: magic TPM_GENERATED, type quote */
+	BC_CHECK_NONCE,		 /* extraData equals the verifier's nonce */
+	BC_CHECK_PCR_SELECTION,	 /* the quote covers exactly the PCR values supplied */
+	BC_CHECK_PCR_DIGEST,	 /* the quote's digest is that of the values */
+	BC_CHECK_EVENTLOG,	 /* the log replays to the values */
+	BC_CHECK_GOLDEN,	 /* every event of the log against the golden database */
+	BC_CHECK_KEEP_SIGNATURE, /* the Keep report is signed by its VCEK, chained to the ARK */
+	BC_CHECK_KEEP_BINDING,	 /* REPORT_DATA binds the verifier's nonce and the AK */
+	BC_CHECK_KEEP_GOLDEN,	 /* MEASUREMENT and policy against the golden database */
 	BC_CHECK_COUNT,
 } bc_check;
 
 /* "ak", "signature", "attest", "nonce", "pcr-selection", "pcr-digest", "eventlog",
- * "golden" */
+ * "golden", "keep-signature", "keep-binding", "keep-golden" */
 BC_EXPORT const char *bc_check_name(bc_check check);
 
 typedef struct bc_verify_result {
@@ -127,6 +156,12 @@ typedef struct bc_verify_opts {
 	const uint8_t *nonce;
 	size_t nonce_size;
 	const bc_golden *golden; /* may be NULL */
+	/* the Keep: required when keep_required, or when the golden database has a "keep"
+	 * section; the report's VCEK comes from keep_vcek or the evidence, and is checked
+	 * against keep_ark (and keep_ask) when given */
+	bool keep_required;
+	const uint8_t *keep_ark, *keep_ask, *keep_vcek; /* PEM or DER; may be NULL */
+	size_t keep_ark_size, keep_ask_size, keep_vcek_size;
 } bc_verify_opts;
 
 /* Run every check; the result says which passed. An error (no memory, a bad AK given by

@@ -189,6 +189,15 @@ BC_EXPORT bc_status bc_log_replay(const bc_log *log, bc_pcr_values *out, bc_pcr_
 				  bc_error *err);
 
 /*
+ * The same for the PCRs of sel only (NULL: all): the events of other PCRs and banks are
+ * not hashed, and those values keep their reset values. For a verifier that compares
+ * a quote's selection.
+ */
+BC_EXPORT bc_status bc_log_replay_selection(const bc_log *log, const bc_pcr_selection *sel,
+					    bc_pcr_values *out, bc_pcr_selection *extended,
+					    bc_error *err);
+
+/*
  * Append one TCG_PCR_EVENT2 to the log at path, with one digest per bank of digests.
  * A missing or empty file is created with a Spec ID event for those banks; an
  * existing log must be crypto-agile with exactly those banks, and must not end in a

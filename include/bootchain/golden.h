@@ -149,6 +149,12 @@ typedef struct bc_golden_report {
  */
 BC_EXPORT bc_status bc_golden_check_log(const bc_golden *db, const struct bc_log *log,
 					bool all_events, bc_golden_report **out, bc_error *err);
+/* The same, judging only the events of the PCRs in mask pcrs (those a quote vouches
+ * for): a required component of another PCR is reported missing, since the log's word
+ * for it proves nothing. */
+BC_EXPORT bc_status bc_golden_check_log_pcrs(const bc_golden *db, const struct bc_log *log,
+					     uint32_t pcrs, bool all_events, bc_golden_report **out,
+					     bc_error *err);
 BC_EXPORT void bc_golden_report_free(bc_golden_report *report);
 
 /* ---- predicting PCR values ---- */

@@ -38,6 +38,16 @@ expect_exit 0 "$BOOTCHAIN" attest verify ev.json --ak ak.pem --nonce "$nonce" --
 assert_eq true "$(jq .pass "$TEST_TMP/out")" "JSON pass with a PEM AK"
 assert_eq "$(jq -r '.pcrs.sha256["8"]' ev.json)" "$(pcr_value sha256 8)" "quoted PCR 8 is the TPM's"
 
+# events of PCRs the quote does not cover prove nothing: their components are missing
+expect_exit 0 "$BOOTCHAIN" attest quote --nonce "$nonce" --log boot.log --pcrs sha256:0-7 \
+	--out partial.json
+expect_exit 3 "$BOOTCHAIN" attest verify partial.json --ak ak.pub --nonce "$nonce" \
+	--golden golden.json
+out=$(cat "$TEST_TMP/out")
+assert_contains "$out" "$(printf '  %-14s pass' eventlog)" "the quoted PCRs replay"
+assert_contains "$out" "missing: component kernel (PCR 8)" "unquoted kernel is missing"
+assert_contains "$out" "missing: component initrd (PCR 9)" "unquoted initrd is missing"
+
 # tpm2-tools verifies our quote, and we verify tpm2-tools' quote
 if command -v tpm2_checkquote >/dev/null; then
 	tpm2_checkquote -u ak.pem -m tt/quote.msg -s tt/quote.sig -f tt/quote.pcrs -g sha256 \

@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Quotes that bind the Keep (bootchain-evidence(5)): swtpm and the simulated SEV-SNP
+# provider. Evidence whose Keep report and quote carry the verifier's nonce and the AK
+# passes, with the measurement checked against the golden database's "keep" section.
+# Each substitution fails with its own check: a Keep report of another nonce, of another
+# AK (another machine), of another machine's chip and key, a quote of another report, a
+# measurement not allowed, a debuggable Keep, a VCEK not chained to the ARK.
+. "$TESTS_LIB/common.sh"
+tools="$(dirname "$BOOTCHAIN")/tests/tools"
+[ -x "$tools/snp-sim" ] || { echo "ERROR: $tools/snp-sim not built" >&2; exit 99; }
+start_swtpm
+cd "$TEST_TMP"
+
+SIM_PIDS=()
+trap 'for p in "${SIM_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; cleanup' EXIT
+start_sim() { # root measurement policy vcek-key
+	mkdir -p "$1"
+	"$tools/snp-sim" --root "$1" --vcek-key "$4" --measurement "$2" --policy "$3" \
+		--daemon --pid "$1.pid"
+	SIM_PIDS+=("$(cat "$1.pid")")
+}
+
+bash "$TESTS_LIB/../tools/make-snp-certs.sh" certs 2048 >/dev/null
+bash "$TESTS_LIB/../tools/make-snp-certs.sh" other 2048 >/dev/null # another chain
+good=$(openssl rand -hex 48)
+start_sim tsm "$good" 30000 certs/vcek-key.pem
+keep=(--keep-ark certs/ark.pem --keep-ask certs/ask.pem)
+
+expect_exit 0 "$BOOTCHAIN" attest ak create --out-public ak.pub --out-name ak.name
+head -c 3000 /dev/urandom >kernel.img
+printf 'kernel 8 kernel.img\n' >chain
+expect_exit 0 "$BOOTCHAIN" golden create --out golden.json --chain chain --banks sha256
+jq --arg m "$good" '. + {keep: {measurements: [$m]}}' golden.json >keep-golden.json
+expect_exit 0 "$BOOTCHAIN" measure --chain chain --log boot.log
+
+nonce=$(openssl rand -hex 32)
+expect_exit 0 "$BOOTCHAIN" attest quote --nonce "$nonce" --log boot.log --keep --tsm-root tsm \
+	--keep-vcek certs/vcek.pem --out ev.json
+assert_eq sev_guest "$(jq -r .keep.provider ev.json)" "the provider"
+expect_exit 0 "$BOOTCHAIN" attest verify ev.json --ak ak.pub --nonce "$nonce" \
+	--golden keep-golden.json "${keep[@]}"
+out=$(cat "$TEST_TMP/out")
+for check in nonce keep-signature keep-binding keep-golden golden; do
+	assert_contains "$out" "$(printf '  %-14s pass' "$check")" "$check passes"
+done
+# REPORT_DATA is SHA-512("bootchain keep v1" || nonce || AK name), computed here
+report_data=$(jq -r .keep.report ev.json | base64 -d | od -An -v -tx1 -j 80 -N 64 | tr -d ' \n')
+want=$( (printf 'bootchain keep v1'; hex_to_bin "$nonce"; cat ak.name) | openssl_digest sha512)
+assert_eq "$want" "$report_data" "REPORT_DATA as bootchain-evidence(5) defines it"
+
+fails() { # check evidence [verify options...]
+	local check=$1 file=$2
+	shift 2
+	expect_exit 3 "$BOOTCHAIN" attest verify "$file" --ak ak.pub --nonce "$nonce" --json "$@"
+	jq -e --arg c "$check" '.failed | index($c) != null' "$TEST_TMP/out" >/dev/null ||
+		fail "$file: expected $check to fail: $(cat "$TEST_TMP/out")"
+}
+with_report() { # evidence report-source-evidence out
+	jq --slurpfile o "$2" '.keep.report = $o[0].keep.report' "$1" >"$3"
+}
+
+# a Keep report of another nonce, swapped in: the quote no longer binds it
+expect_exit 0 "$BOOTCHAIN" attest quote --nonce "$(openssl rand -hex 32)" --log boot.log --keep \
+	--tsm-root tsm --keep-vcek certs/vcek.pem --out other-nonce.json
+with_report ev.json other-nonce.json swapped.json
+fails nonce swapped.json --golden keep-golden.json "${keep[@]}"
+fails keep-binding swapped.json --golden keep-golden.json "${keep[@]}"
+# the whole evidence of another nonce
+fails keep-binding other-nonce.json "${keep[@]}"
+# another AK (another machine's TPM): the report binds the other AK's name
+expect_exit 0 "$BOOTCHAIN" attest ak create --type rsa --context ak2.ctx --out-public ak2.pub
+expect_exit 0 "$BOOTCHAIN" attest quote --nonce "$nonce" --ak ak2.ctx --log boot.log --keep \
+	--tsm-root tsm --keep-vcek certs/vcek.pem --out other-ak.json
+with_report ev.json other-ak.json swapped-ak.json
+fails keep-binding swapped-ak.json "${keep[@]}"
+# another machine's Keep: another chip, signed by another chain
+start_sim tsm2 "$good" 30000 other/vcek-key.pem
+expect_exit 0 "$BOOTCHAIN" attest quote --nonce "$nonce" --log boot.log --keep --tsm-root tsm2 \
+	--keep-vcek other/vcek.pem --out other-machine.json
+fails keep-signature other-machine.json "${keep[@]}"
+# a VCEK brought by the evidence but no ARK to chain it to proves nothing
+fails keep-signature ev.json
+# a measurement the golden database does not allow, and a debuggable Keep
+start_sim tsm3 "$(openssl rand -hex 48)" 30000 certs/vcek-key.pem
+expect_exit 0 "$BOOTCHAIN" attest quote --nonce "$nonce" --log boot.log --keep --tsm-root tsm3 \
+	--keep-vcek certs/vcek.pem --out bad-measurement.json
+fails keep-golden bad-measurement.json --golden keep-golden.json "${keep[@]}"
+start_sim tsm4 "$good" 0b0000 certs/vcek-key.pem # policy bit 19: debugging allowed
+expect_exit 0 "$BOOTCHAIN" attest quote --nonce "$nonce" --log boot.log --keep --tsm-root tsm4 \
+	--keep-vcek certs/vcek.pem --out debug.json
+fails keep-golden debug.json --golden keep-golden.json "${keep[@]}"
+# a report with one byte changed
+jq -r .keep.report ev.json | base64 -d >report.bin
+printf '\x01' | dd of=report.bin bs=1 seek=200 conv=notrunc status=none
+jq --arg r "$(base64 -w0 report.bin)" '.keep.report = $r' ev.json >tampered.json
+fails keep-signature tampered.json "${keep[@]}"
+# evidence without a Keep where one is required
+expect_exit 0 "$BOOTCHAIN" attest quote --nonce "$nonce" --log boot.log --out nokeep.json
+fails keep-signature nokeep.json --golden keep-golden.json
+fails keep-binding nokeep.json --keep
+expect_exit 0 "$BOOTCHAIN" attest verify nokeep.json --ak ak.pub --nonce "$nonce" --golden golden.json
+echo "PASS"

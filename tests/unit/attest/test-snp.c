@@ -1,0 +1,793 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Keep (attest/keep.c): SEV-SNP reports built here byte by byte at the offsets of
+ * the AMD ABI specification, parsed and refused; their signature made here with a
+ * P-384 key and verified, alone and up a chain VCEK <- ASK <- ARK made here (RSA,
+ * RSASSA-PSS with SHA-384 as AMD's); and bc_tsm_report() against a fake provider
+ * thread serving a plain folder, honest and racing.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "attest/keep.h"
+#include "tests/tools/snp-sign.h"
+
+/* ---- fixtures: keys and certificates, made once ---- */
+
+typedef struct cert {
+	uint8_t *data;
+	size_t size;
+} cert;
+
+static struct fixtures {
+	EVP_PKEY *vcek_key, *other_vcek_key, *p256_key;
+	EVP_PKEY *ark_key, *ask_key, *rogue_key;
+	cert ark, ask, vcek, vcek_der, other_vcek, vcek_p256, vcek_rsa;
+	cert ask_by_rogue, ask_other_issuer, ark_by_rogue, vcek_by_rogue;
+} fx;
+
+static X509 *make_x509(const char *cn, EVP_PKEY *key, const char *issuer_cn, EVP_PKEY *issuer_key,
+		       bool ca, long serial)
+{
+	X509 *x = X509_new();
+	assert_non_null(x);
+	assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
+	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), serial), 1);
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), 0));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 3600L * 24 * 365));
+	X509_NAME *subject = X509_get_subject_name(x), *issuer = X509_get_issuer_name(x);
+	assert_int_equal(X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC,
+						    (const unsigned char *)"Test AMD", -1, -1, 0),
+			 1);
+	assert_int_equal(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
+						    (const unsigned char *)cn, -1, -1, 0),
+			 1);
+	assert_int_equal(X509_NAME_add_entry_by_txt(issuer, "O", MBSTRING_ASC,
+						    (const unsigned char *)"Test AMD", -1, -1, 0),
+			 1);
+	assert_int_equal(X509_NAME_add_entry_by_txt(issuer, "CN", MBSTRING_ASC,
+						    (const unsigned char *)issuer_cn, -1, -1, 0),
+			 1);
+	assert_int_equal(X509_set_pubkey(x, key), 1);
+	if (ca) {
+		X509_EXTENSION *bc =
+		    X509V3_EXT_nconf_nid(NULL, NULL, NID_basic_constraints, "critical,CA:TRUE");
+		X509_EXTENSION *ku =
+		    X509V3_EXT_nconf_nid(NULL, NULL, NID_key_usage, "critical,keyCertSign,cRLSign");
+		assert_non_null(bc);
+		assert_non_null(ku);
+		assert_int_equal(X509_add_ext(x, bc, -1), 1);
+		assert_int_equal(X509_add_ext(x, ku, -1), 1);
+		X509_EXTENSION_free(bc);
+		X509_EXTENSION_free(ku);
+	}
+	/* RSASSA-PSS with SHA-384 and a 48-byte salt, as AMD signs */
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	assert_non_null(md);
+	assert_int_equal(EVP_DigestSignInit(md, &pctx, EVP_sha384(), NULL, issuer_key), 1);
+	if (EVP_PKEY_is_a(issuer_key, "RSA")) {
+		assert_true(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0);
+		assert_true(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48) > 0);
+	}
+	assert_true(X509_sign_ctx(x, md) > 0);
+	EVP_MD_CTX_free(md);
+	return x;
+}
+
+static cert to_pem(X509 *x)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	assert_non_null(bio);
+	assert_int_equal(PEM_write_bio_X509(bio, x), 1);
+	long n = BIO_get_mem_data(bio, &p);
+	cert c = {.data = malloc((size_t)n), .size = (size_t)n};
+	assert_non_null(c.data);
+	memcpy(c.data, p, (size_t)n);
+	BIO_free(bio);
+	return c;
+}
+
+static cert to_der(X509 *x)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(x, &der);
+	assert_true(n > 0);
+	cert c = {.data = malloc((size_t)n), .size = (size_t)n};
+	assert_non_null(c.data);
+	memcpy(c.data, der, (size_t)n);
+	OPENSSL_free(der);
+	return c;
+}
+
+static cert make_cert(const char *cn, EVP_PKEY *key, const char *issuer_cn, EVP_PKEY *issuer_key,
+		      bool ca, long serial)
+{
+	X509 *x = make_x509(cn, key, issuer_cn, issuer_key, ca, serial);
+	cert c = to_pem(x);
+	X509_free(x);
+	return c;
+}
+
+static int setup_fixtures(void **state)
+{
+	(void)state;
+	fx.vcek_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	fx.other_vcek_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	fx.p256_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	fx.ark_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	fx.ask_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	fx.rogue_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	if (!fx.vcek_key || !fx.other_vcek_key || !fx.p256_key || !fx.ark_key || !fx.ask_key ||
+	    !fx.rogue_key)
+		return -1;
+	fx.ark = make_cert("ARK-Test", fx.ark_key, "ARK-Test", fx.ark_key, true, 1);
+	fx.ask = make_cert("SEV-Test", fx.ask_key, "ARK-Test", fx.ark_key, true, 2);
+	X509 *vcek = make_x509("SEV-VCEK", fx.vcek_key, "SEV-Test", fx.ask_key, false, 3);
+	fx.vcek = to_pem(vcek);
+	fx.vcek_der = to_der(vcek);
+	X509_free(vcek);
+	fx.other_vcek = make_cert("SEV-VCEK", fx.other_vcek_key, "SEV-Test", fx.ask_key, false, 4);
+	fx.vcek_p256 = make_cert("SEV-VCEK", fx.p256_key, "SEV-Test", fx.ask_key, false, 5);
+	fx.vcek_rsa = make_cert("SEV-VCEK", fx.rogue_key, "SEV-Test", fx.ask_key, false, 6);
+	/* the right names, the wrong signer; or the wrong issuer name */
+	fx.ask_by_rogue = make_cert("SEV-Test", fx.ask_key, "ARK-Test", fx.rogue_key, true, 7);
+	fx.ask_other_issuer = make_cert("SEV-Test", fx.ask_key, "ARK-Other", fx.ark_key, true, 8);
+	fx.ark_by_rogue = make_cert("ARK-Test", fx.ark_key, "ARK-Test", fx.rogue_key, true, 9);
+	fx.vcek_by_rogue = make_cert("SEV-VCEK", fx.vcek_key, "SEV-Test", fx.rogue_key, false, 10);
+	return 0;
+}
+
+static int teardown_fixtures(void **state)
+{
+	(void)state;
+	cert *certs[] = {&fx.ark,	   &fx.ask,	     &fx.vcek,
+			 &fx.vcek_der,	   &fx.other_vcek,   &fx.vcek_p256,
+			 &fx.vcek_rsa,	   &fx.ask_by_rogue, &fx.ask_other_issuer,
+			 &fx.ark_by_rogue, &fx.vcek_by_rogue};
+	for (size_t i = 0; i < sizeof(certs) / sizeof(certs[0]); i++)
+		free(certs[i]->data);
+	EVP_PKEY *keys[] = {fx.vcek_key, fx.other_vcek_key, fx.p256_key,
+			    fx.ark_key,	 fx.ask_key,	    fx.rogue_key};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		EVP_PKEY_free(keys[i]);
+	return 0;
+}
+
+/* ---- reports, written at the offsets of the ABI specification ---- */
+
+static void fill(uint8_t *p, size_t n, uint8_t first)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(first + i);
+}
+
+static void build_report(uint8_t *r, uint32_t version)
+{
+	memset(r, 0, BC_SNP_REPORT_SIZE);
+	snp_put_u32le(r + 0x000, version);
+	snp_put_u32le(r + 0x004, 0x11223344);			/* guest_svn */
+	snp_put_u64le(r + 0x008, UINT64_C(0x00000000000b0001)); /* policy: debug, smt, 0.1 */
+	fill(r + 0x010, 16, 0x10);				/* family_id */
+	fill(r + 0x020, 16, 0x20);				/* image_id */
+	snp_put_u32le(r + 0x030, 2);				/* vmpl */
+	snp_put_u32le(r + 0x034, 1);				/* signature_algo */
+	snp_put_u64le(r + 0x038, UINT64_C(0x7308000000000103)); /* current_tcb */
+	snp_put_u64le(r + 0x040, 0x25);				/* platform_info */
+	snp_put_u32le(r + 0x048, 0x1);				/* key_info: author key */
+	snp_put_u32le(r + 0x04C, 0xdeadbeef);			/* reserved: ignored */
+	fill(r + 0x050, 64, 0x50);				/* report_data */
+	fill(r + 0x090, 48, 0x90);				/* measurement */
+	fill(r + 0x0C0, 32, 0xC0);				/* host_data */
+	fill(r + 0x0E0, 48, 0xE0);				/* id_key_digest */
+	fill(r + 0x110, 48, 0x11);				/* author_key_digest */
+	fill(r + 0x140, 32, 0x40);				/* report_id */
+	fill(r + 0x160, 32, 0x60);				/* report_id_ma */
+	snp_put_u64le(r + 0x180, UINT64_C(0x7207000000000002)); /* reported_tcb */
+	r[0x188] = 0x19;					/* cpuid_fam_id */
+	r[0x189] = 0x11;					/* cpuid_mod_id */
+	r[0x18A] = 0x01;					/* cpuid_step */
+	fill(r + 0x1A0, 64, 0xA0);				/* chip_id */
+	snp_put_u64le(r + 0x1E0, UINT64_C(0x7106000000000001)); /* committed_tcb */
+	r[0x1E8] = 21, r[0x1E9] = 55, r[0x1EA] = 1;		/* current 1.55.21 */
+	r[0x1EC] = 20, r[0x1ED] = 54, r[0x1EE] = 1;		/* committed 1.54.20 */
+	snp_put_u64le(r + 0x1F0, UINT64_C(0x7005000000000000)); /* launch_tcb */
+	snp_put_u64le(r + 0x1F8, UINT64_C(0x0102030405060708)); /* launch_mit_vector */
+	snp_put_u64le(r + 0x200, UINT64_C(0x1112131415161718)); /* current_mit_vector */
+	fill(r + 0x2A0, 72, 0x01);				/* signature r */
+	fill(r + 0x2E8, 72, 0x81);				/* signature s */
+}
+
+static void build_signed_report(uint8_t *r, EVP_PKEY *key)
+{
+	build_report(r, 2);
+	memset(r + 0x188, 0, 3); /* version 2: reserved */
+	memset(r + 0x1F8, 0, 16);
+	memset(r + 0x2A0, 0, BC_SNP_REPORT_SIZE - 0x2A0);
+	assert_int_equal(snp_sign_report(r, key), 0);
+}
+
+static void assert_bytes_from(const uint8_t *p, size_t n, uint8_t first)
+{
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(p[i], (uint8_t)(first + i));
+}
+
+static void test_parse_reads_every_field_at_its_offset(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_snp_report r;
+	bc_error err = {0};
+	build_report(raw, 5);
+	assert_int_equal(bc_snp_report_parse(raw, sizeof(raw), &r, &err), BC_OK);
+	assert_int_equal(r.version, 5);
+	assert_int_equal(r.guest_svn, 0x11223344);
+	assert_int_equal(r.policy, 0xb0001);
+	assert_bytes_from(r.family_id, 16, 0x10);
+	assert_bytes_from(r.image_id, 16, 0x20);
+	assert_int_equal(r.vmpl, 2);
+	assert_int_equal(r.signature_algo, 1);
+	assert_int_equal(r.current_tcb, UINT64_C(0x7308000000000103));
+	assert_int_equal(r.platform_info, 0x25);
+	assert_int_equal(r.key_info, 1);
+	assert_bytes_from(r.report_data, 64, 0x50);
+	assert_bytes_from(r.measurement, 48, 0x90);
+	assert_bytes_from(r.host_data, 32, 0xC0);
+	assert_bytes_from(r.id_key_digest, 48, 0xE0);
+	assert_bytes_from(r.author_key_digest, 48, 0x11);
+	assert_bytes_from(r.report_id, 32, 0x40);
+	assert_bytes_from(r.report_id_ma, 32, 0x60);
+	assert_int_equal(r.reported_tcb, UINT64_C(0x7207000000000002));
+	assert_int_equal(r.cpuid_fam_id, 0x19);
+	assert_int_equal(r.cpuid_mod_id, 0x11);
+	assert_int_equal(r.cpuid_step, 0x01);
+	assert_bytes_from(r.chip_id, 64, 0xA0);
+	assert_int_equal(r.committed_tcb, UINT64_C(0x7106000000000001));
+	assert_int_equal(r.current_build, 21);
+	assert_int_equal(r.current_minor, 55);
+	assert_int_equal(r.current_major, 1);
+	assert_int_equal(r.committed_build, 20);
+	assert_int_equal(r.committed_minor, 54);
+	assert_int_equal(r.committed_major, 1);
+	assert_int_equal(r.launch_tcb, UINT64_C(0x7005000000000000));
+	assert_int_equal(r.launch_mit_vector, UINT64_C(0x0102030405060708));
+	assert_int_equal(r.current_mit_vector, UINT64_C(0x1112131415161718));
+	assert_bytes_from(r.signature_r, 72, 0x01);
+	assert_bytes_from(r.signature_s, 72, 0x81);
+}
+
+static void test_parse_zeroes_fields_a_version_lacks(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_snp_report r;
+	build_report(raw, 2); /* the builder fills the reserved bytes */
+	assert_int_equal(bc_snp_report_parse(raw, sizeof(raw), &r, NULL), BC_OK);
+	assert_int_equal(r.cpuid_fam_id, 0);
+	assert_int_equal(r.cpuid_mod_id, 0);
+	assert_int_equal(r.cpuid_step, 0);
+	assert_int_equal(r.launch_mit_vector, 0);
+	assert_int_equal(r.current_mit_vector, 0);
+	for (uint32_t v = 3; v <= 4; v++) {
+		build_report(raw, v);
+		assert_int_equal(bc_snp_report_parse(raw, sizeof(raw), &r, NULL), BC_OK);
+		assert_int_equal(r.version, v);
+		assert_int_equal(r.cpuid_fam_id, 0x19);
+		assert_int_equal(r.launch_mit_vector, 0);
+		assert_int_equal(r.current_mit_vector, 0);
+	}
+}
+
+static void test_parse_rejects_wrong_sizes(void **state)
+{
+	(void)state;
+	static uint8_t raw[BC_SNP_REPORT_SIZE + 1];
+	const size_t sizes[] = {0, 1, BC_SNP_SIGNED_SIZE, BC_SNP_REPORT_SIZE - 1,
+				BC_SNP_REPORT_SIZE + 1};
+	bc_snp_report r;
+	build_report(raw, 2);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		bc_error err = {0};
+		assert_int_equal(bc_snp_report_parse(raw, sizes[i], &r, &err), BC_E_FORMAT);
+		assert_non_null(strstr(err.msg, "1184"));
+		assert_int_equal(r.version, 0); /* nothing half-filled */
+	}
+	bc_error err = {0};
+	assert_int_equal(bc_snp_report_parse(NULL, BC_SNP_REPORT_SIZE, &r, &err), BC_E_FORMAT);
+}
+
+static void test_parse_rejects_unknown_versions(void **state)
+{
+	(void)state;
+	const uint32_t versions[] = {0, 1, 6, 0x100, 0x02000000, UINT32_MAX};
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_snp_report r;
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		bc_error err = {0};
+		build_report(raw, versions[i]);
+		assert_int_equal(bc_snp_report_parse(raw, sizeof(raw), &r, &err), BC_E_UNSUPPORTED);
+		assert_non_null(strstr(err.msg, "version"));
+	}
+}
+
+static void test_parse_rejects_other_signature_algorithms(void **state)
+{
+	(void)state;
+	const uint32_t algos[] = {0, 2, 0x100, UINT32_MAX};
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_snp_report r;
+	for (size_t i = 0; i < sizeof(algos) / sizeof(algos[0]); i++) {
+		bc_error err = {0};
+		build_report(raw, 2);
+		snp_put_u32le(raw + 0x34, algos[i]);
+		assert_int_equal(bc_snp_report_parse(raw, sizeof(raw), &r, &err), BC_E_UNSUPPORTED);
+		assert_non_null(strstr(err.msg, "signature algorithm"));
+	}
+}
+
+static void test_policy_and_tcb_helpers(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_snp_report r;
+	assert_false(bc_snp_policy_debug(0x30000));
+	assert_true(bc_snp_policy_smt(0x30000));
+	assert_true(bc_snp_policy_debug(0x80000));
+	assert_false(bc_snp_policy_migrate_ma(0x30000));
+	assert_true(bc_snp_policy_migrate_ma(0x40000));
+	assert_true(bc_snp_policy_single_socket(0x100000));
+	assert_int_equal(bc_snp_policy_abi_major(0x31f02), 0x1f);
+	assert_int_equal(bc_snp_policy_abi_minor(0x31f02), 0x02);
+
+	build_report(raw, 3);
+	assert_int_equal(bc_snp_report_parse(raw, sizeof(raw), &r, NULL), BC_OK);
+	assert_true(bc_snp_policy_debug(r.policy));
+	assert_false(bc_snp_report_is_turin(&r));
+	assert_int_equal(bc_snp_signing_key(&r), BC_SNP_KEY_SIGNING_VCEK);
+	bc_snp_tcb t = bc_snp_tcb_split(r.current_tcb, false);
+	assert_int_equal(t.fmc, 0);
+	assert_int_equal(t.bootloader, 3);
+	assert_int_equal(t.tee, 1);
+	assert_int_equal(t.snp, 8);
+	assert_int_equal(t.microcode, 0x73);
+
+	raw[0x188] = 0x1A;		    /* Turin */
+	snp_put_u32le(raw + 0x48, 1u << 2); /* VLEK */
+	snp_put_u64le(raw + 0x38, UINT64_C(0x4800000004030201));
+	assert_int_equal(bc_snp_report_parse(raw, sizeof(raw), &r, NULL), BC_OK);
+	assert_true(bc_snp_report_is_turin(&r));
+	assert_int_equal(bc_snp_signing_key(&r), BC_SNP_KEY_SIGNING_VLEK);
+	t = bc_snp_tcb_split(r.current_tcb, bc_snp_report_is_turin(&r));
+	assert_int_equal(t.fmc, 1);
+	assert_int_equal(t.bootloader, 2);
+	assert_int_equal(t.tee, 3);
+	assert_int_equal(t.snp, 4);
+	assert_int_equal(t.microcode, 0x48);
+}
+
+/* ---- signature ---- */
+
+static bc_status verify(const uint8_t *report, const cert *vcek, const cert *ask, const cert *ark,
+			bc_error *err)
+{
+	return bc_snp_report_verify(report, BC_SNP_REPORT_SIZE, vcek->data, vcek->size,
+				    ask ? ask->data : NULL, ask ? ask->size : 0,
+				    ark ? ark->data : NULL, ark ? ark->size : 0, err);
+}
+
+static void test_verify_accepts_a_good_signature(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	build_signed_report(raw, fx.vcek_key);
+	assert_int_equal(verify(raw, &fx.vcek, NULL, NULL, &err), BC_OK);
+	assert_int_equal(verify(raw, &fx.vcek_der, NULL, NULL, &err), BC_OK);
+	/* the signature's reserved tail is not signed */
+	raw[BC_SNP_REPORT_SIZE - 1] ^= 0xff;
+	assert_int_equal(verify(raw, &fx.vcek, NULL, NULL, &err), BC_OK);
+}
+
+static void test_verify_refuses_a_flipped_signed_byte(void **state)
+{
+	(void)state;
+	const size_t offsets[] = {0x000, 0x008, 0x050, 0x08F, 0x090, 0x1A0, 0x29F};
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	build_signed_report(raw, fx.vcek_key);
+	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		bc_error err = {0};
+		raw[offsets[i]] ^= 0x01;
+		assert_int_equal(verify(raw, &fx.vcek, NULL, NULL, &err), BC_E_MISMATCH);
+		assert_non_null(strstr(err.msg, "signature does not verify"));
+		raw[offsets[i]] ^= 0x01;
+	}
+}
+
+static void test_verify_refuses_a_flipped_signature_byte(void **state)
+{
+	(void)state;
+	/* r and s, low and high significant bytes, and the zero extension past 48 bytes */
+	const size_t offsets[] = {0x2A0, 0x2A0 + 47, 0x2A0 + 48, 0x2A0 + 71,
+				  0x2E8, 0x2E8 + 47, 0x2E8 + 48, 0x2E8 + 71};
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	build_signed_report(raw, fx.vcek_key);
+	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		bc_error err = {0};
+		raw[offsets[i]] ^= 0x80;
+		assert_int_equal(verify(raw, &fx.vcek, NULL, NULL, &err), BC_E_MISMATCH);
+		raw[offsets[i]] ^= 0x80;
+	}
+	bc_error err = {0};
+	memset(raw + 0x2A0, 0, 144); /* r = s = 0 */
+	assert_int_equal(verify(raw, &fx.vcek, NULL, NULL, &err), BC_E_MISMATCH);
+}
+
+static void test_verify_refuses_another_vcek(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	build_signed_report(raw, fx.vcek_key);
+	assert_int_equal(verify(raw, &fx.other_vcek, NULL, NULL, &err), BC_E_MISMATCH);
+	assert_int_equal(verify(raw, &fx.other_vcek, &fx.ask, &fx.ark, &err), BC_E_MISMATCH);
+	assert_non_null(strstr(err.msg, "VCEK"));
+}
+
+static void test_verify_refuses_a_vcek_not_p384(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	build_signed_report(raw, fx.vcek_key);
+	assert_int_equal(verify(raw, &fx.vcek_p256, NULL, NULL, &err), BC_E_FORMAT);
+	assert_non_null(strstr(err.msg, "prime256v1"));
+	assert_non_null(strstr(err.msg, "P-384"));
+	assert_int_equal(verify(raw, &fx.vcek_rsa, NULL, NULL, &err), BC_E_FORMAT);
+	assert_non_null(strstr(err.msg, "RSA"));
+}
+
+static void test_verify_refuses_malformed_input(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	build_signed_report(raw, fx.vcek_key);
+	const uint8_t junk[] = "not a certificate";
+	assert_int_equal(
+	    bc_snp_report_verify(raw, sizeof(raw), junk, sizeof(junk), NULL, 0, NULL, 0, &err),
+	    BC_E_FORMAT);
+	assert_non_null(strstr(err.msg, "VCEK"));
+	const uint8_t pem[] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+	assert_int_equal(
+	    bc_snp_report_verify(raw, sizeof(raw), pem, sizeof(pem), NULL, 0, NULL, 0, &err),
+	    BC_E_FORMAT);
+	/* DER with a byte after it */
+	uint8_t *der = malloc(fx.vcek_der.size + 1);
+	assert_non_null(der);
+	memcpy(der, fx.vcek_der.data, fx.vcek_der.size);
+	der[fx.vcek_der.size] = 0;
+	assert_int_equal(bc_snp_report_verify(raw, sizeof(raw), der, fx.vcek_der.size + 1, NULL, 0,
+					      NULL, 0, &err),
+			 BC_E_FORMAT);
+	assert_non_null(strstr(err.msg, "after it"));
+	free(der);
+	/* a report of the wrong size, or version */
+	assert_int_equal(bc_snp_report_verify(raw, sizeof(raw) - 1, fx.vcek.data, fx.vcek.size,
+					      NULL, 0, NULL, 0, &err),
+			 BC_E_FORMAT);
+	raw[0] = 9;
+	assert_int_equal(verify(raw, &fx.vcek, NULL, NULL, &err), BC_E_UNSUPPORTED);
+	raw[0] = 2;
+	/* a truncated ARK */
+	assert_int_equal(bc_snp_report_verify(raw, sizeof(raw), fx.vcek.data, fx.vcek.size,
+					      fx.ask.data, fx.ask.size, fx.ark.data,
+					      fx.ark.size / 2, &err),
+			 BC_E_FORMAT);
+	assert_non_null(strstr(err.msg, "ARK"));
+}
+
+/* ---- chain ---- */
+
+static void test_chain_accepts_amd_shaped_certificates(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	build_signed_report(raw, fx.vcek_key);
+	assert_int_equal(verify(raw, &fx.vcek, &fx.ask, &fx.ark, &err), BC_OK);
+	assert_int_equal(verify(raw, &fx.vcek_der, &fx.ask, &fx.ark, &err), BC_OK);
+}
+
+static void test_chain_refuses_an_ask_not_signed_by_the_ark(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	build_signed_report(raw, fx.vcek_key);
+	assert_int_equal(verify(raw, &fx.vcek, &fx.ask_by_rogue, &fx.ark, &err), BC_E_MISMATCH);
+	assert_non_null(strstr(err.msg, "the ASK's signature does not verify with the ARK's"));
+	assert_int_equal(verify(raw, &fx.vcek, &fx.ask_other_issuer, &fx.ark, &err), BC_E_MISMATCH);
+	assert_non_null(strstr(err.msg, "the ASK is not issued by the ARK"));
+	/* the ASK in place of the ARK */
+	assert_int_equal(verify(raw, &fx.vcek, &fx.ask, &fx.ask, &err), BC_E_MISMATCH);
+}
+
+static void test_chain_refuses_a_vcek_not_signed_by_the_ask(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	build_signed_report(raw, fx.vcek_key);
+	assert_int_equal(verify(raw, &fx.vcek_by_rogue, &fx.ask, &fx.ark, &err), BC_E_MISMATCH);
+	assert_non_null(strstr(err.msg, "the VCEK's signature does not verify with the ASK's"));
+	/* the signature alone is good */
+	assert_int_equal(verify(raw, &fx.vcek_by_rogue, NULL, NULL, &err), BC_OK);
+}
+
+static void test_chain_refuses_an_ark_not_self_signed(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	build_signed_report(raw, fx.vcek_key);
+	assert_int_equal(verify(raw, &fx.vcek, &fx.ask, &fx.ark_by_rogue, &err), BC_E_MISMATCH);
+	assert_non_null(strstr(err.msg, "self-signed"));
+}
+
+static void test_chain_needs_both_ask_and_ark(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	build_signed_report(raw, fx.vcek_key);
+	assert_int_equal(verify(raw, &fx.vcek, &fx.ask, NULL, &err), BC_E_INVALID);
+	assert_int_equal(verify(raw, &fx.vcek, NULL, &fx.ark, &err), BC_E_INVALID);
+}
+
+/* ---- configfs-tsm, against a fake provider thread on a plain folder ---- */
+
+typedef enum fake_mode {
+	FAKE_SERVE,  /* generation 0, then a report per inblob */
+	FAKE_SILENT, /* generation 0, no report */
+} fake_mode;
+
+typedef struct fake {
+	char root[64];
+	fake_mode mode;
+	unsigned step; /* generation increment per report: 2 emulates a racing writer */
+	atomic_bool stop;
+	atomic_int served;
+	char seen[16][NAME_MAX + 1];
+	size_t n_seen;
+	pthread_t thread;
+} fake;
+
+static void fake_write(const char *dir, const char *name, const void *data, size_t size)
+{
+	char tmp[512], path[512];
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fwrite(data, 1, size, f);
+	fclose(f);
+	rename(tmp, path);
+}
+
+static void fake_serve(fake *fk, const char *dir)
+{
+	char path[512];
+	uint8_t inblob[BC_TSM_INBLOB_SIZE], out[BC_TSM_INBLOB_SIZE + 4];
+	snprintf(path, sizeof(path), "%s/inblob", dir);
+	struct stat st;
+	if (stat(path, &st) < 0 || st.st_size != BC_TSM_INBLOB_SIZE)
+		return;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	size_t n = fread(inblob, 1, sizeof(inblob), f);
+	fclose(f);
+	if (n != sizeof(inblob))
+		return;
+	unlink(path); /* consumed: the client writes it again on a retry */
+	memcpy(out, "OUT:", 4);
+	memcpy(out + 4, inblob, sizeof(inblob));
+	fake_write(dir, "outblob", out, sizeof(out));
+	fake_write(dir, "provider", "fake_guest\n", 11);
+	char text[32];
+	unsigned long long gen = 0;
+	snprintf(path, sizeof(path), "%s/generation", dir);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &gen) != 1)
+			gen = 0;
+		fclose(f);
+	}
+	snprintf(text, sizeof(text), "%llu\n", gen + fk->step);
+	fake_write(dir, "generation", text, strlen(text));
+	atomic_fetch_add(&fk->served, 1);
+}
+
+static void *fake_main(void *arg)
+{
+	fake *fk = arg;
+	while (!atomic_load(&fk->stop)) {
+		DIR *d = opendir(fk->root);
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			char dir[sizeof(fk->root) + NAME_MAX + 2];
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(dir, sizeof(dir), "%s/%s", fk->root, de->d_name);
+			bool seen = false;
+			for (size_t i = 0; i < fk->n_seen; i++)
+				seen = seen || strcmp(fk->seen[i], de->d_name) == 0;
+			if (!seen && fk->n_seen < 16) { /* a new entry: its generation */
+				snprintf(fk->seen[fk->n_seen++], NAME_MAX + 1, "%s", de->d_name);
+				fake_write(dir, "generation", "0\n", 2);
+			}
+			if (fk->mode == FAKE_SERVE)
+				fake_serve(fk, dir);
+		}
+		if (d)
+			closedir(d);
+		struct timespec ts = {.tv_nsec = 500000};
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static fake *fake_start(fake_mode mode, unsigned step)
+{
+	fake *fk = calloc(1, sizeof(*fk));
+	assert_non_null(fk);
+	snprintf(fk->root, sizeof(fk->root), "%s/bc-tsm-XXXXXX", P_tmpdir);
+	assert_non_null(mkdtemp(fk->root));
+	fk->mode = mode;
+	fk->step = step;
+	assert_int_equal(pthread_create(&fk->thread, NULL, fake_main, fk), 0);
+	return fk;
+}
+
+/* Stops the fake; the root must be empty: the client removed its entry. */
+static void fake_stop(fake *fk)
+{
+	atomic_store(&fk->stop, true);
+	pthread_join(fk->thread, NULL);
+	assert_int_equal(rmdir(fk->root), 0);
+	free(fk);
+}
+
+static void test_tsm_report_returns_the_outblob(void **state)
+{
+	(void)state;
+	fake *fk = fake_start(FAKE_SERVE, 1);
+	uint8_t inblob[BC_TSM_INBLOB_SIZE], *out = NULL;
+	size_t size = 0;
+	char provider[BC_TSM_PROVIDER_MAX];
+	bc_error err = {0};
+	fill(inblob, sizeof(inblob), 0x30);
+	assert_int_equal(bc_tsm_report(fk->root, inblob, &out, &size, provider, &err), BC_OK);
+	assert_int_equal(size, 4 + sizeof(inblob));
+	assert_memory_equal(out, "OUT:", 4);
+	assert_memory_equal(out + 4, inblob, sizeof(inblob));
+	assert_string_equal(provider, "fake_guest");
+	assert_int_equal(atomic_load(&fk->served), 1);
+	free(out);
+	/* twice in a process: a fresh entry each time */
+	fill(inblob, sizeof(inblob), 0x70);
+	assert_int_equal(bc_tsm_report(fk->root, inblob, &out, &size, provider, &err), BC_OK);
+	assert_memory_equal(out + 4, inblob, sizeof(inblob));
+	free(out);
+	fake_stop(fk);
+}
+
+static void test_tsm_report_retries_then_refuses_a_raced_generation(void **state)
+{
+	(void)state;
+	fake *fk = fake_start(FAKE_SERVE, 2);
+	uint8_t inblob[BC_TSM_INBLOB_SIZE] = {0}, *out = NULL;
+	size_t size = 1;
+	char provider[BC_TSM_PROVIDER_MAX];
+	bc_error err = {0};
+	assert_int_equal(bc_tsm_report(fk->root, inblob, &out, &size, provider, &err),
+			 BC_E_MISMATCH);
+	assert_null(out);
+	assert_int_equal(size, 0);
+	assert_int_equal(atomic_load(&fk->served), BC_TSM_ATTEMPTS);
+	assert_non_null(strstr(err.msg, "another writer"));
+	assert_non_null(strstr(err.msg, "/generation"));
+	fake_stop(fk);
+}
+
+static void test_tsm_report_times_out_without_a_provider(void **state)
+{
+	(void)state;
+	fake *fk = fake_start(FAKE_SILENT, 1);
+	uint8_t inblob[BC_TSM_INBLOB_SIZE] = {0}, *out = NULL;
+	size_t size = 0;
+	char provider[BC_TSM_PROVIDER_MAX];
+	bc_error err = {0};
+	assert_int_equal(bc_tsm_report(fk->root, inblob, &out, &size, provider, &err), BC_E_IO);
+	assert_null(out);
+	assert_non_null(strstr(err.msg, fk->root));
+	assert_non_null(strstr(err.msg, "did not answer"));
+	fake_stop(fk);
+
+	/* a folder nobody serves: no generation ever */
+	char root[64];
+	snprintf(root, sizeof(root), "%s/bc-tsm-XXXXXX", P_tmpdir);
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(bc_tsm_report(root, inblob, &out, &size, provider, &err), BC_E_IO);
+	assert_non_null(strstr(err.msg, "no TSM provider"));
+	assert_int_equal(rmdir(root), 0); /* the entry is gone */
+}
+
+static void test_tsm_report_names_a_missing_root(void **state)
+{
+	(void)state;
+	uint8_t inblob[BC_TSM_INBLOB_SIZE] = {0}, *out = NULL;
+	size_t size = 0;
+	char provider[BC_TSM_PROVIDER_MAX];
+	bc_error err = {0};
+	assert_int_equal(
+	    bc_tsm_report("/nonexistent/tsm/report", inblob, &out, &size, provider, &err), BC_E_IO);
+	assert_non_null(strstr(err.msg, "/nonexistent/tsm/report/bootchain-"));
+	assert_non_null(strstr(err.msg, "configfs"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_parse_reads_every_field_at_its_offset),
+	    cmocka_unit_test(test_parse_zeroes_fields_a_version_lacks),
+	    cmocka_unit_test(test_parse_rejects_wrong_sizes),
+	    cmocka_unit_test(test_parse_rejects_unknown_versions),
+	    cmocka_unit_test(test_parse_rejects_other_signature_algorithms),
+	    cmocka_unit_test(test_policy_and_tcb_helpers),
+	    cmocka_unit_test(test_verify_accepts_a_good_signature),
+	    cmocka_unit_test(test_verify_refuses_a_flipped_signed_byte),
+	    cmocka_unit_test(test_verify_refuses_a_flipped_signature_byte),
+	    cmocka_unit_test(test_verify_refuses_another_vcek),
+	    cmocka_unit_test(test_verify_refuses_a_vcek_not_p384),
+	    cmocka_unit_test(test_verify_refuses_malformed_input),
+	    cmocka_unit_test(test_chain_accepts_amd_shaped_certificates),
+	    cmocka_unit_test(test_chain_refuses_an_ask_not_signed_by_the_ark),
+	    cmocka_unit_test(test_chain_refuses_a_vcek_not_signed_by_the_ask),
+	    cmocka_unit_test(test_chain_refuses_an_ark_not_self_signed),
+	    cmocka_unit_test(test_chain_needs_both_ask_and_ark),
+	    cmocka_unit_test(test_tsm_report_returns_the_outblob),
+	    cmocka_unit_test(test_tsm_report_retries_then_refuses_a_raced_generation),
+	    cmocka_unit_test(test_tsm_report_times_out_without_a_provider),
+	    cmocka_unit_test(test_tsm_report_names_a_missing_root),
+	};
+	return cmocka_run_group_tests(tests, setup_fixtures, teardown_fixtures);
+}
