@@ -17,6 +17,7 @@
 
 #include <bootchain/attest.h>
 
+#include "attest/attest-internal.h"
 #include "pcr/pcr-json.h"
 #include "util/base64.h"
 #include "util/buf.h"
@@ -74,13 +75,11 @@ static void json_pcr_values(bc_json *j, const bc_evidence *ev)
 	bc_json_object_end(j);
 }
 
-static void json_evidence(bc_json *j, const bc_evidence *ev)
+void bc_evidence_json_open(bc_json *j, const bc_evidence *ev)
 {
 	bc_json_object_begin(j);
 	bc_json_key(j, "format");
 	bc_json_string(j, BC_EVIDENCE_FORMAT);
-	bc_json_key(j, "nonce");
-	bc_json_hex(j, ev->nonce, ev->nonce_size);
 	bc_json_key(j, "quote");
 	bc_json_object_begin(j);
 	bc_json_key(j, "attest");
@@ -110,6 +109,13 @@ static void json_evidence(bc_json *j, const bc_evidence *ev)
 	} else {
 		bc_json_null(j);
 	}
+}
+
+static void json_evidence(bc_json *j, const bc_evidence *ev)
+{
+	bc_evidence_json_open(j, ev);
+	bc_json_key(j, "nonce");
+	bc_json_hex(j, ev->nonce, ev->nonce_size);
 	bc_json_object_end(j);
 }
 

@@ -35,6 +35,7 @@
 
 #include <bootchain/attest.h>
 
+#include "attest/attest-internal.h"
 #include "attest/keys.h"
 #include "attest/merkle.h"
 #include "attest/serve.h"
@@ -114,7 +115,10 @@ typedef struct rate_slot {
 
 struct bc_server {
 	/* settings */
-	char *tcti, *ak, *log_path, *tls_cert, *tls_key;
+	char *tcti, *ak, *log_path, *tls_cert, *tls_key, *tsm_root;
+	bool keep; /* a Keep report bound to every quote: the batch's root is its nonce */
+	uint8_t *keep_vcek;
+	size_t keep_vcek_size;
 	bool has_pcrs;
 	bc_pcr_selection pcrs;
 	unsigned batch_ms, max_batch, threads, max_connections, max_per_ip, rate, timeout_s;
@@ -264,37 +268,10 @@ static void answer_free(void *cls)
 	free(a);
 }
 
-static void json_pcr_values(bc_json *j, const bc_evidence *ev)
-{
-	char key[8];
-	bc_json_object_begin(j);
-	for (size_t b = 0; b < ev->selection.count; b++) {
-		const bc_pcr_bank *bank =
-		    bc_pcr_values_bank((bc_pcr_values *)&ev->pcrs, ev->selection.banks[b].alg);
-		if (!bank)
-			continue;
-		bc_json_key(j, bc_hash_alg_name(bank->alg));
-		bc_json_object_begin(j);
-		for (unsigned p = 0; p < BC_PCR_COUNT; p++) {
-			if (!(ev->selection.banks[b].mask & bank->mask & (1u << p)))
-				continue;
-			snprintf(key, sizeof(key), "%u", p);
-			bc_json_key(j, key);
-			bc_json_hex(j, bank->values[p], bank->size);
-		}
-		bc_json_object_end(j);
-	}
-	bc_json_object_end(j);
-}
-
-/*
- * The evidence file of bootchain-evidence(5), as bc_evidence_write() writes it, but for
- * "nonce" (each requester's own) and "batch", which every response appends: the object
- * is left open. Kept in step with json_evidence() of attest/evidence.c.
- */
+/* The evidence of the quote, shared by the answers of its batch: each appends its own
+ * "nonce" and "batch" (see bc_evidence_json_open()). */
 static bc_status make_shared_body(const bc_evidence *ev, shared_body **out, bc_error *err)
 {
-	char sel[512];
 	bc_json j;
 	shared_body *b = calloc(1, sizeof(*b));
 	if (!b)
@@ -302,27 +279,7 @@ static bc_status make_shared_body(const bc_evidence *ev, shared_body **out, bc_e
 	atomic_init(&b->refs, 1);
 	bc_buf_init(&b->json, BC_EVIDENCE_MAX_SIZE);
 	bc_json_init(&j, &b->json);
-	bc_json_object_begin(&j);
-	bc_json_key(&j, "format");
-	bc_json_string(&j, BC_EVIDENCE_FORMAT);
-	bc_json_key(&j, "quote");
-	bc_json_object_begin(&j);
-	bc_json_key(&j, "attest");
-	bc_json_base64(&j, ev->attest, ev->attest_size);
-	bc_json_key(&j, "signature");
-	bc_json_base64(&j, ev->signature, ev->signature_size);
-	bc_json_object_end(&j);
-	bc_json_key(&j, "selection");
-	bc_pcr_selection_format(&ev->selection, sel, sizeof(sel));
-	bc_json_string(&j, sel);
-	bc_json_key(&j, "pcrs");
-	json_pcr_values(&j, ev);
-	bc_json_key(&j, "ak_public");
-	ev->ak_public ? bc_json_base64(&j, ev->ak_public, ev->ak_public_size) : bc_json_null(&j);
-	bc_json_key(&j, "eventlog");
-	ev->eventlog ? bc_json_base64(&j, ev->eventlog, ev->eventlog_size) : bc_json_null(&j);
-	bc_json_key(&j, "keep");
-	bc_json_null(&j); /* bc_evidence_quote() makes no Keep report */
+	bc_evidence_json_open(&j, ev);
 	bc_status s = bc_buf_status(&b->json, err, "evidence");
 	if (s != BC_OK) {
 		shared_body_unref(b);
@@ -518,9 +475,20 @@ static bc_status quote(bc_server *srv, const uint8_t *root, const bc_pcr_selecti
 	bc_status s = BC_OK;
 	if (!srv->tpm)
 		s = bc_tpm_open(srv->tcti, &srv->tpm, err);
-	if (s == BC_OK)
+	if (s == BC_OK && srv->keep) /* the Keep bound to the root, as to a single nonce */
+		s = bc_evidence_quote_keep(srv->tpm, srv->ak, root, BC_MERKLE_HASH_SIZE, sel,
+					   srv->log_path, srv->tsm_root, ev, err);
+	else if (s == BC_OK)
 		s = bc_evidence_quote(srv->tpm, srv->ak, root, BC_MERKLE_HASH_SIZE, sel,
 				      srv->log_path, ev, err);
+	if (s == BC_OK && srv->keep_vcek) {
+		(*ev)->keep_vcek = malloc(srv->keep_vcek_size);
+		if (!(*ev)->keep_vcek)
+			s = bc_fail(err, BC_E_NOMEM, "out of memory");
+		else
+			memcpy((*ev)->keep_vcek, srv->keep_vcek, srv->keep_vcek_size);
+		(*ev)->keep_vcek_size = (*ev)->keep_vcek ? srv->keep_vcek_size : 0;
+	}
 	if (s == BC_E_TCTI) { /* swtpm restarted, a resource manager gone: reconnect next time */
 		bc_tpm_close(srv->tpm);
 		srv->tpm = NULL;
@@ -1076,6 +1044,14 @@ static bc_server *server_new(const bc_serve_opts *o)
 	srv->tcti = dup_or_null(o->tcti, &ok);
 	srv->ak = dup_or_null(o->ak, &ok);
 	srv->log_path = dup_or_null(o->log_path, &ok);
+	srv->tsm_root = dup_or_null(o->tsm_root, &ok);
+	srv->keep = o->keep;
+	if (o->keep_vcek && (srv->keep_vcek = malloc(o->keep_vcek_size))) {
+		memcpy(srv->keep_vcek, o->keep_vcek, o->keep_vcek_size);
+		srv->keep_vcek_size = o->keep_vcek_size;
+	} else if (o->keep_vcek) {
+		ok = false;
+	}
 	srv->tls_cert = dup_or_null(o->tls_cert, &ok);
 	srv->tls_key = dup_or_null(o->tls_key, &ok);
 	srv->slots = calloc(RATE_SLOTS, sizeof(*srv->slots));
@@ -1202,6 +1178,8 @@ void bc_server_stop(bc_server *srv, unsigned grace_ms, bc_serve_stats *final)
 	free(srv->tcti);
 	free(srv->ak);
 	free(srv->log_path);
+	free(srv->tsm_root);
+	free(srv->keep_vcek);
 	if (srv->tls_key)
 		explicit_bzero(srv->tls_key, strlen(srv->tls_key));
 	free(srv->tls_key);

@@ -43,6 +43,10 @@ typedef struct bc_serve_opts {
 	const char *token;	      /* bearer token required but for /healthz; NULL: none */
 	const char *tls_cert;	      /* PEM text of the certificate chain; NULL: plain HTTP */
 	const char *tls_key;	      /* PEM text of its key */
+	bool keep;		      /* bind the Keep: a TEE report per quote (its root) */
+	const char *tsm_root;	      /* configfs-tsm reports; NULL: the kernel's */
+	const uint8_t *keep_vcek;     /* the VCEK certificate to include; may be NULL */
+	size_t keep_vcek_size;
 } bc_serve_opts;
 
 typedef struct bc_serve_stats {

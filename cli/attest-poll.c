@@ -64,15 +64,28 @@ static const char poll_usage[] =
     "      --token-file FILE  the same, the token read from FILE\n"
     "      --cacert PEM       the CA of the hosts' HTTPS certificates\n"
     "      --json             one JSON object a line, one line a host\n"
+    "      --keep             require each machine's Keep report, bound to its quote\n"
+    "      --keep-ark PEM     the ARK the Keep reports' VCEKs must chain to\n"
+    "      --keep-ask PEM     the ASK between them\n"
     "  -h, --help             show this help\n";
 
 static struct {
 	const char *hosts, *ak, *ak_dir, *golden, *pubkey, *pcrs, *token, *token_file, *cacert;
+	const char *keep_ark, *keep_ask;
 	unsigned jobs, timeout, retries;
-	bool json;
+	bool json, keep;
 } opt;
 
-enum { OPT_PUBKEY = 256, OPT_TOKEN, OPT_TOKEN_FILE, OPT_CACERT, OPT_JSON };
+enum {
+	OPT_PUBKEY = 256,
+	OPT_TOKEN,
+	OPT_TOKEN_FILE,
+	OPT_CACERT,
+	OPT_JSON,
+	OPT_KEEP,
+	OPT_KEEP_ARK,
+	OPT_KEEP_ASK
+};
 
 typedef enum verdict { V_PENDING, V_PASS, V_FAIL, V_ERROR } verdict;
 
@@ -103,7 +116,9 @@ typedef struct fleet {
 	CURLM *multi;
 	struct curl_slist *headers;
 	const bc_golden *golden;
-	char *pcrs_query; /* "&pcrs=..." escaped, or "" */
+	char *pcrs_query;	      /* "&pcrs=..." escaped, or "" */
+	uint8_t *keep_ark, *keep_ask; /* the chain a Keep report's VCEK must lead to */
+	size_t keep_ark_size, keep_ask_size;
 } fleet;
 
 static int parse_options(int argc, char **argv, bool *help)
@@ -121,6 +136,9 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"token", required_argument, NULL, OPT_TOKEN},
 	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 	    {"cacert", required_argument, NULL, OPT_CACERT},
+	    {"keep", no_argument, NULL, OPT_KEEP},
+	    {"keep-ark", required_argument, NULL, OPT_KEEP_ARK},
+	    {"keep-ask", required_argument, NULL, OPT_KEEP_ASK},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -151,6 +169,9 @@ static int parse_options(int argc, char **argv, bool *help)
 		case OPT_TOKEN: opt.token = optarg; break;
 		case OPT_TOKEN_FILE: opt.token_file = optarg; break;
 		case OPT_CACERT: opt.cacert = optarg; break;
+		case OPT_KEEP: opt.keep = true; break;
+		case OPT_KEEP_ARK: opt.keep_ark = optarg; break;
+		case OPT_KEEP_ASK: opt.keep_ask = optarg; break;
 		case OPT_JSON: opt.json = true; break;
 		case 'h': *help = true; return 0;
 		default: return cli_bad_option(cmd, o, argv);
@@ -417,8 +438,15 @@ static void verify_answer(fleet *f, host *h)
 	bc_evidence_batch batch;
 	bc_error err = {0};
 	bool batched = false;
-	bc_verify_opts vo = {
-	    .key = h->key, .nonce = h->nonce, .nonce_size = sizeof(h->nonce), .golden = f->golden};
+	bc_verify_opts vo = {.key = h->key,
+			     .nonce = h->nonce,
+			     .nonce_size = sizeof(h->nonce),
+			     .golden = f->golden,
+			     .keep_required = opt.keep,
+			     .keep_ark = f->keep_ark,
+			     .keep_ark_size = f->keep_ark_size,
+			     .keep_ask = f->keep_ask,
+			     .keep_ask_size = f->keep_ask_size};
 	const char *json = (const char *)h->body.data;
 	if (bc_evidence_parse(json, h->body.len, h->name, &ev, &err) != BC_OK ||
 	    bc_evidence_batch_parse(json, h->body.len, h->name, &batched, &batch, &err) != BC_OK) {
@@ -677,6 +705,8 @@ static int check_args(const char *cmd, int extra, char **argv)
 		return cli_usage_error(cmd, "--ak AKPUB or --ak-dir DIR is required");
 	if (opt.token && opt.token_file)
 		return cli_usage_error(cmd, "--token and --token-file exclude each other");
+	if (!opt.keep_ark != !opt.keep_ask)
+		return cli_usage_error(cmd, "--keep-ark and --keep-ask go together");
 	return 0;
 }
 
@@ -752,6 +782,11 @@ int attest_poll(int argc, char **argv)
 			rc = cli_fail(cmd, &err);
 		else if (bc_golden_load(opt.golden, opt.pubkey, NULL, &db, &err) != BC_OK)
 			rc = cli_fail(cmd, &err);
+		else if (opt.keep_ark && (bc_read_file(opt.keep_ark, 64 * 1024, &f.keep_ark,
+						       &f.keep_ark_size, &err) ||
+					  bc_read_file(opt.keep_ask, 64 * 1024, &f.keep_ask,
+						       &f.keep_ask_size, &err)))
+			rc = cli_fail(cmd, &err);
 	}
 	if (rc == 0 && (rc = load_keys(&f, shared)) == 0) {
 		f.golden = db;
@@ -766,6 +801,8 @@ int attest_poll(int argc, char **argv)
 		else
 			cli_error(cmd, "out of memory");
 	}
+	free(f.keep_ark);
+	free(f.keep_ask);
 	fleet_free(&f);
 	bc_verify_key_free(shared);
 	bc_golden_free(db);

@@ -60,18 +60,26 @@ static const char serve_usage[] =
     "      --token-file FILE    the same, the token read from FILE\n"
     "      --tls-cert PEM       serve HTTPS with this certificate (chain)...\n"
     "      --tls-key PEM        ...and its private key\n"
+    "      --keep               bind the Keep: a TEE report (configfs-tsm) per quote,\n"
+    "                           bound to the batch's root and the AK\n"
+    "      --tsm-root DIR       configfs-tsm reports (default: the kernel's)\n"
+    "      --keep-vcek FILE     the VCEK certificate to include in the evidence\n"
     "  -T, --tcti TCTI          TPM to use\n"
     "  -h, --help               show this help\n";
 
 static struct {
 	const char *listen, *ak, *log, *pcrs, *token, *token_file, *tls_cert, *tls_key, *tcti;
-	bool no_log;
+	const char *tsm_root, *keep_vcek;
+	bool no_log, keep;
 	unsigned batch_ms, max_batch, threads, max_connections, max_per_ip, rate, max_request,
 	    idle_timeout;
 } opt;
 
 enum {
 	OPT_NO_LOG = 256,
+	OPT_KEEP,
+	OPT_TSM_ROOT,
+	OPT_KEEP_VCEK,
 	OPT_BATCH_MS,
 	OPT_MAX_BATCH,
 	OPT_THREADS,
@@ -113,6 +121,9 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 	    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
 	    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+	    {"keep", no_argument, NULL, OPT_KEEP},
+	    {"tsm-root", required_argument, NULL, OPT_TSM_ROOT},
+	    {"keep-vcek", required_argument, NULL, OPT_KEEP_VCEK},
 	    {"tcti", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -125,6 +136,9 @@ static int parse_options(int argc, char **argv, bool *help)
 		case 'a': opt.ak = optarg; break;
 		case 'l': opt.log = optarg; break;
 		case OPT_NO_LOG: opt.no_log = true; break;
+		case OPT_KEEP: opt.keep = true; break;
+		case OPT_TSM_ROOT: opt.tsm_root = optarg; break;
+		case OPT_KEEP_VCEK: opt.keep_vcek = optarg; break;
 		case 'p': opt.pcrs = optarg; break;
 		case OPT_BATCH_MS: rc = number("batch-ms", 0, 10000, &opt.batch_ms); break;
 		case OPT_MAX_BATCH: rc = number("max-batch", 1, 1u << 20, &opt.max_batch); break;
@@ -198,6 +212,8 @@ static int check_args(const char *cmd)
 		return cli_usage_error(cmd, "--listen: expected ADDR:PORT or [ADDR6]:PORT");
 	if (opt.log && opt.no_log)
 		return cli_usage_error(cmd, "--log and --no-log exclude each other");
+	if ((opt.tsm_root || opt.keep_vcek) && !opt.keep)
+		return cli_usage_error(cmd, "--tsm-root and --keep-vcek belong to --keep");
 	if (opt.token && opt.token_file)
 		return cli_usage_error(cmd, "--token and --token-file exclude each other");
 	if (!opt.tls_cert != !opt.tls_key)
@@ -282,7 +298,14 @@ int attest_serve(int argc, char **argv)
 	    .token = token,
 	    .tls_cert = tls_cert,
 	    .tls_key = tls_key,
+	    .keep = opt.keep,
+	    .tsm_root = opt.tsm_root,
 	};
+	uint8_t *vcek = NULL;
+	if (opt.keep_vcek && bc_read_file(opt.keep_vcek, BC_EVIDENCE_MAX_KEEP, &vcek,
+					  &so.keep_vcek_size, &err) != BC_OK)
+		return cli_fail(cmd, &err);
+	so.keep_vcek = vcek;
 
 	sigset_t stop;
 	sigemptyset(&stop);
@@ -291,7 +314,9 @@ int attest_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	bc_server *srv = NULL;
-	if (bc_server_start(&so, &srv, &err) != BC_OK)
+	bc_status started = bc_server_start(&so, &srv, &err);
+	free(vcek); /* the server keeps its own copy */
+	if (started != BC_OK)
 		return cli_fail(cmd, &err);
 	fprintf(stderr, "bootchain: %s: listening on %s (batch window %u ms, %u threads)\n", cmd,
 		bc_server_url(srv), opt.batch_ms, so.threads);
