@@ -70,26 +70,38 @@ static const char *curve_name(TPMI_ECC_CURVE curve, size_t *coord)
 	}
 }
 
-static bc_status ecc_pkey(const TPMT_PUBLIC *pub, EVP_PKEY **out, bc_error *err)
+bool bc_tpm_ecc_point(const TPMT_PUBLIC *pub, uint8_t *out, size_t max, size_t *len)
 {
 	const TPMS_ECC_POINT *pt = &pub->unique.ecc;
 	size_t coord = 0;
+	if (pub->type != TPM2_ALG_ECC || !curve_name(pub->parameters.eccDetail.curveID, &coord) ||
+	    pt->x.size == 0 || pt->x.size > coord || pt->y.size == 0 || pt->y.size > coord ||
+	    1 + 2 * coord > max)
+		return false;
+	/* uncompressed, coordinates left-padded to the field size */
+	memset(out, 0, 1 + 2 * coord);
+	out[0] = 0x04;
+	memcpy(out + 1 + coord - pt->x.size, pt->x.buffer, pt->x.size);
+	memcpy(out + 1 + 2 * coord - pt->y.size, pt->y.buffer, pt->y.size);
+	*len = 1 + 2 * coord;
+	return true;
+}
+
+static bc_status ecc_pkey(const TPMT_PUBLIC *pub, EVP_PKEY **out, bc_error *err)
+{
+	const TPMS_ECC_POINT *pt = &pub->unique.ecc;
+	size_t coord = 0, len = 0;
 	const char *curve = curve_name(pub->parameters.eccDetail.curveID, &coord);
 	uint8_t point[1 + 2 * 66];
 	if (!curve)
 		return bc_fail(err, BC_E_UNSUPPORTED, "ECC curve 0x%04x is not supported",
 			       pub->parameters.eccDetail.curveID);
-	if (pt->x.size == 0 || pt->x.size > coord || pt->y.size == 0 || pt->y.size > coord)
+	if (!bc_tpm_ecc_point(pub, point, sizeof(point), &len))
 		return bc_fail(err, BC_E_FORMAT, "an ECC point of %u and %u bytes on %s",
 			       pt->x.size, pt->y.size, curve);
-	/* uncompressed point, coordinates left-padded to the field size */
-	memset(point, 0, sizeof(point));
-	point[0] = 0x04;
-	memcpy(point + 1 + coord - pt->x.size, pt->x.buffer, pt->x.size);
-	memcpy(point + 1 + 2 * coord - pt->y.size, pt->y.buffer, pt->y.size);
 	_cleanup_(OSSL_PARAM_BLD_freep) OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	if (!bld || !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) ||
-	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * coord))
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, len))
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
 	return pkey_from_params("EC", bld, out, err);
 }

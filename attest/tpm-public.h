@@ -15,6 +15,10 @@
 /* An RSA or ECC (NIST P-256/P-384/P-521) public area as an OpenSSL public key. */
 bc_status bc_tpm_public_to_pkey(const TPMT_PUBLIC *pub, EVP_PKEY **out, bc_error *err);
 
+/* An ECC public area's point as OpenSSL writes it: 0x04, then x and y left-padded to the
+ * field size. false for anything else, or a point that does not fit max. */
+bool bc_tpm_ecc_point(const TPMT_PUBLIC *pub, uint8_t *out, size_t max, size_t *len);
+
 /* The name of a public area: nameAlg (2 bytes, big-endian) || H_nameAlg(TPMT_PUBLIC). */
 bc_status bc_tpm_public_name(const TPMT_PUBLIC *pub, TPM2B_NAME *out, bc_error *err);
 

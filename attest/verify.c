@@ -139,26 +139,8 @@ struct bc_verify_key {
  * without leading zeros followed by the 4-byte exponent. */
 static bool raw_of_tpm(const TPMT_PUBLIC *pub, uint8_t *out, size_t max, size_t *len)
 {
-	if (pub->type == TPM2_ALG_ECC) {
-		static const struct {
-			TPMI_ECC_CURVE curve;
-			size_t size;
-		} sizes[] = {
-		    {TPM2_ECC_NIST_P256, 32}, {TPM2_ECC_NIST_P384, 48}, {TPM2_ECC_NIST_P521, 66}};
-		const TPMS_ECC_POINT *pt = &pub->unique.ecc;
-		size_t c = 0;
-		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-			if (sizes[i].curve == pub->parameters.eccDetail.curveID)
-				c = sizes[i].size;
-		if (!c || pt->x.size > c || pt->y.size > c || 1 + 2 * c > max)
-			return false;
-		memset(out, 0, 1 + 2 * c);
-		out[0] = 0x04;
-		memcpy(out + 1 + c - pt->x.size, pt->x.buffer, pt->x.size);
-		memcpy(out + 1 + 2 * c - pt->y.size, pt->y.buffer, pt->y.size);
-		*len = 1 + 2 * c;
-		return true;
-	}
+	if (pub->type == TPM2_ALG_ECC)
+		return bc_tpm_ecc_point(pub, out, max, len);
 	if (pub->type == TPM2_ALG_RSA) {
 		const TPM2B_PUBLIC_KEY_RSA *n = &pub->unique.rsa;
 		uint32_t e =

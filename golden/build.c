@@ -311,20 +311,6 @@ static bc_status component_name(const bc_event *ev, json_t *counts, char *out, s
 	return BC_OK;
 }
 
-static void event_digest_set(const bc_event *ev, bc_digest_set *out)
-{
-	*out = (bc_digest_set){.count = 0};
-	for (size_t i = 0; i < ev->digest_count; i++) {
-		const bc_event_digest *d = &ev->digests[i];
-		const bc_hash_alg *alg = bc_hash_alg_by_id(d->alg);
-		if (!alg || alg->size != d->size || out->count == BC_MAX_BANKS)
-			continue;
-		bc_digest *o = &out->digests[out->count++];
-		*o = (bc_digest){.alg = d->alg, .size = d->size};
-		memcpy(o->bytes, d->bytes, d->size);
-	}
-}
-
 static json_t *log_source(const char *log_name, const bc_event *ev, const char *created)
 {
 	json_t *s = source_json(NULL, log_name, created);
@@ -358,7 +344,7 @@ static bc_status add_log_event(bc_golden_builder *b, const bc_log *log, const bc
 	bc_status s = component_name(ev, counts, name, sizeof(name), err);
 	if (s != BC_OK)
 		return s;
-	event_digest_set(ev, &digests);
+	bc_event_digest_set(ev, &digests);
 	if (digests.count == 0)
 		return BC_OK; /* only banks this library cannot name */
 	bc_golden_component c = {.name = name,

@@ -14,6 +14,7 @@
 
 #include "golden/golden-internal.h"
 #include "measure/event-data.h"
+#include "measure/eventlog-internal.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
 
@@ -80,40 +81,10 @@ static bc_status expectation_init(const bc_golden *db, expectation *x, bc_error 
 	return BC_OK;
 }
 
-/* The event's digests in the banks this library knows, as a digest set. */
-static void event_digests(const bc_event *ev, bc_digest_set *out)
-{
-	*out = (bc_digest_set){.count = 0};
-	for (size_t i = 0; i < ev->digest_count && out->count < BC_MAX_BANKS; i++) {
-		const bc_event_digest *d = &ev->digests[i];
-		const bc_hash_alg *alg = bc_hash_alg_by_id(d->alg);
-		if (!alg || alg->size != d->size)
-			continue;
-		bc_digest *o = &out->digests[out->count++];
-		*o = (bc_digest){.alg = d->alg, .size = d->size};
-		memcpy(o->bytes, d->bytes, d->size);
-	}
-}
-
-/* -1: no bank in common; 0: a bank differs; 1: every common bank equal. */
-static int version_matches(const bc_golden_version *v, const bc_digest_set *digests)
-{
-	size_t common = 0;
-	for (size_t i = 0; i < digests->count; i++) {
-		const bc_digest *want = bc_digest_set_find(&v->digests, digests->digests[i].alg);
-		if (!want)
-			continue;
-		if (memcmp(want->bytes, digests->digests[i].bytes, want->size) != 0)
-			return 0;
-		common++;
-	}
-	return common ? 1 : -1;
-}
-
 static bool component_has(const bc_golden_component *c, const bc_digest_set *d, size_t *version)
 {
 	for (size_t v = 0; v < c->version_count; v++) {
-		if (version_matches(&c->versions[v], d) == 1) {
+		if (bc_golden_version_compare(&c->versions[v], d) == 1) {
 			*version = v;
 			return true;
 		}
@@ -137,7 +108,7 @@ static bool lookup_any(const bc_golden *db, uint32_t pcr, uint32_t type, const b
 		for (size_t i = 0; i < n && i < MAX_HITS; i++) {
 			const bc_golden_component *c = hits[i].component;
 			if (type_fits(c, type) &&
-			    version_matches(&c->versions[hits[i].version], d) == 1) {
+			    bc_golden_version_compare(&c->versions[hits[i].version], d) == 1) {
 				*found = hits[i];
 				return true;
 			}
@@ -215,7 +186,7 @@ static bc_status add_event(bc_golden_report *rep, size_t *cap, bool all_events, 
 {
 	bc_golden_event_result r = {
 	    .number = ev->number, .pcr = ev->pcr, .type = ev->type, .offset = ev->offset};
-	event_digests(ev, &r.digests);
+	bc_event_digest_set(ev, &r.digests);
 	judge(db, x, &r);
 	count_verdict(rep, r.verdict);
 	if (!all_events && r.verdict == BC_EVENT_KNOWN)

@@ -50,6 +50,10 @@ bc_status bc_golden_build_index(bc_golden *db, bc_error *err);
 size_t bc_golden_lookup(const bc_golden *db, uint32_t pcr, const bc_digest *d, bc_golden_hit *hits,
 			size_t max);
 
+/* A version against measured digests: -1 no bank in common, 0 a bank differs, 1 every
+ * bank in common is equal. */
+int bc_golden_version_compare(const bc_golden_version *v, const bc_digest_set *digests);
+
 /* Index of a component in db->components. */
 static inline size_t bc_golden_component_index(const bc_golden *db, const bc_golden_component *c)
 {

@@ -626,8 +626,7 @@ const bc_golden_component *bc_golden_find(const bc_golden *db, const char *name)
 	return found ? *found : NULL;
 }
 
-/* -1: no bank in common; 0: a bank differs; 1: every common bank is equal. */
-static int compare_version(const bc_golden_version *v, const bc_digest_set *digests)
+int bc_golden_version_compare(const bc_golden_version *v, const bc_digest_set *digests)
 {
 	size_t common = 0;
 	for (size_t i = 0; i < digests->count; i++) {
@@ -652,7 +651,7 @@ bc_golden_verdict bc_golden_match(const bc_golden *db, const char *name, uint32_
 	if (c->pcr != pcr)
 		return BC_GOLDEN_WRONG_PCR;
 	for (size_t i = 0; i < c->version_count; i++) {
-		int r = compare_version(&c->versions[i], digests);
+		int r = bc_golden_version_compare(&c->versions[i], digests);
 		if (r == 1) {
 			if (version)
 				*version = i;

@@ -11,4 +11,8 @@
 /* Whether ev is the StartupLocality EV_NO_ACTION event; *locality gets its value. */
 bool bc_event_startup_locality(const bc_event *ev, uint8_t *locality);
 
+/* The event's digests in the banks this library knows (and of their size), as a digest
+ * set: what golden databases compare. */
+void bc_event_digest_set(const bc_event *ev, bc_digest_set *out);
+
 #endif

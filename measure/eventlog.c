@@ -404,3 +404,17 @@ bool bc_event_startup_locality(const bc_event *ev, uint8_t *locality)
 	*locality = ev->data[16];
 	return true;
 }
+
+void bc_event_digest_set(const bc_event *ev, bc_digest_set *out)
+{
+	*out = (bc_digest_set){.count = 0};
+	for (size_t i = 0; i < ev->digest_count && out->count < BC_MAX_BANKS; i++) {
+		const bc_event_digest *d = &ev->digests[i];
+		const bc_hash_alg *alg = bc_hash_alg_by_id(d->alg);
+		if (!alg || alg->size != d->size)
+			continue;
+		bc_digest *o = &out->digests[out->count++];
+		*o = (bc_digest){.alg = d->alg, .size = d->size};
+		memcpy(o->bytes, d->bytes, d->size);
+	}
+}

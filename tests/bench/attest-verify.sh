@@ -26,21 +26,12 @@ done
 # One configuration: a private swtpm with the given PCR banks, an AK, a 40-layer
 # measured chain, one quote copied FILES times; prints "ours_ns checkquote_ns".
 run_config() { # banks
-	local dir="$TMP/$1" port nonce
+	local dir="$TMP/$1" nonce
 	mkdir -p "$dir/tpm" "$dir/chain" "$dir/ev"
 	# an unprovisioned swtpm has all four banks; swtpm_setup allocates fewer
 	[ "$1" = all ] || swtpm_setup --tpm2 --tpmstate "$dir/tpm" --pcr-banks "$1" >/dev/null 2>&1 ||
 		die 1 "swtpm_setup --pcr-banks $1 failed"
-	for _ in $(seq 40); do
-		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-		swtpm socket --tpm2 --tpmstate dir="$dir/tpm" \
-			--server type=tcp,port="$port",bindaddr=127.0.0.1 \
-			--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
-			--flags not-need-init,startup-clear --pid file="$dir/tpm/pid" --daemon 2>/dev/null &&
-			break
-	done
-	[ -s "$dir/tpm/pid" ] || die 1 "cannot start swtpm"
-	export BOOTCHAIN_TCTI="swtpm:host=127.0.0.1,port=$port"
+	bench_swtpm "$dir/tpm"
 	for i in $(seq 40); do
 		head -c 1000 /dev/urandom >"$dir/chain/l$i"
 		echo "layer$i $((8 + i % 8)) l$i raw"

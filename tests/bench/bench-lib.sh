@@ -32,3 +32,19 @@ timed() {
 median() {
 	sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# A private swtpm with its state in DIR (DIR/pid), on a free loopback port; sets
+# BOOTCHAIN_TCTI to reach it. The caller stops it (kill "$(cat DIR/pid)").
+bench_swtpm() { # dir
+	local port
+	for _ in $(seq 40); do
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		swtpm socket --tpm2 --tpmstate dir="$1" \
+			--server type=tcp,port="$port",bindaddr=127.0.0.1 \
+			--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
+			--flags not-need-init,startup-clear --pid file="$1/pid" --daemon 2>/dev/null &&
+			break
+	done
+	[ -s "$1/pid" ] || die 1 "cannot start swtpm"
+	export BOOTCHAIN_TCTI="swtpm:host=127.0.0.1,port=$port"
+}

@@ -39,17 +39,8 @@ trap stop_all EXIT
 
 # A private swtpm, an AK, a 10-layer measured chain with its event log and golden database.
 mkdir -p "$TMP/tpm" "$TMP/chain"
-for _ in $(seq 40); do
-	port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-	swtpm socket --tpm2 --tpmstate dir="$TMP/tpm" \
-		--server type=tcp,port="$port",bindaddr=127.0.0.1 \
-		--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
-		--flags not-need-init,startup-clear --pid file="$TMP/tpm/pid" --daemon 2>/dev/null &&
-		break
-done
-[ -s "$TMP/tpm/pid" ] || die 1 "cannot start swtpm"
+bench_swtpm "$TMP/tpm"
 SWTPM_PID=$(cat "$TMP/tpm/pid")
-export BOOTCHAIN_TCTI="swtpm:host=127.0.0.1,port=$port"
 for i in $(seq 10); do
 	head -c 4096 /dev/urandom >"$TMP/chain/l$i"
 	echo "layer$i $((i % 10)) l$i raw"
