@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "measure/cel.h"
-#include "measure/event-data.h"
+#include "eventlog/cel.h"
+#include "eventlog/event-data.h"
 #include "pcr/pcr-json.h"
 
 #define DEFAULT_LOG   "/sys/kernel/security/tpm0/binary_bios_measurements"

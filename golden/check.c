@@ -13,8 +13,8 @@
 #include <bootchain/golden.h>
 
 #include "golden/golden-internal.h"
-#include "measure/event-data.h"
-#include "measure/eventlog-internal.h"
+#include "eventlog/event-data.h"
+#include "eventlog/eventlog-internal.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
 

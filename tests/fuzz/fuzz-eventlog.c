@@ -11,8 +11,8 @@
 
 #include <bootchain/eventlog.h>
 
-#include "measure/cel.h"
-#include "measure/event-data.h"
+#include "eventlog/cel.h"
+#include "eventlog/event-data.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

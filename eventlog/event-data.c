@@ -82,7 +82,7 @@
 #include <bootchain/digest.h>
 #include <bootchain/eventlog.h>
 
-#include "measure/event-data.h"
+#include "eventlog/event-data.h"
 #include "util/cleanup.h"
 #include "util/hex.h"
 #include "util/reader.h"

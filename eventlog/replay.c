@@ -8,7 +8,7 @@
 
 #include <bootchain/eventlog.h>
 
-#include "measure/eventlog-internal.h"
+#include "eventlog/eventlog-internal.h"
 #include "pcr/digest-internal.h"
 
 /* PCRs 17-22 are the D-RTM PCRs: they reset to all ones, and only a D-RTM event

@@ -16,7 +16,7 @@
 
 #include <bootchain/eventlog.h>
 
-#include "measure/eventlog-internal.h"
+#include "eventlog/eventlog-internal.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
 

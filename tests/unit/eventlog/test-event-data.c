@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Event data decoding (measure/event-data.c) and the payload check (measure/payload.c).
+ * Event data decoding (eventlog/event-data.c) and the payload check (eventlog/payload.c).
  * Inputs are built by hand from the structures of the TCG PC Client Platform Firmware
  * Profile and the UEFI specification, or copied from the real logs in
  * ../shared/data/eventlogs with the values tpm2-tools shows for them. Every event is
@@ -22,7 +22,7 @@
 #include <bootchain/bootchain.h>
 #include <bootchain/eventlog.h>
 
-#include "measure/event-data.h"
+#include "eventlog/event-data.h"
 #include "util/hex.h"
 
 /* ---- building event data ---- */

@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-#include "measure/cel.h"
+#include "eventlog/cel.h"
 
 static void cel_digests(bc_json *j, const bc_event *ev)
 {
