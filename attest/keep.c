@@ -441,8 +441,28 @@ static bc_status check_issued(X509 *issuer, const char *issuer_name, X509 *subje
 	return BC_OK;
 }
 
+/* A certificate in force at now: its notBefore passed, its notAfter not. */
+static bc_status check_validity(X509 *x, const char *name, time_t now, bc_error *err)
+{
+	const ASN1_TIME *not_before = X509_get0_notBefore(x), *not_after = X509_get0_notAfter(x);
+	struct tm tm;
+	char when[32] = "?";
+	if (X509_cmp_time(not_before, &now) > 0) {
+		if (ASN1_TIME_to_tm(not_before, &tm) == 1)
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		return bc_fail(err, BC_E_MISMATCH, "the %s is not valid before %s", name, when);
+	}
+	if (X509_cmp_time(not_after, &now) < 0) {
+		if (ASN1_TIME_to_tm(not_after, &tm) == 1)
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		return bc_fail(err, BC_E_MISMATCH, "the %s expired at %s", name, when);
+	}
+	ERR_clear_error();
+	return BC_OK;
+}
+
 static bc_status check_chain(X509 *vcek, const uint8_t *ask_data, size_t ask_size,
-			     const uint8_t *ark_data, size_t ark_size, bc_error *err)
+			     const uint8_t *ark_data, size_t ark_size, time_t now, bc_error *err)
 {
 	_cleanup_(X509_freep) X509 *ask = NULL;
 	_cleanup_(X509_freep) X509 *ark = NULL;
@@ -455,6 +475,152 @@ static bc_status check_chain(X509 *vcek, const uint8_t *ask_data, size_t ask_siz
 		s = check_issued(ark, "ARK", ask, "ASK", err);
 	if (s == BC_OK)
 		s = check_issued(ask, "ASK", vcek, "VCEK", err);
+	if (s == BC_OK)
+		s = check_validity(ark, "ARK", now, err);
+	if (s == BC_OK)
+		s = check_validity(ask, "ASK", now, err);
+	return s;
+}
+
+/* ---- the VCEK's extensions (AMD, "Versioned Chip Endorsement Key (VCEK) Certificate
+ * and KDS Interface Specification"): the chip and the TCB it was derived for ---- */
+
+#define OID_SNP_HWID	  "1.3.6.1.4.1.3704.1.4"
+#define OID_SNP_BL_SPL	  "1.3.6.1.4.1.3704.1.3.1"
+#define OID_SNP_TEE_SPL	  "1.3.6.1.4.1.3704.1.3.2"
+#define OID_SNP_SNP_SPL	  "1.3.6.1.4.1.3704.1.3.3"
+#define OID_SNP_UCODE_SPL "1.3.6.1.4.1.3704.1.3.8"
+#define OID_SNP_FMC_SPL	  "1.3.6.1.4.1.3704.1.3.9" /* Turin */
+#define HWID_SIZE	  64
+#define HWID_SIZE_TURIN	  8 /* Turin's VCEKs name the chip by CHIP_ID's first 8 bytes */
+
+/* The value (extnValue) of the VCEK's only extension oid; BC_E_MISMATCH when it has none
+ * or two. */
+static bc_status vcek_extension(X509 *vcek, const char *oid, const char *name,
+				const ASN1_OCTET_STRING **out, bc_error *err)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+	if (!obj)
+		return ossl_fail(err, BC_E_NOMEM, "out of memory");
+	int at = X509_get_ext_by_OBJ(vcek, obj, -1);
+	int again = at < 0 ? -1 : X509_get_ext_by_OBJ(vcek, obj, at);
+	ASN1_OBJECT_free(obj);
+	if (at < 0)
+		return bc_fail(err, BC_E_MISMATCH,
+			       "the VCEK has no %s extension (%s): it does not say which %s it "
+			       "was made for",
+			       name, oid, strcmp(name, "hwID") == 0 ? "chip" : "TCB");
+	if (again >= 0)
+		return bc_fail(err, BC_E_MISMATCH, "the VCEK has two %s extensions (%s)", name,
+			       oid);
+	*out = X509_EXTENSION_get_data(X509_get_ext(vcek, at));
+	return BC_OK;
+}
+
+/* A security patch level: a DER INTEGER 0 to 255, nothing after it. */
+static bc_status vcek_spl(X509 *vcek, const char *oid, const char *name, uint8_t *out,
+			  bc_error *err)
+{
+	const ASN1_OCTET_STRING *v = NULL;
+	bc_status s = vcek_extension(vcek, oid, name, &v, err);
+	if (s != BC_OK)
+		return s;
+	const unsigned char *p = ASN1_STRING_get0_data(v);
+	long len = ASN1_STRING_length(v);
+	ASN1_INTEGER *n = d2i_ASN1_INTEGER(NULL, &p, len);
+	int64_t value = -1;
+	bool whole = n && p == ASN1_STRING_get0_data(v) + len;
+	if (n && ASN1_INTEGER_get_int64(&value, n) != 1)
+		value = -1;
+	ASN1_INTEGER_free(n);
+	ERR_clear_error();
+	if (!whole || value < 0 || value > 255)
+		return bc_fail(err, BC_E_FORMAT,
+			       "the VCEK's %s extension (%s) is not an integer from 0 to 255", name,
+			       oid);
+	*out = (uint8_t)value;
+	return BC_OK;
+}
+
+/* hwID: a DER OCTET STRING; VCEKs of 2021 hold the 64 bytes bare. */
+static bc_status vcek_hwid(X509 *vcek, uint8_t *out, size_t want, bc_error *err)
+{
+	const ASN1_OCTET_STRING *v = NULL;
+	bc_status s = vcek_extension(vcek, OID_SNP_HWID, "hwID", &v, err);
+	if (s != BC_OK)
+		return s;
+	const unsigned char *p = ASN1_STRING_get0_data(v);
+	long len = ASN1_STRING_length(v);
+	if (want == HWID_SIZE && len == HWID_SIZE) { /* bare: a DER one is 66 bytes */
+		memcpy(out, p, HWID_SIZE);
+		return BC_OK;
+	}
+	ASN1_OCTET_STRING *o = d2i_ASN1_OCTET_STRING(NULL, &p, len);
+	bool ok = o && p == ASN1_STRING_get0_data(v) + len && (size_t)ASN1_STRING_length(o) == want;
+	if (ok)
+		memcpy(out, ASN1_STRING_get0_data(o), want);
+	ASN1_OCTET_STRING_free(o);
+	ERR_clear_error();
+	if (!ok)
+		return bc_fail(err, BC_E_FORMAT,
+			       "the VCEK's hwID extension (%s) is not an octet string of %zu "
+			       "bytes",
+			       OID_SNP_HWID, want);
+	return BC_OK;
+}
+
+static bc_status match_spl(X509 *vcek, const char *oid, const char *name, const char *part,
+			   uint8_t reported, bc_error *err)
+{
+	uint8_t spl = 0;
+	bc_status s = vcek_spl(vcek, oid, name, &spl, err);
+	if (s == BC_OK && spl != reported)
+		s = bc_fail(err, BC_E_MISMATCH,
+			    "the VCEK is for another TCB: its %s (%s) is %u, REPORTED_TCB's %s "
+			    "is %u",
+			    name, oid, spl, part, reported);
+	return s;
+}
+
+/* The VCEK was made for this chip (hwID = CHIP_ID; a VLEK names none) and for the TCB
+ * the report says it was signed at (the SPLs = REPORTED_TCB's parts). */
+static bc_status match_vcek(X509 *vcek, const bc_snp_report *r, bc_error *err)
+{
+	bool turin = bc_snp_report_is_turin(r);
+	bc_snp_tcb tcb = bc_snp_tcb_split(r->reported_tcb, turin);
+	bc_status s = BC_OK;
+	if (bc_snp_signing_key(r) != BC_SNP_KEY_SIGNING_VLEK) {
+		static const uint8_t zero[HWID_SIZE];
+		size_t size = turin ? HWID_SIZE_TURIN : HWID_SIZE;
+		uint8_t hwid[HWID_SIZE];
+		char a[2 * 8 + 1], b[2 * 8 + 1];
+		if (memcmp(r->chip_id, zero, sizeof(zero)) == 0)
+			return bc_fail(err, BC_E_MISMATCH,
+				       "the report's CHIP_ID is zero (masked): the VCEK cannot be "
+				       "matched to the chip");
+		if ((s = vcek_hwid(vcek, hwid, size, err)) != BC_OK)
+			return s;
+		if (memcmp(hwid, r->chip_id, size) != 0) {
+			for (int i = 0; i < 8; i++) {
+				snprintf(a + 2 * i, 3, "%02x", hwid[i]);
+				snprintf(b + 2 * i, 3, "%02x", r->chip_id[i]);
+			}
+			return bc_fail(err, BC_E_MISMATCH,
+				       "the VCEK is another chip's: its hwID (%s) %s... is not the "
+				       "report's CHIP_ID %s...",
+				       OID_SNP_HWID, a, b);
+		}
+	}
+	if (s == BC_OK)
+		s = match_spl(vcek, OID_SNP_BL_SPL, "blSPL", "bootloader", tcb.bootloader, err);
+	if (s == BC_OK)
+		s = match_spl(vcek, OID_SNP_TEE_SPL, "teeSPL", "tee", tcb.tee, err);
+	if (s == BC_OK)
+		s = match_spl(vcek, OID_SNP_SNP_SPL, "snpSPL", "snp", tcb.snp, err);
+	if (s == BC_OK)
+		s = match_spl(vcek, OID_SNP_UCODE_SPL, "ucodeSPL", "microcode", tcb.microcode, err);
+	if (s == BC_OK && turin)
+		s = match_spl(vcek, OID_SNP_FMC_SPL, "fmcSPL", "fmc", tcb.fmc, err);
 	return s;
 }
 
@@ -510,9 +676,12 @@ bc_status bc_snp_report_verify(const uint8_t *report, size_t size, const uint8_t
 	if (s != BC_OK)
 		return s;
 	EVP_PKEY *key = X509_get0_pubkey(cert);
+	time_t now = time(NULL);
 	s = check_p384(key, err);
 	if (s == BC_OK && ask)
-		s = check_chain(cert, ask, ask_size, ark, ark_size, err);
+		s = check_chain(cert, ask, ask_size, ark, ark_size, now, err);
+	if (s == BC_OK)
+		s = check_validity(cert, "VCEK", now, err);
 	if (s != BC_OK)
 		return s;
 
@@ -531,5 +700,5 @@ bc_status bc_snp_report_verify(const uint8_t *report, size_t size, const uint8_t
 			       "the SEV-SNP report's signature does not verify with the VCEK's "
 			       "key (ECDSA P-384, SHA-384 over bytes 0 to 0x%X)",
 			       BC_SNP_SIGNED_SIZE - 1);
-	return BC_OK;
+	return match_vcek(cert, &rep, err);
 }

@@ -147,11 +147,21 @@ bc_status bc_snp_report_parse(const uint8_t *data, size_t size, bc_snp_report *o
  * VCEK certificate (PEM or DER; it must be EC P-384). With ask and ark (both or
  * neither; PEM or DER) also the chain: the ARK is self-signed, the ASK is signed by the
  * ARK and the VCEK by the ASK (RSASSA-PSS with SHA-384 at AMD; any algorithm the
- * certificates name is accepted by OpenSSL). Validity periods are not checked, and the
- * ARK is whatever the caller passes: pin it to AMD's ARK for the product.
+ * certificates name is accepted by OpenSSL). The ARK is whatever the caller passes: pin
+ * it to AMD's ARK for the product. Every certificate given must be valid now (its
+ * notBefore and notAfter).
  *
- * BC_E_MISMATCH: a signature that does not verify, or a broken chain; BC_E_FORMAT: a
- * malformed report or certificate, or a VCEK key that is not P-384;
+ * Then the VCEK must be this chip's and this TCB's, as AMD's VCEK specification makes
+ * them: its hwID extension (1.3.6.1.4.1.3704.1.4, a DER OCTET STRING, or the 64 bytes
+ * bare as in early VCEKs) equals CHIP_ID (its first 8 bytes on Turin; not checked for a
+ * report signed by a VLEK, which names no chip; a zero, masked, CHIP_ID fails), and its
+ * blSPL, teeSPL, snpSPL and ucodeSPL (1.3.6.1.4.1.3704.1.3.1, .2, .3, .8; DER INTEGERs),
+ * and fmcSPL (.9) on Turin, equal those parts of REPORTED_TCB (bc_snp_tcb_split()).
+ *
+ * BC_E_MISMATCH: a signature that does not verify, a broken chain, a certificate out of
+ * its validity period, a VCEK of another chip or TCB or without those extensions;
+ * BC_E_FORMAT: a malformed report, certificate or extension, or a VCEK key that is not
+ * P-384;
  * BC_E_UNSUPPORTED: a report version or algorithm bc_snp_report_parse() refuses;
  * BC_E_INVALID: only one of ask and ark.
  */

@@ -6,9 +6,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -712,6 +716,36 @@ static bc_status check_persistent_target(bc_tpm *tpm, const bc_ak_create_opts *o
 	return s;
 }
 
+/* Whether path can be written by bc_write_file_atomic(): its folder exists and is
+ * writable, and path itself is not a folder. */
+static bc_status check_output_path(const char *path, bc_error *err)
+{
+	struct stat st;
+	_cleanup_free_ char *copy = strdup(path);
+	if (!copy)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return bc_fail(err, BC_E_INVALID, "%s: is a directory", path);
+	const char *dir = dirname(copy);
+	if (stat(dir, &st) != 0)
+		return bc_fail(err, BC_E_IO, "%s: folder %s: %s", path, dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return bc_fail(err, BC_E_IO, "%s: %s is not a directory", path, dir);
+	if (access(dir, W_OK | X_OK) != 0)
+		return bc_fail(err, BC_E_IO, "%s: folder %s: %s", path, dir, strerror(errno));
+	return BC_OK;
+}
+
+/* Every file to be written once the AK exists (its context file, and the caller's), so
+ * that a bad path fails before the TPM holds a new persistent key. */
+static bc_status check_outputs(const bc_ak_create_opts *opts, bc_error *err)
+{
+	bc_status s = opts->context ? check_output_path(opts->context, err) : BC_OK;
+	for (size_t i = 0; s == BC_OK && opts->outputs && opts->outputs[i]; i++)
+		s = check_output_path(opts->outputs[i], err);
+	return s;
+}
+
 /* The loaded AK to opts->persistent, evicting what is there when occupied. */
 static bc_status persist(bc_tpm *tpm, ESYS_TR ak, const bc_ak_create_opts *opts, bool occupied,
 			 ESYS_TR *out, bc_error *err)
@@ -739,6 +773,8 @@ bc_status bc_ak_create(bc_tpm *tpm, const bc_ak_create_opts *opts, bc_ak *out, b
 	if (!opts->persistent == !opts->context)
 		return bc_fail(err, BC_E_INVALID,
 			       "an AK is either made persistent or saved to a context file");
+	if ((s = check_outputs(opts, err)) != BC_OK)
+		return s;
 	/* refuse an occupied handle before creating anything; evict only once the new AK is
 	 * loaded, so that a failure on the way leaves the old one in place */
 	if (opts->persistent && (s = check_persistent_target(tpm, opts, &occupied, err)) != BC_OK)
@@ -771,9 +807,10 @@ static bc_status read_ak_public(bc_tpm *tpm, const char *spec, bc_ak *ak, bc_err
 		snprintf(what, sizeof(what), "cannot read the public area of the AK %.60s", spec);
 		return bc_tpm_fail(tpm, err, rc, what);
 	}
-	TPMA_OBJECT want = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT;
-	if ((pub->publicArea.objectAttributes & (want | TPMA_OBJECT_DECRYPT)) != want)
-		return bc_fail(err, BC_E_INVALID, "%s is not a restricted signing key", spec);
+	bc_error why = {0};
+	/* the verifier refuses a quote of any other key: refuse to make one */
+	if (bc_ak_public_check(&pub->publicArea, spec, &why) != BC_OK)
+		return bc_fail(err, BC_E_INVALID, "%s", bc_error_message(&why));
 	ak->pub = *pub;
 	ak->name = *name;
 	return BC_OK;

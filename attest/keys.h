@@ -117,10 +117,14 @@ typedef struct bc_ak_create_opts {
 	uint32_t persistent; /* a persistent handle, or 0 to save a context */
 	bool force;	     /* evict whatever already is at persistent */
 	const char *context; /* with persistent == 0: write the context file here */
+	/* NULL-terminated, or NULL: files the caller writes once the AK is made, checked
+	 * (folder exists and is writable, not a folder) before the first TPM change */
+	const char *const *outputs;
 } bc_ak_create_opts;
 
 /*
- * Create an AK under the EK, load it, and either persist it (TPM2_EvictControl with an
+ * Check every output path (opts->context, opts->outputs), then create an AK under the
+ * EK, load it, and either persist it (TPM2_EvictControl with an
  * empty owner auth; an occupied handle is BC_E_INVALID unless opts->force) or save its
  * context to opts->context (atomically). out gets its public area and name; out->handle
  * is the persistent handle's ESYS_TR, or ESYS_TR_NONE once saved to a file.

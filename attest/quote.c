@@ -6,12 +6,15 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <tss2/tss2_mu.h>
 
 #include <bootchain/attest.h>
+#include <bootchain/digest.h>
+#include <bootchain/eventlog.h>
 
 #include "attest/attest-internal.h"
 #include "attest/keep.h"
@@ -25,6 +28,7 @@
 #define DEFAULT_PCR_MASK 0x3ffu /* PCRs 0-9 */
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(bc_evidence *, bc_evidence_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(bc_log *, bc_log_free)
 
 static void esys_freep(void *p)
 {
@@ -79,16 +83,74 @@ static bc_status quote_once(bc_tpm *tpm, const bc_ak *ak, const bc_pcr_selection
 	TSS2_RC rc = Esys_Quote(bc_tpm_esys(tpm), ak->handle, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				ESYS_TR_NONE, &qualifying, &scheme, &tpml, &attest, &sig);
 	if (rc != TSS2_RC_SUCCESS)
-		return bc_tpm_fail(tpm, err, rc, "TPM2_Quote");
+		return bc_tpm_selection_fail(tpm, sel, rc, "TPM2_Quote", err);
 	bc_status s = store_quote(ev, attest, sig, err);
 	if (s == BC_OK)
 		s = bc_tpm_pcr_read(tpm, sel, &ev->pcrs, err);
 	return s;
 }
 
-static bc_status read_log(const char *path, bc_evidence *ev, bc_error *err)
+/* Whether the log has a digest algorithm for every bank of sel; else BC_E_INVALID naming
+ * the banks it lacks. */
+static bc_status log_covers(const bc_log *log, const char *path, const bc_pcr_selection *sel,
+			    bc_error *err)
 {
-	return bc_read_file(path, BC_EVIDENCE_MAX_LOG, &ev->eventlog, &ev->eventlog_size, err);
+	size_t count = 0, len = 0;
+	const bc_log_alg *algs = bc_log_algorithms(log, &count);
+	char missing[128] = "";
+	for (size_t b = 0; b < sel->count; b++) {
+		bool found = false;
+		for (size_t a = 0; a < count && !found; a++)
+			found = algs[a].alg == sel->banks[b].alg;
+		if (found || !sel->banks[b].mask)
+			continue;
+		const char *name = bc_hash_alg_name(sel->banks[b].alg);
+		int n = snprintf(missing + len, sizeof(missing) - len, "%s%s", len ? ", " : "",
+				 name ? name : "an unknown bank");
+		if (n > 0 && (size_t)n < sizeof(missing) - len)
+			len += (size_t)n;
+	}
+	if (!len)
+		return BC_OK;
+	return bc_fail(err, BC_E_INVALID,
+		       "%s: the event log has no digests of %s, which the quote covers: quote "
+		       "the banks it has (--pcrs), or give no log",
+		       path, missing);
+}
+
+/*
+ * The event log at path, parsed to its last event, with digests of every bank of sel:
+ * checked before the quote, so that a file that is no log, or a log of other banks, is
+ * not quoted with; and read again after it, as it is then. *out (may be NULL) gets the
+ * bytes.
+ */
+static bc_status read_log(const char *path, const bc_pcr_selection *sel, uint8_t **out,
+			  size_t *size, bc_error *err)
+{
+	_cleanup_(bc_log_freep) bc_log *log = NULL;
+	bc_log_iter it;
+	bc_event event;
+	bool done = false;
+	size_t n = 0;
+	bc_status s = bc_log_read_file(path, &log, err);
+	if (s != BC_OK)
+		return s;
+	const uint8_t *bytes = bc_log_bytes(log, &n);
+	if (n > BC_EVIDENCE_MAX_LOG)
+		return bc_fail(err, BC_E_LIMIT, "%s: an event log of %zu bytes (at most %zu)", path,
+			       n, BC_EVIDENCE_MAX_LOG);
+	bc_log_iter_init(log, &it);
+	while (s == BC_OK && !done)
+		s = bc_log_next(&it, &event, &done, err);
+	if (s == BC_OK)
+		s = log_covers(log, path, sel, err);
+	if (s != BC_OK || !out)
+		return s;
+	if (!(*out = malloc(n ? n : 1)))
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	memcpy(*out, bytes, n);
+	*size = n;
+	return BC_OK;
 }
 
 static bc_status store_ak_public(const bc_ak *ak, bc_evidence *ev, bc_error *err)
@@ -154,6 +216,8 @@ static bc_status quote(bc_tpm *tpm, const char *ak_spec, const uint8_t *nonce, s
 	bc_status s = sel ? BC_OK : default_selection(tpm, &ev->selection, err);
 	if (sel)
 		ev->selection = *sel;
+	if (s == BC_OK && log_path)
+		s = read_log(log_path, &ev->selection, NULL, NULL, err);
 	if (s == BC_OK)
 		s = bc_ak_open(tpm, ak_spec, &ak, err);
 	if (s != BC_OK)
@@ -166,7 +230,7 @@ static bc_status quote(bc_tpm *tpm, const char *ak_spec, const uint8_t *nonce, s
 		s = store_ak_public(&ak, ev, err);
 	bc_ak_close(tpm, &ak);
 	if (s == BC_OK && log_path)
-		s = read_log(log_path, ev, err);
+		s = read_log(log_path, &ev->selection, &ev->eventlog, &ev->eventlog_size, err);
 	if (s != BC_OK)
 		return s;
 	*out = TAKE_PTR(ev);

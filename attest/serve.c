@@ -11,6 +11,13 @@
  *
  * Requests are counted from their first call to their completion, so that a stop can
  * wait for those in flight; the queue refuses new ones once the quoter has gone.
+ *
+ * A stop never calls MHD_quiesce_daemon: with a pool of epoll threads it removes the
+ * listen socket from each worker's epoll set while the worker may be removing it too,
+ * and libmicrohttpd aborts the process when the second removal fails ("Failed to remove
+ * listen FD from epoll set", tests/bench/serve-sigterm.sh). Instead the accept policy
+ * closes every connection that arrives once the server is closing; the workers alone
+ * touch their epoll sets until MHD_stop_daemon.
  */
 #include "config.h"
 
@@ -911,6 +918,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	atomic_fetch_sub(&srv->inflight, 1);
 }
 
+/* New connections while stopping are closed at once (the header comment says why not
+ * quiesce). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	bc_server *srv = cls;
+	(void)addr;
+	(void)addrlen;
+	return atomic_load(&srv->closing) ? MHD_NO : MHD_YES;
+}
+
 __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	bc_server *srv = cls;
@@ -1016,8 +1033,8 @@ static bc_status start_mhd(bc_server *srv, bool v6, bc_error *err)
 	}
 	OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
-	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, ops,
-				    MHD_OPTION_END);
+	srv->mhd = MHD_start_daemon(flags, 0, on_accept, srv, on_request, srv, MHD_OPTION_ARRAY,
+				    ops, MHD_OPTION_END);
 	if (!srv->mhd)
 		return bc_fail(err, BC_E_IO, "cannot start the HTTP server%s%s",
 			       srv->mhd_log[0] ? ": " : "", srv->mhd_log);
@@ -1141,7 +1158,6 @@ void bc_server_stats(bc_server *srv, bc_serve_stats *out)
 
 void bc_server_stop(bc_server *srv, unsigned grace_ms, bc_serve_stats *final)
 {
-	MHD_socket quiesced = MHD_INVALID_SOCKET;
 	if (!srv)
 		return;
 	atomic_store(&srv->closing, true);
@@ -1150,8 +1166,7 @@ void bc_server_stop(bc_server *srv, unsigned grace_ms, bc_serve_stats *final)
 	pthread_cond_broadcast(&srv->cond);
 	pthread_mutex_unlock(&srv->lock);
 	if (srv->mhd) {
-		/* no new connections; those open finish their requests */
-		quiesced = MHD_quiesce_daemon(srv->mhd);
+		/* new connections are closed (on_accept); those open finish their requests */
 		for (uint64_t end = now_ns() + grace_ms * NS_PER_MS;
 		     atomic_load(&srv->inflight) > 0 && now_ns() < end;)
 			usleep(5000);
@@ -1167,8 +1182,6 @@ void bc_server_stop(bc_server *srv, unsigned grace_ms, bc_serve_stats *final)
 		MHD_stop_daemon(srv->mhd);
 	if (final)
 		bc_server_stats(srv, final);
-	if (quiesced != MHD_INVALID_SOCKET)
-		close(quiesced);
 	if (srv->listen_fd >= 0)
 		close(srv->listen_fd);
 	pthread_mutex_destroy(&srv->lock);

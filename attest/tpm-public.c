@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +133,55 @@ bc_status bc_tpm_public_name(const TPMT_PUBLIC *pub, TPM2B_NAME *out, bc_error *
 	out->name[1] = (uint8_t)pub->nameAlg;
 	memcpy(out->name + 2, d.bytes, d.size);
 	return BC_OK;
+}
+
+/* tpm2-tools' names of the attributes an AK is judged by (tpm2_create -a). */
+static const struct {
+	TPMA_OBJECT bit;
+	const char *name;
+} ak_attributes[] = {
+    {TPMA_OBJECT_RESTRICTED, "restricted"},
+    {TPMA_OBJECT_SIGN_ENCRYPT, "sign"},
+    {TPMA_OBJECT_FIXEDTPM, "fixedtpm"},
+    {TPMA_OBJECT_FIXEDPARENT, "fixedparent"},
+    {TPMA_OBJECT_SENSITIVEDATAORIGIN, "sensitivedataorigin"},
+    {TPMA_OBJECT_DECRYPT, "decrypt"},
+};
+
+/* "restricted, fixedtpm" of the bits of want in attrs (set: true) or not in attrs. */
+static void attribute_list(TPMA_OBJECT attrs, TPMA_OBJECT want, bool set, char *out, size_t max)
+{
+	size_t len = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < sizeof(ak_attributes) / sizeof(ak_attributes[0]); i++) {
+		if (!(want & ak_attributes[i].bit) || !(attrs & ak_attributes[i].bit) != !set)
+			continue;
+		int n =
+		    snprintf(out + len, max - len, "%s%s", len ? ", " : "", ak_attributes[i].name);
+		if (n < 0 || (size_t)n >= max - len)
+			return;
+		len += (size_t)n;
+	}
+}
+
+bc_status bc_ak_public_check(const TPMT_PUBLIC *pub, const char *name, bc_error *err)
+{
+	TPMA_OBJECT attrs = pub->objectAttributes;
+	char missing[128], extra[32];
+	if (pub->type != TPM2_ALG_RSA && pub->type != TPM2_ALG_ECC)
+		return bc_fail(err, BC_E_MISMATCH,
+			       "%s: not an attestation key: a key of type 0x%04x, neither RSA nor "
+			       "ECC",
+			       name, pub->type);
+	attribute_list(attrs, BC_AK_REQUIRED_ATTRIBUTES, false, missing, sizeof(missing));
+	attribute_list(attrs, BC_AK_FORBIDDEN_ATTRIBUTES, true, extra, sizeof(extra));
+	if (!missing[0] && !extra[0])
+		return BC_OK;
+	return bc_fail(err, BC_E_MISMATCH,
+		       "%s: not an attestation key:%s%s%s%s%s (objectAttributes 0x%08x; a key "
+		       "that is not restricted signs any bytes, a forged quote too)",
+		       name, missing[0] ? " missing " : "", missing,
+		       missing[0] && extra[0] ? ";" : "", extra[0] ? " has " : "", extra, attrs);
 }
 
 bc_status bc_tpm_public_unmarshal(const uint8_t *data, size_t size, const char *name,

@@ -22,6 +22,22 @@ bool bc_tpm_ecc_point(const TPMT_PUBLIC *pub, uint8_t *out, size_t max, size_t *
 /* The name of a public area: nameAlg (2 bytes, big-endian) || H_nameAlg(TPMT_PUBLIC). */
 bc_status bc_tpm_public_name(const TPMT_PUBLIC *pub, TPM2B_NAME *out, bc_error *err);
 
+/*
+ * The objectAttributes an AK must have: restricted and sign, so that the TPM signs with
+ * it only digests it computed itself (a quote, a certification) and never bytes that
+ * begin with TPM_GENERATED; fixedTPM, fixedParent and sensitiveDataOrigin, so that its
+ * private part was made in this TPM and never leaves it. And not decrypt.
+ */
+#define BC_AK_REQUIRED_ATTRIBUTES                                                   \
+	(TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_FIXEDTPM | \
+	 TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN)
+#define BC_AK_FORBIDDEN_ATTRIBUTES TPMA_OBJECT_DECRYPT
+
+/* Whether pub may serve as an AK: BC_E_MISMATCH naming each required attribute it lacks
+ * (in tpm2-tools' spelling: "restricted", "sign", "fixedtpm"...) and "decrypt" when it has
+ * it; an RSA or ECC key only. name is used in messages. */
+bc_status bc_ak_public_check(const TPMT_PUBLIC *pub, const char *name, bc_error *err);
+
 /* Parse a marshalled TPM2B_PUBLIC (as tpm2_createak -u and tpm2_readpublic -o write it)
  * that fills size bytes exactly; name is used in messages. */
 bc_status bc_tpm_public_unmarshal(const uint8_t *data, size_t size, const char *name,

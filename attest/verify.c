@@ -132,6 +132,8 @@ struct bc_verify_key {
 	EVP_PKEY *pkey;
 	uint8_t raw[1024]; /* the public key material, to compare with an evidence's AK */
 	size_t raw_size;
+	bool has_name; /* given as a TPM2B_PUBLIC: the evidence's must have this name */
+	TPM2B_NAME name;
 };
 
 /* The public key material of a TPM public area, in the form OpenSSL gives it: an
@@ -181,22 +183,51 @@ static bool raw_of_pkey(EVP_PKEY *key, uint8_t *out, size_t max, size_t *len)
 	return ok;
 }
 
-bc_status bc_verify_key_new(const uint8_t *data, size_t size, bc_verify_key **out, bc_error *err)
+/* A PEM AK says nothing of its attributes: taken only when the caller vouches for it. */
+static bc_status pem_key(const uint8_t *data, size_t size, unsigned flags, bc_verify_key *k,
+			 bc_error *err)
+{
+	if (!(flags & BC_VERIFY_KEY_PEM_CHECKED))
+		return bc_fail(err, BC_E_MISMATCH,
+			       "the AK is a bare PEM public key, which does not show whether it "
+			       "is a restricted signing key of a TPM: give its TPM2B_PUBLIC "
+			       "(attest ak create --out-public, tpm2_createak -u), or vouch that "
+			       "its origin was checked elsewhere (--ak-pem-checked)");
+	if (size > INT32_MAX)
+		return bc_fail(err, BC_E_LIMIT, "the AK: too large");
+	_cleanup_(BIO_freep) BIO *bio = BIO_new_mem_buf(data, (int)size);
+	k->pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+	ERR_clear_error();
+	return k->pkey ? BC_OK : bc_fail(err, BC_E_FORMAT, "the AK is not a PEM public key");
+}
+
+/* A TPM2B_PUBLIC AK: judged by its attributes, and remembered by its name. */
+static bc_status tpm_key(const uint8_t *data, size_t size, bc_verify_key *k, bc_error *err)
 {
 	TPM2B_PUBLIC pub;
+	bc_status s = bc_tpm_public_unmarshal(data, size, "the AK", &pub, err);
+	if (s == BC_OK)
+		s = bc_ak_public_check(&pub.publicArea, "the AK", err);
+	if (s == BC_OK)
+		s = bc_tpm_public_name(&pub.publicArea, &k->name, err);
+	if (s == BC_OK)
+		s = bc_tpm_public_to_pkey(&pub.publicArea, &k->pkey, err);
+	k->has_name = s == BC_OK;
+	return s;
+}
+
+bc_status bc_verify_key_new(const uint8_t *data, size_t size, unsigned flags, bc_verify_key **out,
+			    bc_error *err)
+{
 	bc_verify_key *k = calloc(1, sizeof(*k));
-	bc_status s = BC_OK;
+	bc_status s;
+	*out = NULL;
 	if (!k)
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
-	if (size > 10 && memcmp(data, "-----BEGIN", 10) == 0) {
-		_cleanup_(BIO_freep) BIO *bio = BIO_new_mem_buf(data, (int)size);
-		k->pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
-		ERR_clear_error();
-		if (!k->pkey)
-			s = bc_fail(err, BC_E_FORMAT, "the AK is not a PEM public key");
-	} else if ((s = bc_tpm_public_unmarshal(data, size, "the AK", &pub, err)) == BC_OK) {
-		s = bc_tpm_public_to_pkey(&pub.publicArea, &k->pkey, err);
-	}
+	if (size > 10 && memcmp(data, "-----BEGIN", 10) == 0)
+		s = pem_key(data, size, flags, k, err);
+	else
+		s = tpm_key(data, size, k, err);
 	if (s == BC_OK && !raw_of_pkey(k->pkey, k->raw, sizeof(k->raw), &k->raw_size))
 		s = bc_fail(err, BC_E_UNSUPPORTED, "the AK is neither an RSA nor an EC key");
 	ERR_clear_error();
@@ -219,6 +250,7 @@ void bc_verify_key_free(bc_verify_key *k)
 static void check_ak(const bc_evidence *ev, const bc_verify_key *want, bc_verify_result *res)
 {
 	TPM2B_PUBLIC pub;
+	TPM2B_NAME name;
 	uint8_t raw[1024];
 	size_t raw_size = 0;
 	bc_error err = {0};
@@ -226,7 +258,8 @@ static void check_ak(const bc_evidence *ev, const bc_verify_key *want, bc_verify
 		verdict(res, BC_CHECK_AK, BC_CHECK_SKIP, "the evidence does not name its AK");
 		return;
 	}
-	if (bc_tpm_public_unmarshal(ev->ak_public, ev->ak_public_size, "ak_public", &pub, &err)) {
+	if (bc_tpm_public_unmarshal(ev->ak_public, ev->ak_public_size, "ak_public", &pub, &err) ||
+	    bc_ak_public_check(&pub.publicArea, "the evidence's AK", &err)) {
 		verdict(res, BC_CHECK_AK, BC_CHECK_FAIL, "%s", bc_error_message(&err));
 		return;
 	}
@@ -234,6 +267,14 @@ static void check_ak(const bc_evidence *ev, const bc_verify_key *want, bc_verify
 	    raw_size != want->raw_size || memcmp(raw, want->raw, raw_size) != 0) {
 		verdict(res, BC_CHECK_AK, BC_CHECK_FAIL,
 			"the evidence's AK is not the expected AK");
+		return;
+	}
+	/* the same key material in another public area is another object */
+	if (want->has_name &&
+	    (bc_tpm_public_name(&pub.publicArea, &name, NULL) != BC_OK ||
+	     name.size != want->name.size || memcmp(name.name, want->name.name, name.size) != 0)) {
+		verdict(res, BC_CHECK_AK, BC_CHECK_FAIL,
+			"the evidence's AK has the expected key but another public area (name)");
 		return;
 	}
 	verdict(res, BC_CHECK_AK, BC_CHECK_PASS, "the expected AK");
@@ -352,13 +393,25 @@ static bool same_selection(const bc_pcr_selection *a, const bc_pcr_selection *b)
 	return true;
 }
 
-/* extraData: the verifier's nonce, or with a Keep report the nonce bound to it. */
+/* extraData: the verifier's nonce, or with a Keep report the nonce bound to it. Without
+ * a nonce a quote may be a replayed old one: accepted only when the caller says so
+ * (no_nonce), and then never called fresh. */
 static void check_nonce(const bc_evidence *ev, const bc_verify_opts *o, const TPMS_ATTEST *a,
 			bc_verify_result *res)
 {
 	uint8_t bound[32];
 	const uint8_t *want = o->nonce;
 	size_t want_size = o->nonce_size;
+	if (o->no_nonce) {
+		verdict(res, BC_CHECK_NONCE, BC_CHECK_PASS,
+			"not checked (no nonce): the quote may be an old one");
+		return;
+	}
+	if (!o->nonce_size) {
+		verdict(res, BC_CHECK_NONCE, BC_CHECK_FAIL,
+			"no nonce given: a quote cannot be shown to be fresh");
+		return;
+	}
 	if (ev->keep_report) { /* the nonce bound to the Keep report */
 		bc_keep_qualifying_data(o->nonce, o->nonce_size, ev->keep_report,
 					ev->keep_report_size, bound);
@@ -367,6 +420,7 @@ static void check_nonce(const bc_evidence *ev, const bc_verify_opts *o, const TP
 	}
 	bool nonce_ok =
 	    a->extraData.size == want_size && memcmp(a->extraData.buffer, want, want_size) == 0;
+	res->fresh = nonce_ok;
 	verdict(res, BC_CHECK_NONCE, nonce_ok ? BC_CHECK_PASS : BC_CHECK_FAIL, "%s",
 		nonce_ok ? (ev->keep_report ? "the verifier's nonce, bound to the Keep report"
 					    : "the verifier's nonce")
@@ -375,10 +429,45 @@ static void check_nonce(const bc_evidence *ev, const bc_verify_opts *o, const TP
 					    : "extraData is not the verifier's nonce"));
 }
 
+/* Whether quoted covers every pair of want. */
+static bool selection_covers(const bc_pcr_selection *quoted, const bc_pcr_selection *want,
+			     char *missing, size_t size)
+{
+	for (size_t b = 0; b < want->count; b++) {
+		uint32_t lack =
+		    want->banks[b].mask & ~bc_pcr_selection_mask(quoted, want->banks[b].alg);
+		if (lack) {
+			snprintf(missing, size, "%s PCR %d", bc_hash_alg_name(want->banks[b].alg),
+				 __builtin_ctz(lack));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The verifier decides what must be quoted: o->require, else what the golden database
+ * judges. A quote of less leaves events unjudged, so it fails here, by name. */
+static bool required_covered(const bc_pcr_selection *quoted, const bc_verify_opts *o, char *why,
+			     size_t size)
+{
+	char missing[96];
+	if (o->require && !selection_covers(quoted, o->require, missing, sizeof(missing))) {
+		snprintf(why, size, "the quote does not cover %s, which the verifier requires",
+			 missing);
+		return false;
+	}
+	if (!o->require && o->golden &&
+	    !bc_golden_quote_covers(o->golden, quoted, missing, sizeof(missing))) {
+		snprintf(why, size, "the quote does not cover %s", missing);
+		return false;
+	}
+	return true;
+}
+
 static void check_quote_fields(const bc_evidence *ev, const bc_verify_opts *o, const TPMS_ATTEST *a,
 			       const TPMT_SIGNATURE *sig, bc_verify_result *res)
 {
-	char sel_text[256];
+	char sel_text[256], why[256];
 	bc_pcr_selection quoted;
 	bc_digest d;
 	check_nonce(ev, o, a, res);
@@ -390,13 +479,18 @@ static void check_quote_fields(const bc_evidence *ev, const bc_verify_opts *o, c
 		verdict(res, BC_CHECK_PCR_DIGEST, BC_CHECK_SKIP, "the selections differ");
 		return;
 	}
-	verdict(res, BC_CHECK_PCR_SELECTION, BC_CHECK_PASS, "%s", sel_text);
+	if (!required_covered(&quoted, o, why, sizeof(why)))
+		verdict(res, BC_CHECK_PCR_SELECTION, BC_CHECK_FAIL, "%s (it covers %s)", why,
+			sel_text);
+	else
+		verdict(res, BC_CHECK_PCR_SELECTION, BC_CHECK_PASS, "%s", sel_text);
 	const TPM2B_DIGEST *want = &a->attested.quote.pcrDigest;
 	bool digest_ok = bc_pcr_values_digest(&ev->pcrs, &ev->selection, signature_hash(sig), &d) &&
 			 d.size == want->size && memcmp(d.bytes, want->buffer, d.size) == 0;
 	verdict(res, BC_CHECK_PCR_DIGEST, digest_ok ? BC_CHECK_PASS : BC_CHECK_FAIL, "%s",
 		digest_ok ? "the values supplied are the values quoted"
 			  : "the values supplied are not the values quoted");
+	res->values_signed = digest_ok;
 }
 
 static bool check_attest(const bc_evidence *ev, const bc_verify_opts *o, const TPMT_SIGNATURE *sig,
@@ -426,46 +520,77 @@ static bool check_attest(const bc_evidence *ev, const bc_verify_opts *o, const T
 
 /* ---- the event log ---- */
 
-static bool log_matches(const bc_log *log, const bc_evidence *ev, char *why, size_t size)
+/* The eventlog verdict: every quoted (bank, PCR) pair replayed to its signed value. */
+static void eventlog_verdict(const bc_attested_view *view, bc_verify_result *res)
 {
-	bc_pcr_values replayed;
-	bc_pcr_selection extended;
-	bc_error err = {0};
-	size_t compared = 0;
-	if (bc_log_replay_selection(log, &ev->selection, &replayed, &extended, &err) != BC_OK) {
-		snprintf(why, size, "%s", bc_error_message(&err));
-		return false;
+	if (view->complete) {
+		verdict(res, BC_CHECK_EVENTLOG, BC_CHECK_PASS,
+			"the log replays to the %zu quoted values", view->pairs_quoted);
+		return;
 	}
-	for (size_t b = 0; b < ev->selection.count; b++) {
-		const bc_pcr_bank *quoted =
-		    bc_pcr_values_bank((bc_pcr_values *)&ev->pcrs, ev->selection.banks[b].alg);
-		const bc_pcr_bank *log_bank =
-		    bc_pcr_values_bank(&replayed, ev->selection.banks[b].alg);
-		for (unsigned p = 0; quoted && log_bank && p < BC_PCR_COUNT; p++) {
-			if (!(ev->selection.banks[b].mask & (1u << p)))
-				continue;
-			compared++;
-			if (memcmp(quoted->values[p], log_bank->values[p], quoted->size) != 0) {
-				snprintf(why, size, "%s PCR %u: the log replays to another value",
-					 bc_hash_alg_name(quoted->alg), p);
-				return false;
-			}
-		}
-	}
-	if (!compared) {
-		snprintf(why, size, "the log has none of the quoted banks");
-		return false;
-	}
-	snprintf(why, size, "the log replays to the %zu quoted values", compared);
-	return true;
+	verdict(res, BC_CHECK_EVENTLOG, BC_CHECK_FAIL, "%zu of %zu quoted values replayed; %s",
+		view->pairs_attested, view->pairs_quoted, view->problem);
 }
 
+/* "0,4,8-9" */
+static void format_pcrs(uint32_t mask, char *out, size_t size)
+{
+	bc_pcr_selection sel = {0};
+	char text[128];
+	if (!mask) {
+		snprintf(out, size, "none");
+		return;
+	}
+	bc_pcr_selection_add(&sel, BC_ALG_SHA256, mask, NULL);
+	bc_pcr_selection_format(&sel, text, sizeof(text));
+	const char *colon = strchr(text, ':');
+	snprintf(out, size, "%s", colon ? colon + 1 : text);
+}
+
+/* The first event that fails the database (not one of a PCR it opens). */
+static const bc_golden_event_result *first_failing(const bc_golden_report *r)
+{
+	for (size_t i = 0; i < r->event_count; i++)
+		if (r->events[i].verdict != BC_EVENT_KNOWN &&
+		    r->events[i].verdict != BC_EVENT_NOT_COVERED)
+			return &r->events[i];
+	return NULL;
+}
+
+static void golden_verdict(const bc_golden_report *r, bc_verify_result *res)
+{
+	const bc_golden_event_result *e;
+	char judged[160], unjudged[160];
+	format_pcrs(r->judged_pcrs, judged, sizeof(judged));
+	format_pcrs(r->unjudged_pcrs, unjudged, sizeof(unjudged));
+	if (r->match)
+		verdict(res, BC_CHECK_GOLDEN, BC_CHECK_PASS,
+			"%zu events known; PCRs judged: %s; not judged: %s", r->known, judged,
+			unjudged);
+	else if ((e = first_failing(r)))
+		verdict(res, BC_CHECK_GOLDEN, BC_CHECK_FAIL, "PCR %u, event %u: %s%s%s", e->pcr,
+			e->number, bc_golden_event_verdict_name(e->verdict),
+			e->component ? " component " : "", e->component ? e->component->name : "");
+	else if (r->missing_count)
+		verdict(res, BC_CHECK_GOLDEN, BC_CHECK_FAIL,
+			"component %s missing (PCRs judged: %s; not judged: %s)",
+			r->missing[0]->name, judged, unjudged);
+	else
+		verdict(res, BC_CHECK_GOLDEN, BC_CHECK_FAIL, "%s PCR %u: %s final value",
+			bc_hash_alg_name(r->pcr_mismatches[0].alg), r->pcr_mismatches[0].pcr,
+			r->pcr_mismatches[0].value.size ? "not an allowed" : "no attested");
+}
+
+/*
+ * The log, judged only through the attested view: the pairs whose digests replay to
+ * values the quote signed. Values the signature does not cover vouch for nothing, so
+ * with a failed quote nothing is attested at all.
+ */
 static void check_log(const bc_evidence *ev, const bc_verify_opts *o, bool quote_ok,
 		      bc_verify_result *res)
 {
 	_cleanup_(bc_log_freep) bc_log *log = NULL;
 	bc_error err = {0};
-	char why[256];
 	if (!ev->eventlog) {
 		verdict(res, BC_CHECK_EVENTLOG, BC_CHECK_SKIP, "no event log in the evidence");
 		verdict(res, BC_CHECK_GOLDEN, o->golden ? BC_CHECK_FAIL : BC_CHECK_SKIP, "%s",
@@ -478,35 +603,30 @@ static void check_log(const bc_evidence *ev, const bc_verify_opts *o, bool quote
 			"no usable event log");
 		return;
 	}
-	bool ok = log_matches(log, ev, why, sizeof(why));
-	/* unsigned values prove nothing: a log matching them does not either */
-	if (ok && !quote_ok)
-		snprintf(why, sizeof(why), "matches values the quote does not vouch for");
-	verdict(res, BC_CHECK_EVENTLOG, ok && quote_ok ? BC_CHECK_PASS : BC_CHECK_FAIL, "%s", why);
-	if (!o->golden) {
+	bc_attested_view *view = calloc(1, sizeof(*view));
+	if (!view) {
+		verdict(res, BC_CHECK_EVENTLOG, BC_CHECK_FAIL, "out of memory");
+		verdict(res, BC_CHECK_GOLDEN, o->golden ? BC_CHECK_FAIL : BC_CHECK_SKIP, "-");
+		return;
+	}
+	if (!quote_ok) {
+		/* an empty view: the values prove nothing, so the log cannot either */
+		verdict(res, BC_CHECK_EVENTLOG, BC_CHECK_FAIL,
+			"the quote does not vouch for the values: nothing attested");
+	} else if (bc_log_attest(log, &ev->selection, &ev->pcrs, view, &err) != BC_OK) {
+		*view = (bc_attested_view){0};
+		verdict(res, BC_CHECK_EVENTLOG, BC_CHECK_FAIL, "%s", bc_error_message(&err));
+	} else {
+		eventlog_verdict(view, res);
+	}
+	res->attested = view->attested;
+	if (!o->golden)
 		verdict(res, BC_CHECK_GOLDEN, BC_CHECK_SKIP, "no golden database");
-		return;
-	}
-	uint32_t quoted = 0;
-	for (size_t b = 0; b < ev->selection.count; b++)
-		quoted |= ev->selection.banks[b].mask;
-	/* only the events of quoted PCRs: the others are the machine's unverified word */
-	if (bc_golden_check_log_pcrs(o->golden, log, quoted, false, &res->golden, &err) != BC_OK) {
+	else if (bc_golden_check_view(o->golden, log, view, false, &res->golden, &err) != BC_OK)
 		verdict(res, BC_CHECK_GOLDEN, BC_CHECK_FAIL, "%s", bc_error_message(&err));
-		return;
-	}
-	bc_golden_report *r = res->golden;
-	if (r->match)
-		verdict(res, BC_CHECK_GOLDEN, BC_CHECK_PASS, "%zu events known", r->known);
-	else if (r->event_count)
-		verdict(res, BC_CHECK_GOLDEN, BC_CHECK_FAIL, "PCR %u, event %u: %s%s%s",
-			r->events[0].pcr, r->events[0].number,
-			bc_golden_event_verdict_name(r->events[0].verdict),
-			r->events[0].component ? " component " : "",
-			r->events[0].component ? r->events[0].component->name : "");
 	else
-		verdict(res, BC_CHECK_GOLDEN, BC_CHECK_FAIL, "%zu missing, %zu PCR values differ",
-			r->missing_count, r->pcr_mismatch_count);
+		golden_verdict(res->golden, res);
+	free(view);
 }
 
 /* ---- the Keep ---- */
@@ -540,7 +660,8 @@ static void check_keep_signature(const bc_evidence *ev, const bc_verify_opts *o,
 		verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_FAIL, "%s", bc_error_message(&err));
 		return;
 	}
-	verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_PASS, "SEV-SNP report signed by the VCEK%s",
+	verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_PASS,
+		"SEV-SNP report signed by the VCEK of its chip and TCB%s",
 		o->keep_ark ? ", which chains to the ARK" : "");
 }
 
@@ -566,9 +687,30 @@ static void check_keep_binding(const bc_evidence *ev, const bc_verify_opts *o,
 		"REPORT_DATA binds the nonce and the AK");
 }
 
+/* The first part of REPORTED_TCB below the golden "min_tcb", or -1; *got its value. */
+static int tcb_below_minimum(const bc_golden *db, const bc_snp_report *r, int *got)
+{
+	bc_snp_tcb t = bc_snp_tcb_split(r->reported_tcb, bc_snp_report_is_turin(r));
+	int parts[BC_GOLDEN_TCB_PARTS] = {
+	    [BC_GOLDEN_TCB_BOOTLOADER] = t.bootloader,
+	    [BC_GOLDEN_TCB_TEE] = t.tee,
+	    [BC_GOLDEN_TCB_SNP] = t.snp,
+	    [BC_GOLDEN_TCB_MICROCODE] = t.microcode,
+	    [BC_GOLDEN_TCB_FMC] = t.fmc,
+	};
+	for (int i = 0; i < BC_GOLDEN_TCB_PARTS; i++) {
+		if (db->keep_min_tcb[i] >= 0 && parts[i] < db->keep_min_tcb[i]) {
+			*got = parts[i];
+			return i;
+		}
+	}
+	return -1;
+}
+
 static void check_keep_golden(const bc_verify_opts *o, const bc_snp_report *r,
 			      bc_verify_result *res)
 {
+	int below, got = 0;
 	char hex[2 * 48 + 1];
 	if (!o->golden || !o->golden->has_keep) {
 		verdict(res, BC_CHECK_KEEP_GOLDEN, BC_CHECK_SKIP,
@@ -580,6 +722,13 @@ static void check_keep_golden(const bc_verify_opts *o, const bc_snp_report *r,
 	if (debug && !o->golden->keep_allow_debug) {
 		verdict(res, BC_CHECK_KEEP_GOLDEN, BC_CHECK_FAIL,
 			"a debuggable Keep (policy 0x%" PRIx64 ")", r->policy);
+		return;
+	}
+	if ((below = tcb_below_minimum(o->golden, r, &got)) >= 0) {
+		verdict(res, BC_CHECK_KEEP_GOLDEN, BC_CHECK_FAIL,
+			"REPORTED_TCB %s %d is below the golden database's min_tcb %s %d",
+			bc_golden_tcb_names[below], got, bc_golden_tcb_names[below],
+			o->golden->keep_min_tcb[below]);
 		return;
 	}
 	for (size_t i = 0; i < o->golden->keep_count; i++) {
@@ -613,12 +762,17 @@ static void check_keep(const bc_evidence *ev, const bc_verify_opts *o, bc_verify
 	check_keep_golden(o, &r, res);
 }
 
+/* Whether the values are the ones a TPM signed, now, with the expected AK: then the log
+ * can be replayed against them. A quote that covers less than the verifier requires
+ * still vouches for what it covers. */
 static bool quote_passed(const bc_verify_result *res)
 {
-	for (int c = BC_CHECK_AK; c <= BC_CHECK_PCR_DIGEST; c++)
-		if (res->status[c] == BC_CHECK_FAIL)
+	static const bc_check vouching[] = {BC_CHECK_AK, BC_CHECK_SIGNATURE, BC_CHECK_ATTEST,
+					    BC_CHECK_NONCE};
+	for (size_t i = 0; i < sizeof(vouching) / sizeof(vouching[0]); i++)
+		if (res->status[vouching[i]] == BC_CHECK_FAIL)
 			return false;
-	return true;
+	return res->values_signed;
 }
 
 bc_status bc_verify_evidence(const bc_evidence *ev, const bc_verify_opts *o, bc_verify_result *res,
@@ -631,7 +785,8 @@ bc_status bc_verify_evidence(const bc_evidence *ev, const bc_verify_opts *o, bc_
 	for (int c = 0; c < BC_CHECK_COUNT; c++)
 		verdict(res, (bc_check)c, BC_CHECK_SKIP, "not reached");
 	if (!key) {
-		bc_status s = bc_verify_key_new(o->ak_public, o->ak_public_size, &own, err);
+		bc_status s =
+		    bc_verify_key_new(o->ak_public, o->ak_public_size, o->ak_flags, &own, err);
 		if (s != BC_OK)
 			return s;
 		key = own;

@@ -15,6 +15,8 @@
 
 #include <openssl/rand.h>
 
+#include <bootchain/attest.h>
+
 #include "attest/credential.h"
 #include "attest/keys.h"
 #include "attest/tpm-public.h"
@@ -464,6 +466,13 @@ static int ak_create(const char *cmd, int argc, char **argv)
 		return rc ? rc : (fputs(ak_usage, stdout), BC_EXIT_OK);
 	if ((rc = ak_check_options(cmd, &o)) != 0)
 		return rc;
+	/* checked by bc_ak_create() before the TPM holds a new key */
+	const char *given[] = {ak_opt.out_public, ak_opt.out_pem, ak_opt.out_name};
+	const char *outputs[4] = {NULL};
+	for (size_t i = 0, n = 0; i < 3; i++)
+		if (given[i])
+			outputs[n++] = given[i];
+	o.outputs = outputs;
 
 	if ((rc = cli_open_tpm(cmd, ak_opt.tcti, &tpm)) != 0)
 		return rc;
@@ -496,13 +505,17 @@ int attest_ak(int argc, char **argv)
 /* ---- attest challenge ---- */
 
 static const char challenge_usage[] =
-    "Usage: bootchain attest challenge --ek-public EK --ak-name NAME --out CHALLENGE\n"
+    "Usage: bootchain attest challenge --ek-public EK --ak-public AK --out CHALLENGE\n"
     "                                  [OPTIONS]\n"
     "\n"
     "The verifier's half of credential activation, in software (no TPM): wrap a secret\n"
     "as TPM2_MakeCredential does, so that only the TPM that holds the EK, with the AK of\n"
     "that name loaded, recovers it (`bootchain attest activate`). A TPM that returns the\n"
     "secret proves that the AK lives beside the EK.\n"
+    "\n"
+    "The AK's public area must be that of an attestation key: restricted, sign,\n"
+    "fixedtpm, fixedparent and sensitivedataorigin, not decrypt (exit status 3 naming\n"
+    "what is wrong); its name is computed from it.\n"
     "\n"
     "The challenge file is JSON: {\"format\": \"bootchain-challenge-v1\", \"credential\":\n"
     "base64 of the TPM2B_ID_OBJECT, \"secret\": base64 of the TPM2B_ENCRYPTED_SECRET}.\n"
@@ -511,8 +524,10 @@ static const char challenge_usage[] =
     "  -e, --ek-public EK     the EK: its TPM2B_PUBLIC (attest ek --out-public,\n"
     "                         tpm2_createek -u), its PEM public key, or the PEM EK\n"
     "                         certificate (PEM: the default EK template is assumed)\n"
-    "  -n, --ak-name NAME     the AK's name: a file (binary as `attest ak create\n"
-    "                         --out-name` and tpm2_createak -n write it, or hex), or hex\n"
+    "  -a, --ak-public AK     the AK's public area: TPM2B_PUBLIC (attest ak create\n"
+    "                         --out-public, tpm2_createak -u)\n"
+    "  -n, --ak-name NAME     also check that the AK's name is NAME: a file (binary as\n"
+    "                         tpm2_createak -n writes it, or hex), or hex\n"
     "  -s, --secret HEX       the secret, 1 to 32 bytes (default: 32 random bytes)\n"
     "  -o, --out CHALLENGE    the challenge file to write\n"
     "      --out-secret FILE  write the secret (binary) to FILE; else it is printed in hex\n"
@@ -521,7 +536,7 @@ static const char challenge_usage[] =
     "  -h, --help             show this help\n";
 
 static struct {
-	const char *ek_public, *ak_name, *secret, *out, *out_secret;
+	const char *ek_public, *ak_public, *ak_name, *secret, *out, *out_secret;
 	bool json;
 } ch_opt;
 
@@ -529,6 +544,7 @@ static int challenge_parse(const char *cmd, int argc, char **argv, bool *help)
 {
 	static const struct option options[] = {
 	    {"ek-public", required_argument, NULL, 'e'},
+	    {"ak-public", required_argument, NULL, 'a'},
 	    {"ak-name", required_argument, NULL, 'n'},
 	    {"secret", required_argument, NULL, 's'},
 	    {"out", required_argument, NULL, 'o'},
@@ -539,9 +555,10 @@ static int challenge_parse(const char *cmd, int argc, char **argv, bool *help)
 	};
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":e:n:s:o:h", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":e:a:n:s:o:h", options, NULL)) != -1) {
 		switch (o) {
 		case 'e': ch_opt.ek_public = optarg; break;
+		case 'a': ch_opt.ak_public = optarg; break;
 		case 'n': ch_opt.ak_name = optarg; break;
 		case 's': ch_opt.secret = optarg; break;
 		case 'o': ch_opt.out = optarg; break;
@@ -553,8 +570,8 @@ static int challenge_parse(const char *cmd, int argc, char **argv, bool *help)
 	}
 	if (optind != argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if (!ch_opt.ek_public || !ch_opt.ak_name || !ch_opt.out)
-		return cli_usage_error(cmd, "--ek-public, --ak-name and --out are required");
+	if (!ch_opt.ek_public || !ch_opt.ak_public || !ch_opt.out)
+		return cli_usage_error(cmd, "--ek-public, --ak-public and --out are required");
 	return 0;
 }
 
@@ -595,6 +612,34 @@ static int load_ak_name(const char *cmd, const char *arg, TPM2B_NAME *name)
 				       "--ak-name %s: neither a file nor a key name in hex (the "
 				       "2-byte hash algorithm, then its digest)",
 				       arg);
+	return 0;
+}
+
+/* --ak-public: an attestation key's public area, and its name computed from it; with
+ * --ak-name, that name must be the one given. */
+static int load_ak_public(const char *cmd, TPM2B_NAME *name)
+{
+	bc_error err = {0};
+	TPM2B_PUBLIC pub;
+	TPM2B_NAME given;
+	_cleanup_free_ uint8_t *data = NULL;
+	size_t size = 0;
+	int rc;
+	if (bc_read_file(ch_opt.ak_public, BC_EVIDENCE_MAX_PUBLIC, &data, &size, &err) != BC_OK ||
+	    bc_tpm_public_unmarshal(data, size, ch_opt.ak_public, &pub, &err) != BC_OK ||
+	    bc_ak_public_check(&pub.publicArea, ch_opt.ak_public, &err) != BC_OK ||
+	    bc_tpm_public_name(&pub.publicArea, name, &err) != BC_OK)
+		return cli_fail(cmd, &err);
+	if (!ch_opt.ak_name)
+		return 0;
+	if ((rc = load_ak_name(cmd, ch_opt.ak_name, &given)) != 0)
+		return rc;
+	if (given.size != name->size || memcmp(given.name, name->name, name->size) != 0) {
+		char hex[2 * sizeof(TPMU_NAME) + 1];
+		cli_error(cmd, "--ak-name %s is not the name of %s (%s)", ch_opt.ak_name,
+			  ch_opt.ak_public, name_hex(name, hex));
+		return BC_EXIT_MISMATCH;
+	}
 	return 0;
 }
 
@@ -650,7 +695,7 @@ int attest_challenge(int argc, char **argv)
 			return cli_usage_error(cmd, "--secret: expected 1 to 32 bytes in hex");
 		secret.size = (UINT16)n;
 	}
-	if ((rc = load_ak_name(cmd, ch_opt.ak_name, &name)) != 0)
+	if ((rc = load_ak_public(cmd, &name)) != 0)
 		return rc;
 	if (bc_read_file(ch_opt.ek_public, 1 << 20, &data, &size, &err) != BC_OK ||
 	    bc_ek_public_load(data, size, ch_opt.ek_public, &ek, &err) != BC_OK)

@@ -27,6 +27,7 @@
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/hex.h"
+#include "util/text.h"
 #include "util/jscan.h"
 #include "util/json.h"
 
@@ -51,11 +52,16 @@ static const char poll_usage[] =
     "\n"
     "Options:\n"
     "  -H, --hosts FILE       the hosts; a relative AKPUB is taken from FILE's folder\n"
-    "  -a, --ak AKPUB         the AK of the hosts that name none: PEM or TPM2B_PUBLIC\n"
+    "  -a, --ak AKPUB         the AK of the hosts that name none: its TPM2B_PUBLIC, which\n"
+    "                         must be a restricted signing key made in a TPM\n"
     "  -d, --ak-dir DIR       the AK of host NAME is DIR/NAME.pub or DIR/NAME.pem\n"
+    "      --ak-pem-checked   also accept PEM keys as AKs, whose attributes they do not\n"
+    "                         show: their origin was checked elsewhere\n"
     "  -g, --golden DB        the golden database every event is checked against\n"
     "      --pubkey PUB       refuse DB unless signed by this key\n"
     "  -p, --pcrs SEL         ask for these PCRs (default: the server's)\n"
+    "      --require-pcrs SEL the PCRs each quote must cover (default: those the golden\n"
+    "                         database judges)\n"
     "  -j, --jobs N           hosts polled at a time (default 32)\n"
     "  -t, --timeout MS       for one attempt (default 10000)\n"
     "  -r, --retries N        attempts after a failed one (default 2); the wait doubles\n"
@@ -71,9 +77,9 @@ static const char poll_usage[] =
 
 static struct {
 	const char *hosts, *ak, *ak_dir, *golden, *pubkey, *pcrs, *token, *token_file, *cacert;
-	const char *keep_ark, *keep_ask;
+	const char *keep_ark, *keep_ask, *require;
 	unsigned jobs, timeout, retries;
-	bool json, keep;
+	bool json, keep, ak_pem_checked;
 } opt;
 
 enum {
@@ -84,7 +90,9 @@ enum {
 	OPT_JSON,
 	OPT_KEEP,
 	OPT_KEEP_ARK,
-	OPT_KEEP_ASK
+	OPT_KEEP_ASK,
+	OPT_AK_PEM_CHECKED,
+	OPT_REQUIRE_PCRS,
 };
 
 typedef enum verdict { V_PENDING, V_PASS, V_FAIL, V_ERROR } verdict;
@@ -116,8 +124,9 @@ typedef struct fleet {
 	CURLM *multi;
 	struct curl_slist *headers;
 	const bc_golden *golden;
-	char *pcrs_query;	      /* "&pcrs=..." escaped, or "" */
-	uint8_t *keep_ark, *keep_ask; /* the chain a Keep report's VCEK must lead to */
+	const bc_pcr_selection *require; /* what each quote must cover, or NULL */
+	char *pcrs_query;		 /* "&pcrs=..." escaped, or "" */
+	uint8_t *keep_ark, *keep_ask;	 /* the chain a Keep report's VCEK must lead to */
 	size_t keep_ark_size, keep_ask_size;
 } fleet;
 
@@ -127,9 +136,11 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"hosts", required_argument, NULL, 'H'},
 	    {"ak", required_argument, NULL, 'a'},
 	    {"ak-dir", required_argument, NULL, 'd'},
+	    {"ak-pem-checked", no_argument, NULL, OPT_AK_PEM_CHECKED},
 	    {"golden", required_argument, NULL, 'g'},
 	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
 	    {"pcrs", required_argument, NULL, 'p'},
+	    {"require-pcrs", required_argument, NULL, OPT_REQUIRE_PCRS},
 	    {"jobs", required_argument, NULL, 'j'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"retries", required_argument, NULL, 'r'},
@@ -151,9 +162,11 @@ static int parse_options(int argc, char **argv, bool *help)
 		case 'H': opt.hosts = optarg; break;
 		case 'a': opt.ak = optarg; break;
 		case 'd': opt.ak_dir = optarg; break;
+		case OPT_AK_PEM_CHECKED: opt.ak_pem_checked = true; break;
 		case 'g': opt.golden = optarg; break;
 		case OPT_PUBKEY: opt.pubkey = optarg; break;
 		case 'p': opt.pcrs = optarg; break;
+		case OPT_REQUIRE_PCRS: opt.require = optarg; break;
 		case 'j':
 			if (!cli_parse_uint(optarg, MAX_JOBS, &opt.jobs) || !opt.jobs)
 				return cli_usage_error(cmd, "--jobs: 1 to %d", MAX_JOBS);
@@ -319,8 +332,13 @@ static bc_status load_key(const char *path, bc_verify_key **out, bc_error *err)
 {
 	_cleanup_free_ uint8_t *data = NULL;
 	size_t size = 0;
+	bc_error why = {0};
 	bc_status s = bc_read_file(path, KEY_MAX, &data, &size, err);
-	return s == BC_OK ? bc_verify_key_new(data, size, out, err) : s;
+	if (s != BC_OK)
+		return s;
+	s = bc_verify_key_new(data, size, opt.ak_pem_checked ? BC_VERIFY_KEY_PEM_CHECKED : 0, out,
+			      &why);
+	return s == BC_OK ? BC_OK : bc_fail(err, s, "%s: %s", path, bc_error_message(&why));
 }
 
 static bool exists(const char *path)
@@ -442,6 +460,7 @@ static void verify_answer(fleet *f, host *h)
 			     .nonce = h->nonce,
 			     .nonce_size = sizeof(h->nonce),
 			     .golden = f->golden,
+			     .require = f->require,
 			     .keep_required = opt.keep,
 			     .keep_ark = f->keep_ark,
 			     .keep_ark_size = f->keep_ark_size,
@@ -677,8 +696,10 @@ static int report(const char *cmd, const fleet *f)
 			json_host(&out, h);
 			continue;
 		}
-		bc_buf_printf(&out, "%-*s  %-7s  %s", (int)width, h->name,
-			      verdict_name(h->verdict, false), h->detail);
+		/* the detail quotes the server and its evidence: untrusted text */
+		bc_buf_printf(&out, "%-*s  %-7s  ", (int)width, h->name,
+			      verdict_name(h->verdict, false));
+		bc_text_escape(&out, h->detail, strlen(h->detail));
 		if (h->batched)
 			bc_buf_printf(&out, " (batch of %zu)", h->batch_leaves);
 		bc_buf_putc(&out, '\n');
@@ -772,6 +793,10 @@ int attest_poll(int argc, char **argv)
 		return rc ? rc : (fputs(poll_usage, stdout), BC_EXIT_OK);
 	if ((rc = check_args(cmd, argc - optind, argv + optind)) != 0)
 		return rc;
+	bc_pcr_selection require;
+	if (opt.require && bc_pcr_selection_parse(opt.require, &require, &err) != BC_OK)
+		return cli_usage_error(cmd, "--require-pcrs: %s", bc_error_message(&err));
+	f.require = opt.require ? &require : NULL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		cli_error(cmd, "cannot initialise libcurl");
 		return BC_EXIT_ERROR;

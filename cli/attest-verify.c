@@ -23,6 +23,7 @@
 #include "cli/cli.h"
 #include "util/file.h"
 #include "util/hex.h"
+#include "util/text.h"
 
 #define MAX_JOBS     256
 #define RESULT_CAP   (1 << 20)
@@ -38,8 +39,15 @@ static const char verify_usage[] =
     "of tpm2_quote -m -s -o. No TPM is needed.\n"
     "\n"
     "Options:\n"
-    "  -a, --ak AKPUB        the AK's public key: PEM, or TPM2B_PUBLIC (tpm2_createak -u)\n"
-    "  -n, --nonce HEX       the nonce the verifier sent\n"
+    "  -a, --ak AKPUB        the AK's public area (TPM2B_PUBLIC, tpm2_createak -u); it\n"
+    "                        must be a restricted signing key made in a TPM\n"
+    "      --ak-pem-checked  also accept a PEM key as AKPUB, whose attributes it does not\n"
+    "                        show: its origin was checked elsewhere\n"
+    "  -n, --nonce HEX       the nonce the verifier sent (not empty)\n"
+    "      --no-nonce        accept a quote made without the verifier's nonce: it may be\n"
+    "                        an old one (a warning; \"fresh\": false)\n"
+    "  -r, --require-pcrs SEL  the PCRs the quote must cover (sha256:0-7+sha1:0); default:\n"
+    "                        those the golden database judges\n"
     "  -g, --golden DB       check every event of the log against a golden database\n"
     "      --pubkey PUB      refuse DB unless signed by this key\n"
     "  -j, --jobs N          verify N files at a time (default: the number of cores)\n"
@@ -56,18 +64,29 @@ static const char verify_usage[] =
 
 static struct {
 	const char *ak, *nonce, *golden, *pubkey, *message, *signature, *pcrs_file, *log;
-	const char *keep_ark, *keep_ask, *keep_vcek;
+	const char *keep_ark, *keep_ask, *keep_vcek, *require;
 	unsigned jobs;
-	bool json, keep;
+	bool json, keep, ak_pem_checked, no_nonce;
 } opt;
 
-enum { OPT_JSON = 256, OPT_PUBKEY, OPT_KEEP_ARK, OPT_KEEP_ASK, OPT_KEEP_VCEK };
+enum {
+	OPT_JSON = 256,
+	OPT_PUBKEY,
+	OPT_KEEP_ARK,
+	OPT_KEEP_ASK,
+	OPT_KEEP_VCEK,
+	OPT_AK_PEM_CHECKED,
+	OPT_NO_NONCE,
+};
 
 static int parse_options(int argc, char **argv, bool *help)
 {
 	static const struct option options[] = {
 	    {"ak", required_argument, NULL, 'a'},
+	    {"ak-pem-checked", no_argument, NULL, OPT_AK_PEM_CHECKED},
 	    {"nonce", required_argument, NULL, 'n'},
+	    {"no-nonce", no_argument, NULL, OPT_NO_NONCE},
+	    {"require-pcrs", required_argument, NULL, 'r'},
 	    {"golden", required_argument, NULL, 'g'},
 	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
 	    {"jobs", required_argument, NULL, 'j'},
@@ -85,10 +104,13 @@ static int parse_options(int argc, char **argv, bool *help)
 	};
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":a:n:g:j:m:s:f:l:kh", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":a:n:r:g:j:m:s:f:l:kh", options, NULL)) != -1) {
 		switch (o) {
 		case 'a': opt.ak = optarg; break;
+		case OPT_AK_PEM_CHECKED: opt.ak_pem_checked = true; break;
 		case 'n': opt.nonce = optarg; break;
+		case OPT_NO_NONCE: opt.no_nonce = true; break;
+		case 'r': opt.require = optarg; break;
 		case 'g': opt.golden = optarg; break;
 		case OPT_PUBKEY: opt.pubkey = optarg; break;
 		case 'j':
@@ -121,6 +143,7 @@ static const char *status_name(bc_check_status s)
 
 static void text_golden(bc_buf *out, const bc_golden_report *r)
 {
+	char name[3 * 128];
 	size_t shown = 0;
 	for (size_t i = 0; i < r->event_count && shown < SHOWN_EVENTS; i++, shown++) {
 		const bc_golden_event_result *e = &r->events[i];
@@ -129,12 +152,14 @@ static void text_golden(bc_buf *out, const bc_golden_report *r)
 			      type ? type : "unknown type", e->summary[0] ? " `" : "", e->summary,
 			      e->summary[0] ? "`" : "", bc_golden_event_verdict_name(e->verdict),
 			      e->component ? ", component " : "",
-			      e->component ? e->component->name : "");
+			      e->component ? bc_text_escaped(e->component->name, name, sizeof(name))
+					   : "");
 	}
 	if (r->event_count > shown)
 		bc_buf_printf(out, "    ... and %zu more\n", r->event_count - shown);
 	for (size_t i = 0; i < r->missing_count; i++)
-		bc_buf_printf(out, "    missing: component %s (PCR %u)\n", r->missing[i]->name,
+		bc_buf_printf(out, "    missing: component %s (PCR %u)\n",
+			      bc_text_escaped(r->missing[i]->name, name, sizeof(name)),
 			      r->missing[i]->pcr);
 }
 
@@ -148,15 +173,36 @@ static void text_result(bc_buf *out, const char *name, const bc_verify_result *r
 		bc_buf_printf(out, "%s: every check passed\n", name);
 	else
 		bc_buf_printf(out, "%s: FAILED: %s\n", name, first);
-	for (int c = 0; c < BC_CHECK_COUNT; c++)
-		bc_buf_printf(out, "  %-14s %s  %s\n", bc_check_name((bc_check)c),
-			      status_name(r->status[c]), r->message[c]);
+	for (int c = 0; c < BC_CHECK_COUNT; c++) {
+		/* messages quote the evidence and the database: untrusted text */
+		bc_buf_printf(out, "  %-14s %s  ", bc_check_name((bc_check)c),
+			      status_name(r->status[c]));
+		bc_text_escape(out, r->message[c], strlen(r->message[c]));
+		bc_buf_putc(out, '\n');
+	}
 	if (r->golden && !r->golden->match)
 		text_golden(out, r->golden);
 	if (r->has_clock)
 		bc_buf_printf(out, "  clock %" PRIu64 " ms, reset count %u, restart count %u%s\n",
 			      r->clock, r->reset_count, r->restart_count,
 			      r->safe ? "" : ", not safe");
+}
+
+/* "sha256:0,4,8+sha1:0", the form users give PCR selections in */
+static void json_selection(bc_json *j, const bc_pcr_selection *sel)
+{
+	char text[512];
+	bc_pcr_selection_format(sel, text, sizeof(text));
+	bc_json_string(j, text);
+}
+
+static void json_pcr_list(bc_json *j, uint32_t mask)
+{
+	bc_json_array_begin(j);
+	for (unsigned p = 0; p < BC_PCR_COUNT; p++)
+		if (mask & (1u << p))
+			bc_json_uint(j, p);
+	bc_json_array_end(j);
 }
 
 static void json_result(bc_buf *out, const char *name, const bc_verify_result *r)
@@ -168,6 +214,10 @@ static void json_result(bc_buf *out, const char *name, const bc_verify_result *r
 	bc_json_string(&j, name);
 	bc_json_key(&j, "pass");
 	bc_json_bool(&j, r->pass);
+	bc_json_key(&j, "fresh");
+	bc_json_bool(&j, r->fresh);
+	bc_json_key(&j, "attested");
+	json_selection(&j, &r->attested);
 	bc_json_key(&j, "failed");
 	bc_json_array_begin(&j);
 	for (int c = 0; c < BC_CHECK_COUNT; c++)
@@ -206,6 +256,10 @@ static void json_result(bc_buf *out, const char *name, const bc_verify_result *r
 		bc_json_object_begin(&j);
 		bc_json_key(&j, "known");
 		bc_json_uint(&j, r->golden->known);
+		bc_json_key(&j, "pcrs_judged");
+		json_pcr_list(&j, r->golden->judged_pcrs);
+		bc_json_key(&j, "pcrs_not_judged");
+		json_pcr_list(&j, r->golden->unjudged_pcrs);
 		bc_json_key(&j, "problems");
 		bc_json_array_begin(&j);
 		for (size_t i = 0; i < r->golden->event_count; i++) {
@@ -239,7 +293,10 @@ static void json_result(bc_buf *out, const char *name, const bc_verify_result *r
 static void unreadable(bc_buf *out, const char *name, const bc_error *err)
 {
 	if (!opt.json) {
-		bc_buf_printf(out, "%s: FAILED: evidence: %s\n", name, bc_error_message(err));
+		const char *why = bc_error_message(err); /* may quote the evidence */
+		bc_buf_printf(out, "%s: FAILED: evidence: ", name);
+		bc_text_escape(out, why, strlen(why));
+		bc_buf_putc(out, '\n');
 		return;
 	}
 	bc_json j;
@@ -365,8 +422,14 @@ static int report(work *w)
 static int check_args(const char *cmd, int files)
 {
 	bool tools = opt.message || opt.signature || opt.pcrs_file;
-	if (!opt.ak || !opt.nonce)
-		return cli_usage_error(cmd, "--ak AKPUB and --nonce HEX are required");
+	if (!opt.ak)
+		return cli_usage_error(cmd, "--ak AKPUB is required");
+	if (!opt.nonce == !opt.no_nonce)
+		return cli_usage_error(cmd, "give --nonce HEX (the nonce sent), or --no-nonce");
+	/* an unset shell variable must not turn into "any quote, however old" */
+	if (opt.nonce && !opt.nonce[0])
+		return cli_usage_error(cmd, "--nonce: empty; a quote without a nonce needs "
+					    "--no-nonce");
 	if (tools && (!opt.message || !opt.signature || !opt.pcrs_file))
 		return cli_usage_error(cmd, "--message, --signature and --pcrs-file go together");
 	if (tools && files)
@@ -416,15 +479,27 @@ int attest_verify(int argc, char **argv)
 		return rc ? rc : (fputs(verify_usage, stdout), BC_EXIT_OK);
 	if ((rc = check_args(cmd, argc - optind)) != 0)
 		return rc;
-	if (!bc_hex_decode(opt.nonce, strlen(opt.nonce), nonce, sizeof(nonce), &vo.nonce_size))
+	if (opt.nonce &&
+	    !bc_hex_decode(opt.nonce, strlen(opt.nonce), nonce, sizeof(nonce), &vo.nonce_size))
 		return cli_usage_error(cmd, "--nonce: expected at most 64 bytes in hex");
+	bc_pcr_selection require;
+	if (opt.require && bc_pcr_selection_parse(opt.require, &require, &err) != BC_OK)
+		return cli_usage_error(cmd, "--require-pcrs: %s", bc_error_message(&err));
+	vo.require = opt.require ? &require : NULL;
+	vo.no_nonce = opt.no_nonce;
+	if (opt.no_nonce)
+		fprintf(stderr, "bootchain attest verify: warning: --no-nonce: a quote may be an "
+				"old one replayed; it is not called fresh\n");
 	if (bc_read_file(opt.ak, 64 * 1024, &ak, &ak_size, &err) != BC_OK)
 		return cli_fail(cmd, &err);
 	bc_verify_key *key = NULL;
-	bc_status s = bc_verify_key_new(ak, ak_size, &key, &err);
+	bc_status s = bc_verify_key_new(
+	    ak, ak_size, opt.ak_pem_checked ? BC_VERIFY_KEY_PEM_CHECKED : 0, &key, &err);
 	free(ak);
-	if (s != BC_OK)
-		return cli_fail(cmd, &err);
+	if (s != BC_OK) {
+		cli_error(cmd, "--ak %s: %s", opt.ak, bc_error_message(&err));
+		return cli_exit_status(s);
+	}
 	vo.key = key; /* parsed once for every file */
 	uint8_t *certs[3] = {NULL, NULL, NULL};
 	const char *paths[3] = {opt.keep_ark, opt.keep_ask, opt.keep_vcek};

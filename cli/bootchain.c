@@ -30,13 +30,14 @@ static const cli_command *find_command(const char *name)
 
 static void print_usage(FILE *f)
 {
-	fprintf(f, "Usage: bootchain [--version] [--help] COMMAND [ARGS]\n\n"
+	fprintf(f, "Usage: bootchain [--version] [--help] [-T TCTI] COMMAND [ARGS]\n\n"
 		   "Measured and trusted boot chains for TPM 2.0.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun 'bootchain COMMAND --help' for the options of a command.\n"
-		   "The TPM is chosen by -T/--tcti, else $BOOTCHAIN_TCTI, else $TPM2TOOLS_TCTI,\n"
-		   "else the tss2 default (/dev/tpmrm0, then tabrmd).\n"
+		   "The TPM is chosen by -T/--tcti (of the command, else before it), else\n"
+		   "$BOOTCHAIN_TCTI, else $TPM2TOOLS_TCTI, else the tss2 default (/dev/tpmrm0,\n"
+		   "then tabrmd).\n"
 		   "Exit status: 0 success, 1 error, 2 usage, 3 verification or golden mismatch,\n"
 		   "4 TPM communication failure. See bootchain(1).\n");
 }
@@ -59,16 +60,23 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
+	    {"tcti", required_argument, NULL, 'T'},
 	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 	/* The TSS logs its own errors to stderr; we report each failure once, decoded. */
 	setenv("TSS2_LOG", "all+none", 0);
-	while ((opt = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
+	opterr = 0; /* reported below, as a command reports its own */
+	while ((opt = getopt_long(argc, argv, "+:hVT:", options, NULL)) != -1) {
 		switch (opt) {
 		case 'h': print_usage(stdout); return BC_EXIT_OK;
 		case 'V': printf("bootchain %s\n", bc_version()); return BC_EXIT_OK;
-		default: print_usage(stderr); return BC_EXIT_USAGE;
+		case 'T':
+			if (!*optarg)
+				return cli_usage_error(NULL, "-T/--tcti: the TCTI is empty");
+			cli_set_global_tcti(optarg);
+			break;
+		default: return cli_bad_option(NULL, opt, argv);
 		}
 	}
 	if (optind >= argc) {

@@ -46,9 +46,13 @@ int cli_fail(const char *cmd, const bc_error *err);
 
 int cli_exit_status(bc_status status);
 
-/* The TCTI to use: the -T option, else BOOTCHAIN_TCTI, else TPM2TOOLS_TCTI, else NULL
- * (the tss2 default). */
+/* The TCTI to use: the command's -T option, else the -T given before the command
+ * (cli_set_global_tcti), else BOOTCHAIN_TCTI, else TPM2TOOLS_TCTI, else NULL (the tss2
+ * default). */
 const char *cli_tcti(const char *option);
+
+/* Remember `bootchain -T TCTI COMMAND`'s TCTI for cli_tcti(). */
+void cli_set_global_tcti(const char *tcti);
 
 /* Open the TPM chosen by cli_tcti(option); on failure reports and returns the exit
  * status, else 0. */

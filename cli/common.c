@@ -10,12 +10,21 @@
 
 #include "cli/cli.h"
 #include "pcr/pcr-json.h"
+#include "util/text.h"
 
+/* Messages quote what they refuse (a file's bytes, a server's words): escaped, so that
+ * they cannot write to the terminal or forge a line of their own. */
 static void vreport(const char *cmd, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "bootchain: %s%s", cmd ? cmd : "", cmd ? ": " : "");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char *text = NULL;
+	bc_buf escaped;
+	bc_buf_init(&escaped, 64 * 1024);
+	if (vasprintf(&text, fmt, ap) >= 0)
+		bc_text_escape(&escaped, text, strlen(text));
+	fprintf(stderr, "bootchain: %s%s%s\n", cmd ? cmd : "", cmd ? ": " : "",
+		bc_buf_str(&escaped));
+	bc_buf_free(&escaped);
+	free(text);
 }
 
 void cli_error(const char *cmd, const char *fmt, ...)
@@ -62,11 +71,20 @@ int cli_fail(const char *cmd, const bc_error *err)
 	return cli_exit_status(err->status);
 }
 
+static const char *global_tcti; /* from argv: lives as long as the process */
+
+void cli_set_global_tcti(const char *tcti)
+{
+	global_tcti = tcti;
+}
+
 const char *cli_tcti(const char *option)
 {
 	const char *env;
 	if (option)
 		return option;
+	if (global_tcti)
+		return global_tcti;
 	if ((env = getenv("BOOTCHAIN_TCTI")) && *env)
 		return env;
 	if ((env = getenv("TPM2TOOLS_TCTI")) && *env)

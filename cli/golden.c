@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <bootchain/eventlog.h>
 #include <bootchain/golden.h>
@@ -24,9 +25,9 @@
 #define SHORT_HEX_BYTES 4 /* "9f86d081..2b0b822c" in reports */
 
 static const char golden_usage[] =
-    "Usage: bootchain golden create --out DB SOURCE...\n"
-    "       bootchain golden add DB SOURCE...\n"
-    "       bootchain golden merge DB1 DB2... --out DB\n"
+    "Usage: bootchain golden create --out DB SOURCE... [--key KEY.pem]\n"
+    "       bootchain golden add DB SOURCE... [--out NEW] [--key KEY.pem]\n"
+    "       bootchain golden merge DB1 DB2... --out DB [--key KEY.pem]\n"
     "       bootchain golden show DB [--json]\n"
     "       bootchain golden predict DB [--pcrs SELECTION] [--max N] [--json]\n"
     "       bootchain golden check DB [LOG] [--verbose] [--json]\n"
@@ -44,11 +45,13 @@ static const char golden_usage[] =
     "and exits 3 unless everything required is known.\n"
     "\n"
     "Options:\n"
-    "  -o, --out DB          the database to write (written atomically)\n"
+    "  -o, --out DB          the database to write (written atomically; add: in place\n"
+    "                        without it, and not at all when nothing is added)\n"
     "  -b, --banks LIST      banks to digest images in (default: " DEFAULT_BANKS ")\n"
     "  -p, --pcrs SEL        predict: PCRs to predict (default: all it covers)\n"
     "  -m, --max N           predict: values per PCR at most (default: 64)\n"
-    "  -k, --key KEY         sign: private key (PEM, ECDSA or RSA)\n"
+    "  -k, --key KEY         sign: private key (PEM, ECDSA or RSA); create, add, merge:\n"
+    "                        sign what is written (needed to change a signed DB)\n"
     "      --pubkey PUB      refuse a database not signed by this key\n"
     "      --signature SIG   the detached signature (default: DB.sig)\n"
     "  -v, --verbose         check: every event, not only the problems\n"
@@ -185,13 +188,62 @@ static bc_status add_source(bc_golden_builder *b, const source *src, const uint1
 	return bc_golden_builder_add_image(b, name, pcr, file, BC_IMAGE_AUTO, algs, count, err);
 }
 
-/* Build from existing databases (may be none) and the sources, write to out. */
-static int build(char **dbs, size_t db_count, const char *out)
+/* The signature that goes with the database written to out: --signature for a database
+ * changed in place (the option names its signature), OUT.sig otherwise. */
+static char *output_signature(const char *out, bool in_place)
+{
+	char *path = NULL;
+	if (in_place && opt.signature)
+		return strdup(opt.signature);
+	return asprintf(&path, "%s.sig", out) < 0 ? NULL : path;
+}
+
+/* A signed database is changed only to be signed again: a changed database under its
+ * old signature would be refused by every verifier, or worse, go unnoticed. Signed:
+ * sig_path exists, or OUT.sig beside it. */
+static int refuse_if_signed(const char *out, const char *sig_path)
+{
+	struct stat st;
+	char *beside = NULL;
+	const char *found = NULL;
+	if (opt.key)
+		return 0;
+	if (lstat(sig_path, &st) == 0)
+		found = sig_path;
+	else if (asprintf(&beside, "%s.sig", out) >= 0 && lstat(beside, &st) == 0)
+		found = beside;
+	if (found)
+		cli_error(opt.cmd,
+			  "%s is signed (%s): give --key KEY.pem to sign it again, or write to "
+			  "--out another file",
+			  out, found);
+	free(beside);
+	return found ? BC_EXIT_ERROR : 0;
+}
+
+/* text to out and, with --key, its signature to sig_path: each atomically, the signature
+ * made before anything is written, so that a key that cannot sign changes nothing. */
+static bc_status write_database(const char *out, const char *sig_path, const char *text,
+				size_t size, bc_error *err)
+{
+	uint8_t *sig = NULL;
+	size_t sig_size = 0;
+	bc_status s = BC_OK;
+	if (opt.key)
+		s = bc_signature_sign(text, size, opt.key, &sig, &sig_size, err);
+	if (s == BC_OK)
+		s = bc_write_file_atomic(out, text, size, 0644, err);
+	if (s == BC_OK && opt.key)
+		s = bc_write_file_atomic(sig_path, sig, sig_size, 0644, err);
+	free(sig);
+	return s;
+}
+
+/* The existing databases (may be none) and then the sources, into b. */
+static int fill(bc_golden_builder *b, char **dbs, size_t db_count, bc_error *err)
 {
 	uint16_t algs[BC_MAX_BANKS];
 	size_t count;
-	bc_error err = {0};
-	bc_golden_builder *b = NULL;
 	int rc = cli_parse_banks(opt.cmd, opt.banks ? opt.banks : DEFAULT_BANKS, algs, &count);
 	for (size_t i = 0; rc == 0 && i < opt.source_count; i++) {
 		char name[256];
@@ -200,24 +252,50 @@ static int build(char **dbs, size_t db_count, const char *out)
 		if (opt.sources[i].kind == 'i')
 			rc = parse_image(opt.sources[i].arg, name, sizeof(name), &pcr, &file);
 	}
-	if (rc)
-		return rc;
-	bc_status s = bc_golden_builder_new(&b, &err);
-	for (size_t i = 0; s == BC_OK && i < db_count; i++) {
+	bc_status s = BC_OK;
+	for (size_t i = 0; rc == 0 && s == BC_OK && i < db_count; i++) {
 		bc_golden *db = NULL;
-		if ((rc = load_db(dbs[i], &db)) != 0) {
-			bc_golden_builder_free(b);
-			return rc;
-		}
-		s = bc_golden_builder_add_db(b, db, &err);
+		if ((rc = load_db(dbs[i], &db)) == 0)
+			s = bc_golden_builder_add_db(b, db, err);
 		bc_golden_free(db);
 	}
-	for (size_t i = 0; s == BC_OK && i < opt.source_count; i++)
-		s = add_source(b, &opt.sources[i], algs, count, &err);
-	if (s == BC_OK)
-		s = bc_golden_builder_write(b, out, &err);
+	if (rc == 0 && s == BC_OK)
+		s = bc_golden_builder_checkpoint(b, err);
+	for (size_t i = 0; rc == 0 && s == BC_OK && i < opt.source_count; i++)
+		s = add_source(b, &opt.sources[i], algs, count, err);
+	return rc ? rc : s == BC_OK ? 0 : cli_fail(opt.cmd, err);
+}
+
+/* Build from existing databases and the sources, write to out. in_place: out is the one
+ * database given, which is left as it is (not even rewritten) when nothing was added. */
+static int build(char **dbs, size_t db_count, const char *out, bool in_place)
+{
+	bc_error err = {0};
+	bc_golden_builder *b = NULL;
+	char *text = NULL, *sig_path = NULL;
+	size_t size = 0;
+	int rc = bc_golden_builder_new(&b, &err) == BC_OK ? fill(b, dbs, db_count, &err)
+							  : cli_fail(opt.cmd, &err);
+	bool changed = rc == 0 && (!in_place || bc_golden_builder_changed(b));
+	if (rc == 0 && !changed)
+		printf("%s: unchanged (every version given is there already)\n", out);
+	if (changed && !(sig_path = output_signature(out, in_place))) {
+		cli_error(opt.cmd, "out of memory");
+		rc = BC_EXIT_ERROR;
+	}
+	if (changed && rc == 0)
+		rc = refuse_if_signed(out, sig_path);
+	if (changed && rc == 0 &&
+	    (bc_golden_builder_render(b, out, &text, &size, &err) != BC_OK ||
+	     write_database(out, sig_path, text, size, &err) != BC_OK))
+		rc = cli_fail(opt.cmd, &err);
+	if (changed && rc == 0 && (in_place || opt.key))
+		printf("%s: %s%s%s\n", out, in_place ? "updated" : "written",
+		       opt.key ? ", signed: " : "", opt.key ? sig_path : "");
+	free(text);
+	free(sig_path);
 	bc_golden_builder_free(b);
-	return s == BC_OK ? BC_EXIT_OK : cli_fail(opt.cmd, &err);
+	return rc;
 }
 
 static int golden_create(int argc, char **argv)
@@ -228,7 +306,7 @@ static int golden_create(int argc, char **argv)
 		return cli_usage_error(opt.cmd, "--out DB is required");
 	if (!opt.source_count)
 		return cli_usage_error(opt.cmd, "give at least one --image, --from-log or --chain");
-	return build(NULL, 0, opt.out);
+	return build(NULL, 0, opt.out, false);
 }
 
 static int golden_add(int argc, char **argv)
@@ -237,11 +315,7 @@ static int golden_add(int argc, char **argv)
 		return cli_usage_error(opt.cmd, "expected one DB");
 	if (!opt.source_count)
 		return cli_usage_error(opt.cmd, "give at least one --image, --from-log or --chain");
-	int rc = build(&argv[optind], 1, opt.out ? opt.out : argv[optind]);
-	if (rc == 0 && !opt.out)
-		fprintf(stderr, "bootchain: %s: %s changed: sign it again if it is signed\n",
-			opt.cmd, argv[optind]);
-	return rc;
+	return build(&argv[optind], 1, opt.out ? opt.out : argv[optind], !opt.out);
 }
 
 static int golden_merge(int argc, char **argv)
@@ -250,7 +324,7 @@ static int golden_merge(int argc, char **argv)
 		return cli_usage_error(opt.cmd, "expected at least two databases");
 	if (!opt.out)
 		return cli_usage_error(opt.cmd, "--out DB is required");
-	return build(&argv[optind], (size_t)(argc - optind), opt.out);
+	return build(&argv[optind], (size_t)(argc - optind), opt.out, false);
 }
 
 /* ---- show ---- */
@@ -512,9 +586,15 @@ static void text_event(bc_buf *out, const bc_golden_event_result *e)
 		return;
 	case BC_EVENT_NOT_COVERED:
 		bc_buf_printf(out,
-			      "not covered: digest %s is in no component (PCR %u is not one the "
-			      "database explains)\n",
+			      "not covered: digest %s is in no component (PCR %u is one the "
+			      "database opens)\n",
 			      d ? short_hex(d, hex) : "(none)", e->pcr);
+		return;
+	case BC_EVENT_UNVERIFIABLE:
+		bc_buf_printf(out,
+			      "unverifiable: component `%s` has no digest in a bank checked for "
+			      "PCR %u\n",
+			      e->component->name, e->pcr);
 		return;
 	}
 }
@@ -536,12 +616,13 @@ static void text_report(bc_buf *out, const char *log, const char *db, const bc_g
 		bc_buf_printf(out, "%s PCR %u: the log replays to %s, none of the allowed values\n",
 			      bc_hash_alg_name(r->pcr_mismatches[i].alg), r->pcr_mismatches[i].pcr,
 			      bc_digest_hex(&r->pcr_mismatches[i].value, hex));
-	bc_buf_printf(
-	    out,
-	    "%s against %s: %zu events known, %zu changed, %zu unexpected, %zu not "
-	    "covered; %zu missing: %s\n",
-	    log, db, r->known, r->changed, r->unexpected, r->not_covered, r->missing_count,
-	    r->match ? "matches the golden database" : "differs from the golden database");
+	bc_buf_printf(out,
+		      "%s against %s: %zu events known, %zu changed, %zu unexpected, %zu not "
+		      "covered, %zu unverifiable; %zu missing: %s\n",
+		      log, db, r->known, r->changed, r->unexpected, r->not_covered, r->unverifiable,
+		      r->missing_count,
+		      r->match ? "matches the golden database"
+			       : "differs from the golden database");
 }
 
 static void json_event(bc_json *j, const bc_golden_event_result *e)
@@ -591,9 +672,9 @@ static void json_report(bc_buf *out, const char *log, const char *db, const bc_g
 	bc_json_string(&j, db);
 	bc_json_key(&j, "match");
 	bc_json_bool(&j, r->match);
-	const char *keys[] = {"known", "changed", "unexpected", "not_covered"};
-	size_t counts[] = {r->known, r->changed, r->unexpected, r->not_covered};
-	for (size_t i = 0; i < 4; i++) {
+	const char *keys[] = {"known", "changed", "unexpected", "not_covered", "unverifiable"};
+	size_t counts[] = {r->known, r->changed, r->unexpected, r->not_covered, r->unverifiable};
+	for (size_t i = 0; i < 5; i++) {
 		bc_json_key(&j, keys[i]);
 		bc_json_uint(&j, counts[i]);
 	}
@@ -697,9 +778,15 @@ static int golden_verify(int argc, char **argv)
 		return cli_usage_error(opt.cmd, "expected one DB");
 	if (!opt.pubkey)
 		return cli_usage_error(opt.cmd, "--pubkey PUB.pem is required");
-	int rc = load_db(argv[optind], &db);
-	if (rc != 0)
-		return rc == BC_EXIT_ERROR ? BC_EXIT_MISMATCH : rc;
+	bc_error err = {0};
+	bc_status s = bc_golden_load(argv[optind], opt.pubkey, opt.signature, &db, &err);
+	if (s != BC_OK) {
+		/* not signed, or not by this key: "not verified"; a file that cannot be read
+		 * or a database that does not load is an error, as for every command */
+		cli_error(opt.cmd, "%s", bc_error_message(&err));
+		return s == BC_E_NOTFOUND || s == BC_E_MISMATCH ? BC_EXIT_MISMATCH
+								: cli_exit_status(s);
+	}
 	printf("%s: the signature verifies with %s, and the database loads\n", argv[optind],
 	       opt.pubkey);
 	bc_golden_free(db);

@@ -148,9 +148,11 @@ static void show_event_text(const bc_event *ev, bc_payload_verdict payload, bc_b
 		for (size_t i = 0; i < n; i++)
 			snprintf(hex + 2 * i, 3, "%02x", d->bytes[i]);
 	}
-	bc_buf_printf(out, "%6u %3u  %-34s %-12s  %s", ev->number, ev->pcr,
-		      type_label(ev->type, type), hex,
-		      payload == BC_PAYLOAD_DIFFERS ? "[DIGEST DOES NOT MATCH DATA] " : "");
+	char pcr[12] = "-1"; /* an EV_NO_ACTION in PCR index 0xFFFFFFFF: never extended */
+	if (ev->pcr < BC_PCR_COUNT)
+		snprintf(pcr, sizeof(pcr), "%u", ev->pcr);
+	bc_buf_printf(out, "%6u %3s  %-34s %-12s  %s", ev->number, pcr, type_label(ev->type, type),
+		      hex, payload == BC_PAYLOAD_DIFFERS ? "[DIGEST DOES NOT MATCH DATA] " : "");
 	bc_event_data_summary(ev, out, SUMMARY_CHARS);
 	bc_buf_putc(out, '\n');
 	if (!ctx.verbose)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -12,12 +13,14 @@
 #include <bootchain/measure.h>
 
 #include "cli/cli.h"
+#include "util/cleanup.h"
 
 #define DEFAULT_LOG "/run/bootchain/eventlog"
 
 static const char measure_usage[] =
     "Usage: bootchain measure FILE --pcr N [--layer NAME] [--type EVENT_TYPE] [OPTIONS]\n"
     "       bootchain measure --chain CHAIN [OPTIONS]\n"
+    "       bootchain measure --trusted --golden DB [--root DIR] [OPTIONS]\n"
     "\n"
     "Digest a boot layer in every allocated PCR bank (PE/COFF Authenticode for EFI\n"
     "executables, a plain hash otherwise), extend its PCR with one TPM2_PCR_Extend and\n"
@@ -27,7 +30,11 @@ static const char measure_usage[] =
     "Trusted mode (--trusted --golden DB) first compares each layer with the golden\n"
     "database. On a mismatch or on any error it still extends the real digest, then\n"
     "a failure marker into the same PCR (unless --no-cap), measures nothing more and\n"
-    "exits 3: halt the boot on any status but 0.\n"
+    "exits 3: halt the boot on any status but 0. A trusted chain also halts on a layer\n"
+    "measured twice or out of the database's order, and at its end when a component the\n"
+    "database expects was not measured. With no FILE and no --chain, it runs the boot\n"
+    "order recorded in DB (`golden create --chain`); with --chain, CHAIN must equal it.\n"
+    "The log is checked before the first extend.\n"
     "\n"
     "Options:\n"
     "  -p, --pcr N          PCR to extend (0-23; optional with --dry-run)\n"
@@ -45,15 +52,17 @@ static const char measure_usage[] =
     "      --pubkey PUB     require DB to be signed by this key (PEM)\n"
     "      --signature SIG  the detached signature (default: DB.sig)\n"
     "      --no-cap         trusted mode: do not extend the failure marker on a halt\n"
+    "      --root DIR       the boot order's relative files are in DIR (default: DB's)\n"
     "  -T, --tcti TCTI      TPM to use\n"
     "      --json           print JSON instead of text\n"
     "  -h, --help           show this help\n";
 
 static struct {
 	const char *cmd;
-	const char *tcti, *layer, *type, *chain, *log, *banks, *golden, *pubkey, *signature;
+	const char *tcti, *layer, *type, *chain, *log, *banks, *golden, *pubkey, *signature, *root;
 	unsigned pcr;
 	bool has_pcr, pe, raw, no_log, dry_run, trusted, no_cap, json;
+	bool layers_have_pcrs; /* a chain, the boot order, or --pcr */
 } opt;
 
 enum {
@@ -65,6 +74,7 @@ enum {
 	OPT_PUBKEY,
 	OPT_SIGNATURE,
 	OPT_NO_CAP,
+	OPT_ROOT,
 };
 
 static int parse_option(int o, char **argv)
@@ -91,6 +101,7 @@ static int parse_option(int o, char **argv)
 	case OPT_PUBKEY: opt.pubkey = optarg; break;
 	case OPT_SIGNATURE: opt.signature = optarg; break;
 	case OPT_NO_CAP: opt.no_cap = true; break;
+	case OPT_ROOT: opt.root = optarg; break;
 	case OPT_JSON: opt.json = true; break;
 	default: return cli_bad_option(opt.cmd, o, argv);
 	}
@@ -115,6 +126,7 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
 	    {"signature", required_argument, NULL, OPT_SIGNATURE},
 	    {"no-cap", no_argument, NULL, OPT_NO_CAP},
+	    {"root", required_argument, NULL, OPT_ROOT},
 	    {"tcti", required_argument, NULL, 'T'},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"help", no_argument, NULL, 'h'},
@@ -133,14 +145,28 @@ static int parse_options(int argc, char **argv, bool *help)
 	return 0;
 }
 
+/* A trusted boot of the database's own boot order: neither FILE nor --chain. */
+static bool boot_order_mode(int operands)
+{
+	return opt.trusted && !opt.chain && operands == 0;
+}
+
 /* Combinations that make no sense are usage errors, before anything is measured. */
 static int check_options(int operands)
 {
 	if (opt.chain && operands)
 		return cli_usage_error(opt.cmd, "give either FILE or --chain, not both");
-	if (!opt.chain && operands != 1)
-		return cli_usage_error(opt.cmd, "expected one FILE (or --chain CHAIN)");
-	if (!opt.chain && !opt.has_pcr && !(opt.dry_run && !opt.trusted))
+	if (!opt.chain && operands != 1 && !boot_order_mode(operands))
+		return cli_usage_error(opt.cmd, "expected one FILE (or --chain CHAIN, or "
+						"--trusted --golden DB for its boot order)");
+	if (opt.root && !boot_order_mode(operands))
+		return cli_usage_error(opt.cmd, "--root is for the boot order of the database: "
+						"--trusted --golden DB without FILE or --chain");
+	if (boot_order_mode(operands) &&
+	    (opt.has_pcr || opt.layer || opt.type || opt.pe || opt.raw))
+		return cli_usage_error(opt.cmd, "--pcr, --layer, --type, --pe and --raw belong in "
+						"the boot order of the database");
+	if (!opt.chain && operands && !opt.has_pcr && !(opt.dry_run && !opt.trusted))
 		return cli_usage_error(opt.cmd,
 				       "--pcr N is required with FILE (but for --dry-run)");
 	if (opt.chain && (opt.has_pcr || opt.layer || opt.type || opt.pe || opt.raw))
@@ -175,7 +201,7 @@ static void text_layer(bc_buf *out, const bc_layer *layer, const bc_measurement 
 {
 	char hex[2 * BC_MAX_DIGEST_SIZE + 1];
 	bc_buf_printf(out, "%s %s", r->extended ? "measured" : "computed", layer->name);
-	if (opt.has_pcr || opt.chain)
+	if (opt.layers_have_pcrs)
 		bc_buf_printf(out, " into PCR %u", layer->pcr);
 	bc_buf_printf(out, " (%s%s%s)\n", bc_image_kind_name(r->kind), layer->file ? ", " : "",
 		      layer->file ? layer->file : "");
@@ -193,7 +219,7 @@ static void json_layer(bc_json *j, const bc_layer *layer, const bc_measurement *
 	bc_json_key(j, "layer");
 	bc_json_string(j, layer->name);
 	bc_json_key(j, "pcr");
-	if (opt.has_pcr || opt.chain)
+	if (opt.layers_have_pcrs)
 		bc_json_uint(j, layer->pcr);
 	else
 		bc_json_null(j); /* a dry run of a file without --pcr */
@@ -201,9 +227,11 @@ static void json_layer(bc_json *j, const bc_layer *layer, const bc_measurement *
 	layer->file ? bc_json_string(j, layer->file) : bc_json_null(j);
 	bc_json_key(j, "kind");
 	bc_json_string(j, bc_image_kind_name(r->kind));
+	uint32_t type = layer->event_type ? layer->event_type : BC_EV_EVENT_TAG;
+	char number[16];
+	snprintf(number, sizeof(number), "0x%08x", type); /* a type without a name */
 	bc_json_key(j, "event_type");
-	bc_json_string(j,
-		       bc_event_type_name(layer->event_type ? layer->event_type : BC_EV_EVENT_TAG));
+	bc_json_string(j, bc_event_type_name(type) ? bc_event_type_name(type) : number);
 	bc_json_key(j, "digests");
 	bc_json_object_begin(j);
 	for (size_t i = 0; i < r->digests.count; i++) {
@@ -227,8 +255,12 @@ typedef struct report {
 	bc_buf text, json;
 	bc_json j;
 	size_t measured;
-	const char *halted_layer;
+	bool halted;
+	const char *halted_layer; /* NULL: the run halted before it knew its layers */
 	bool capped;
+	uint32_t capped_pcrs; /* where the failure marker went, when capped */
+	const char **not_measured;
+	size_t not_measured_count;
 	bc_error err;
 } report;
 
@@ -252,61 +284,97 @@ static void report_layer(report *rep, const bc_layer *layer, const bc_measuremen
 	rep->measured++;
 }
 
-static void not_run_names(bc_buf *out, const bc_chain_layer *rest, size_t not_run)
+/* A halt at layer (NULL: before the layers were known); rest are not measured. */
+static void report_halt(report *rep, const char *layer, const bc_chain_layer *rest, size_t count)
 {
-	for (size_t i = 0; i < not_run; i++)
-		bc_buf_printf(out, "%s%s", i ? ", " : "", rest[i].layer.name);
-	if (!not_run)
+	rep->halted = true;
+	rep->halted_layer = layer;
+	free(rep->not_measured);
+	rep->not_measured = calloc(count ? count : 1, sizeof(*rep->not_measured));
+	rep->not_measured_count = rep->not_measured ? count : 0;
+	for (size_t i = 0; i < rep->not_measured_count; i++)
+		rep->not_measured[i] = rest[i].layer.name;
+}
+
+static void json_halt(report *rep)
+{
+	bc_json *j = &rep->j;
+	bc_json_object_begin(j);
+	bc_json_key(j, "layer");
+	rep->halted_layer ? bc_json_string(j, rep->halted_layer) : bc_json_null(j);
+	bc_json_key(j, "reason");
+	bc_json_string(j, bc_error_message(&rep->err));
+	bc_json_key(j, "capped");
+	bc_json_bool(j, rep->capped);
+	bc_json_key(j, "capped_pcrs");
+	bc_json_array_begin(j);
+	for (uint32_t pcr = 0; rep->capped && pcr < BC_PCR_COUNT; pcr++)
+		if (rep->capped_pcrs & (1u << pcr))
+			bc_json_uint(j, pcr);
+	bc_json_array_end(j);
+	bc_json_key(j, "not_measured");
+	bc_json_array_begin(j);
+	for (size_t i = 0; i < rep->not_measured_count; i++)
+		bc_json_string(j, rep->not_measured[i]);
+	bc_json_array_end(j);
+	bc_json_object_end(j);
+}
+
+/* "failure marker extended into PCR 8; not measured: kernel, initrd" */
+static void halt_summary(const report *rep, bc_buf *out)
+{
+	if (rep->capped) {
+		bc_buf_puts(out, "failure marker extended into PCR");
+		for (uint32_t pcr = 0, n = 0; pcr < BC_PCR_COUNT; pcr++)
+			if (rep->capped_pcrs & (1u << pcr))
+				bc_buf_printf(out, "%s %u", n++ ? "," : "", pcr);
+		bc_buf_puts(out, "; ");
+	} else if (rep->measured == 0) {
+		bc_buf_puts(out, "nothing extended; ");
+	}
+	bc_buf_puts(out, "not measured: ");
+	for (size_t i = 0; i < rep->not_measured_count; i++)
+		bc_buf_printf(out, "%s%s", i ? ", " : "", rep->not_measured[i]);
+	if (!rep->not_measured_count)
 		bc_buf_puts(out, "none");
 }
 
-/* rest: the not_run layers that were not measured because of a halt. */
-static int report_finish(report *rep, const bc_measurer *m, bc_status s, const bc_chain_layer *rest,
-			 size_t not_run)
+static int report_halt_message(const report *rep)
+{
+	const char *msg = bc_error_message(&rep->err);
+	const char *layer = rep->halted_layer;
+	size_t len = layer ? strlen(layer) : 0;
+	if (!layer)
+		cli_error(opt.cmd, "HALT: %s", msg);
+	else if (strncmp(msg, "layer ", 6) == 0 && strncmp(msg + 6, layer, len) == 0)
+		cli_error(opt.cmd, "HALT at %s", msg); /* it names the layer already */
+	else
+		cli_error(opt.cmd, "HALT at layer %s: %s", layer, msg);
+	bc_buf summary = {0};
+	bc_buf_init(&summary, 64 * 1024);
+	halt_summary(rep, &summary);
+	cli_error(opt.cmd, "%s", bc_buf_str(&summary));
+	bc_buf_free(&summary);
+	return BC_EXIT_MISMATCH;
+}
+
+static int report_finish(report *rep, const bc_measurer *m, bc_status s)
 {
 	bc_json *j = &rep->j;
 	bc_json_array_end(j);
 	bc_json_key(j, "log");
 	m->log_path ? bc_json_string(j, m->log_path) : bc_json_null(j);
 	bc_json_key(j, "halted");
-	if (rep->halted_layer) {
-		bc_json_object_begin(j);
-		bc_json_key(j, "layer");
-		bc_json_string(j, rep->halted_layer);
-		bc_json_key(j, "reason");
-		bc_json_string(j, bc_error_message(&rep->err));
-		bc_json_key(j, "capped");
-		bc_json_bool(j, rep->capped);
-		bc_json_key(j, "not_measured");
-		bc_json_array_begin(j);
-		for (size_t i = 0; i < not_run; i++)
-			bc_json_string(j, rest[i].layer.name);
-		bc_json_array_end(j);
-		bc_json_object_end(j);
-	} else {
-		bc_json_null(j);
-	}
+	rep->halted ? json_halt(rep) : bc_json_null(j);
 	bc_json_object_end(j);
 	int rc = opt.json ? cli_emit_json(opt.cmd, &rep->json) : cli_emit_text(opt.cmd, &rep->text);
 	bc_buf_free(&rep->text);
 	bc_buf_free(&rep->json);
-	if (rep->halted_layer) {
-		const char *msg = bc_error_message(&rep->err);
-		size_t len = strlen(rep->halted_layer);
-		if (strncmp(msg, "layer ", 6) == 0 && strncmp(msg + 6, rep->halted_layer, len) == 0)
-			cli_error(opt.cmd, "HALT at %s", msg); /* it names the layer already */
-		else
-			cli_error(opt.cmd, "HALT at layer %s: %s", rep->halted_layer, msg);
-		bc_buf names = {0};
-		bc_buf_init(&names, 64 * 1024);
-		not_run_names(&names, rest, not_run);
-		cli_error(opt.cmd, "%snot measured: %s",
-			  rep->capped ? "failure marker extended; " : "", bc_buf_str(&names));
-		bc_buf_free(&names);
-		return BC_EXIT_MISMATCH;
-	}
-	if (s != BC_OK)
-		return cli_fail(opt.cmd, &rep->err);
+	if (rep->halted)
+		rc = report_halt_message(rep);
+	else if (s != BC_OK)
+		rc = cli_fail(opt.cmd, &rep->err);
+	free(rep->not_measured);
 	return rc;
 }
 
@@ -321,14 +389,43 @@ static bc_status make_log_dir(const char *log, bc_error *err)
 	return BC_OK;
 }
 
-/* Trusted mode that cannot even load its database: halt, and cap the first PCR. */
-static int halt_without_golden(bc_measurer *m, report *rep, const bc_chain_layer *layers,
-			       size_t count)
+/* Trusted mode that halts before its first layer (no usable database, a chain that is
+ * not the signed order): the marker into pcr (none when pcr is -1). */
+static int halt_before(bc_measurer *m, report *rep, const char *layer, int pcr,
+		       const bc_chain_layer *layers, size_t count)
 {
-	rep->halted_layer = layers[0].layer.name;
-	if (m->tpm && !opt.no_cap && bc_measure_cap(m, layers[0].layer.pcr, NULL) == BC_OK)
+	report_halt(rep, layer, layers, count);
+	if (m->tpm && !opt.no_cap && pcr >= 0 && bc_measure_cap(m, (uint32_t)pcr, NULL) == BC_OK) {
 		rep->capped = true;
-	return report_finish(rep, m, rep->err.status, layers, count);
+		rep->capped_pcrs = 1u << pcr;
+	}
+	return report_finish(rep, m, rep->err.status);
+}
+
+/* The end of a trusted chain: a component the database expects and nobody measured. */
+static void finish_chain(bc_measurer *m, report *rep, bc_status *s)
+{
+	bc_measurement r;
+	if (*s != BC_OK || (*s = bc_measure_finish(m, &r, &rep->err)) == BC_OK || !r.halt)
+		return;
+	size_t count = bc_boot_progress_missing(m->progress, NULL, 0);
+	const bc_golden_component **missing = calloc(count ? count : 1, sizeof(*missing));
+	const char **names = calloc(count ? count : 1, sizeof(*names));
+	rep->halted = true;
+	rep->capped = r.capped;
+	if (missing && names) {
+		bc_boot_progress_missing(m->progress, missing, count);
+		for (size_t i = 0; i < count; i++) {
+			rep->capped_pcrs |= 1u << missing[i]->pcr;
+			names[i] = missing[i]->name;
+		}
+		rep->halted_layer = names[0];
+		free(rep->not_measured);
+		rep->not_measured = TAKE_PTR(names);
+		rep->not_measured_count = count;
+	}
+	free(missing);
+	free(names);
 }
 
 static int run_layers(bc_measurer *m, const bc_chain_layer *layers, size_t count, report *rep)
@@ -340,11 +437,14 @@ static int run_layers(bc_measurer *m, const bc_chain_layer *layers, size_t count
 		s = bc_measure_file(m, &layers[i].layer, layers[i].path, &r, &rep->err);
 		report_layer(rep, &layers[i].layer, &r);
 		if (r.halt) {
-			rep->halted_layer = layers[i].layer.name;
+			report_halt(rep, layers[i].layer.name, layers + i + 1, count - i - 1);
 			rep->capped = r.capped;
+			rep->capped_pcrs = 1u << layers[i].layer.pcr;
 		}
 	}
-	return report_finish(rep, m, s, layers + i, rep->halted_layer ? count - i : 0);
+	if (m->progress)
+		finish_chain(m, rep, &s);
+	return report_finish(rep, m, s);
 }
 
 /* The single-file form as a chain of one layer. */
@@ -366,32 +466,108 @@ static int single_layer(const char *file, bc_chain_layer *l)
 	return 0;
 }
 
-static int run(bc_measurer *m, const bc_chain_layer *layers, size_t count)
+/* What to measure: a chain file, one FILE, or (chain NULL) the database's boot order. */
+typedef struct plan {
+	const bc_chain *chain;
+	const bc_chain_layer *layers;
+	size_t count;
+} plan;
+
+/* --root, or the database's directory ("/" for a database there; NULL: the current one). */
+static char *boot_order_root(void)
+{
+	if (opt.root)
+		return strdup(opt.root);
+	const char *slash = strrchr(opt.golden, '/');
+	if (!slash)
+		return NULL;
+	return slash == opt.golden ? strdup("/")
+				   : strndup(opt.golden, (size_t)(slash - opt.golden));
+}
+
+/* The layers of the run: the plan's, or those of the database's boot order (*owned). A
+ * chain file must then be the signed order. On failure the run has halted: rc. */
+static bool plan_layers(bc_measurer *m, plan *p, bc_chain **owned, report *rep, int *rc)
+{
+	size_t at = 0;
+	if (!p->layers) {
+		char *root = boot_order_root();
+		bc_status s = bc_chain_from_golden(m->golden, root, owned, &rep->err);
+		free(root);
+		if (s != BC_OK) {
+			*rc = halt_before(m, rep, NULL, -1, NULL, 0);
+			return false;
+		}
+		p->layers = (*owned)->layers;
+		p->count = (*owned)->count;
+		return true;
+	}
+	size_t steps;
+	if (!p->chain || !m->golden || !bc_golden_boot_order(m->golden, &steps) ||
+	    bc_chain_check_order(p->chain, m->golden, &at, &rep->err) == BC_OK)
+		return true;
+	/* the marker into the PCR of the first layer that differs */
+	const bc_golden_boot_step *order = bc_golden_boot_order(m->golden, &steps);
+	bool in_chain = at < p->count;
+	*rc = halt_before(m, rep, in_chain ? p->layers[at].layer.name : order[at].name,
+			  (int)(in_chain ? p->layers[at].layer.pcr : order[at].pcr), p->layers,
+			  p->count);
+	return false;
+}
+
+/* Before any TPM change: the log must take our events (bc_measurer_check_log). */
+static bool log_usable(bc_measurer *m, plan *p, report *rep, int *rc)
+{
+	if (!m->log_path || (make_log_dir(m->log_path, &rep->err) == BC_OK &&
+			     bc_measurer_check_log(m, &rep->err) == BC_OK))
+		return true;
+	if (opt.trusted) /* halt: the marker could not be logged either, so none */
+		*rc = (report_halt(rep, NULL, p->layers, p->count), report_finish(rep, m, BC_OK));
+	else
+		*rc = report_finish(rep, m, rep->err.status);
+	return false;
+}
+
+static int run(bc_measurer *m, plan *p)
 {
 	report rep;
 	bc_golden *golden = NULL;
+	bc_chain *owned = NULL;
+	int rc = 0;
 	report_init(&rep);
-	if (m->log_path && make_log_dir(m->log_path, &rep.err) != BC_OK)
-		return opt.trusted ? halt_without_golden(m, &rep, layers, count)
-				   : report_finish(&rep, m, rep.err.status, layers, 0);
+	if (!log_usable(m, p, &rep, &rc))
+		return rc;
 	if (opt.golden &&
 	    bc_golden_load(opt.golden, opt.pubkey, opt.signature, &golden, &rep.err) != BC_OK) {
 		bc_fail(&rep.err, rep.err.status, "cannot use the golden database: %s",
 			bc_error_message(&rep.err));
-		return halt_without_golden(m, &rep, layers, count);
+		return p->count ? halt_before(m, &rep, p->layers[0].layer.name,
+					      (int)p->layers[0].layer.pcr, p->layers, p->count)
+				: halt_before(m, &rep, NULL, -1, NULL, 0);
 	}
 	m->golden = golden;
-	int rc = run_layers(m, layers, count, &rep);
+	bc_error err = {0};
+	if (plan_layers(m, p, &owned, &rep, &rc)) {
+		/* a whole chain keeps its order; FILE alone is one layer of someone's boot */
+		if (golden && (p->chain || owned) &&
+		    bc_boot_progress_new(golden, &m->progress, &err) != BC_OK)
+			rc = (report_finish(&rep, m, BC_OK), cli_fail(opt.cmd, &err));
+		else
+			rc = run_layers(m, p->layers, p->count, &rep);
+	}
+	bc_boot_progress_free(m->progress);
+	m->progress = NULL;
+	bc_chain_free(owned);
 	bc_golden_free(golden);
 	return rc;
 }
 
-static int measure_with(bc_measurer *m, const bc_chain_layer *layers, size_t count)
+static int measure_with(bc_measurer *m, plan *p)
 {
 	if (opt.dry_run) {
 		int rc = cli_parse_banks(opt.cmd, opt.banks ? opt.banks : "sha1,sha256", m->algs,
 					 &m->alg_count);
-		return rc ? rc : run(m, layers, count);
+		return rc ? rc : run(m, p);
 	}
 	bc_tpm *tpm = NULL;
 	bc_error err = {0};
@@ -403,7 +579,7 @@ static int measure_with(bc_measurer *m, const bc_chain_layer *layers, size_t cou
 		rc = opt.trusted ? (cli_fail(opt.cmd, &err), BC_EXIT_MISMATCH)
 				 : cli_fail(opt.cmd, &err);
 	else
-		rc = run(m, layers, count);
+		rc = run(m, p);
 	bc_tpm_close(tpm);
 	return rc;
 }
@@ -414,12 +590,14 @@ int cmd_measure(int argc, char **argv)
 	bc_error err = {0};
 	bc_chain *chain = NULL;
 	bc_chain_layer single;
+	plan p = {.chain = NULL};
 	opt = (typeof(opt)){.cmd = "measure"};
 	int rc = parse_options(argc, argv, &help);
 	if (rc || help)
 		return rc ? rc : (fputs(measure_usage, stdout), BC_EXIT_OK);
 	if ((rc = check_options(argc - optind)) != 0)
 		return rc;
+	opt.layers_have_pcrs = opt.has_pcr || opt.chain || boot_order_mode(argc - optind);
 	bc_measurer m = {
 	    .log_path = opt.dry_run || opt.no_log ? NULL
 			: opt.log		  ? opt.log
@@ -431,11 +609,15 @@ int cmd_measure(int argc, char **argv)
 			rc = cli_fail(opt.cmd, &err);
 			return opt.trusted ? BC_EXIT_MISMATCH : rc;
 		}
-		rc = measure_with(&m, chain->layers, chain->count);
+		p = (plan){.chain = chain, .layers = chain->layers, .count = chain->count};
+		rc = measure_with(&m, &p);
 		bc_chain_free(chain);
 		return rc;
 	}
+	if (boot_order_mode(argc - optind))
+		return measure_with(&m, &p);
 	if ((rc = single_layer(argv[optind], &single)) != 0)
 		return rc;
-	return measure_with(&m, &single, 1);
+	p = (plan){.layers = &single, .count = 1};
+	return measure_with(&m, &p);
 }

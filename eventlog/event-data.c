@@ -86,6 +86,7 @@
 #include "util/cleanup.h"
 #include "util/hex.h"
 #include "util/reader.h"
+#include "util/text.h"
 
 #define GUID_SIZE     16
 #define GUID_STR_SIZE 37
@@ -162,55 +163,6 @@ static bool em_short(emit *e, const char *field, size_t have, uint64_t need)
 {
 	return em_fail(e, "%s: truncated: %zu bytes where %" PRIu64 " are needed", field, have,
 		       need);
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	static const uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
-	size_t len;
-	uint32_t cp;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-/* Text for one describe line: control characters and bytes that are not UTF-8 as \xNN. */
-static void text_escape(bc_buf *out, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < n) {
-		size_t len = p[i] < 0x20 || p[i] == 0x7f ? 0 : utf8_len(p + i, n - i);
-		if (len == 0) {
-			bc_buf_printf(out, "\\x%02x", p[i]);
-			i++;
-		} else {
-			bc_buf_append(out, p + i, len);
-			i += len;
-		}
-	}
 }
 
 static void text_name(bc_buf *out, const char *name)
@@ -308,7 +260,7 @@ static void em_str(emit *e, const char *key, const char *s, size_t n)
 	}
 	if (e->text) {
 		text_value(e, key);
-		text_escape(e->text, s, n);
+		bc_text_escape(e->text, s, n);
 		text_end(e);
 	}
 }
@@ -1613,7 +1565,7 @@ static void summary_finish(const bc_buf *s, bool more, bc_buf *out, size_t max)
 	size_t n = s->len, chars = 0, cut = n, i = 0;
 	size_t keep = max >= 3 ? max - 3 : 0; /* characters before "..." */
 	while (i < n) {
-		size_t len = utf8_len(p + i, n - i);
+		size_t len = bc_utf8_len(p + i, n - i);
 		i += len ? len : 1;
 		if (++chars == keep)
 			cut = i;
@@ -1624,7 +1576,7 @@ static void summary_finish(const bc_buf *s, bool more, bc_buf *out, size_t max)
 	else if (keep == 0)
 		cut = 0;
 	for (i = 0; i < cut;) {
-		size_t len = utf8_len(p + i, cut - i);
+		size_t len = bc_utf8_len(p + i, cut - i);
 		if (len == 0)
 			bc_buf_putc(out, '?');
 		else if (p[i] < 0x20 || p[i] == 0x7f)

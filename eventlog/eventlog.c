@@ -171,9 +171,18 @@ static bc_status read_event2(const bc_log *log, bc_reader *r, bc_event *ev, bc_e
 	return BC_OK;
 }
 
+/* The PCR index of an event that is never extended: Windows logs EV_NO_ACTION events
+ * with PCR index 0xFFFFFFFF (-1). */
+#define PCR_NONE 0xffffffffu
+
+static bool pcr_valid(const bc_event *ev)
+{
+	return ev->pcr < BC_PCR_COUNT || (ev->pcr == PCR_NONE && ev->type == BC_EV_NO_ACTION);
+}
+
 static bc_status check_pcr(const bc_log *log, const bc_event *ev, bc_error *err)
 {
-	if (ev->pcr < BC_PCR_COUNT)
+	if (pcr_valid(ev))
 		return BC_OK;
 	return event_fail(err, log, ev->number, ev->offset, "PCR index %u is out of range (0-%d)%s",
 			  ev->pcr, BC_PCR_COUNT - 1,
@@ -188,7 +197,7 @@ static bool event_parses_at(const bc_log *log, size_t offset)
 	bc_reader r = bc_reader_init(log->data, log->size);
 	bc_event ev = {0};
 	r.pos = offset;
-	return read_event2(log, &r, &ev, NULL) == BC_OK && ev.pcr < BC_PCR_COUNT;
+	return read_event2(log, &r, &ev, NULL) == BC_OK && pcr_valid(&ev);
 }
 
 /*
@@ -265,8 +274,9 @@ static bc_status parse_header(bc_log *log, bc_error *err)
 	if (log->zero_tail == 0)
 		return bc_fail(err, BC_E_FORMAT, "%s: the log holds only zero bytes", log->name);
 	/* text or other junk fails here first, with a message that says so */
-	if (log->size >= 4 && bc_rd_u32le(&r, &first.pcr) && check_pcr(log, &first, err) != BC_OK)
-		return BC_E_FORMAT;
+	if (log->size >= 4 && bc_rd_u32le(&r, &first.pcr) && first.pcr != PCR_NONE &&
+	    check_pcr(log, &first, err) != BC_OK)
+		return BC_E_FORMAT; /* PCR_NONE: its type, read next, decides */
 	r.pos = 0;
 	if (!read_sha1_event(&r, &first, &what))
 		return event_fail(err, log, 0, 0, "%s%s", what,

@@ -3,6 +3,9 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <string.h>
 
@@ -19,8 +22,10 @@
 /* One bank being replayed. */
 typedef struct replay_bank {
 	bc_pcr_bank *bank;
-	uint32_t pcrs;	 /* the PCRs replayed; the others keep their reset value */
-	bool incomplete; /* an extending event has no digest for this bank */
+	uint32_t pcrs;	       /* the PCRs replayed; the others keep their reset value */
+	bool incomplete;       /* an extending event has no digest for this bank */
+	uint32_t unreplayable; /* PCRs with an event that lacks this bank */
+	uint32_t first_without[BC_PCR_COUNT]; /* per such PCR: the first such event */
 } replay_bank;
 
 static bc_status extend(replay_bank *rb, unsigned pcr, const uint8_t *digest, bc_error *err)
@@ -88,6 +93,9 @@ static bc_status apply_event(const bc_log *log, const bc_event *ev, replay_bank 
 			/* Firmware that declares banks it does not fill (seen in real logs):
 			 * such a bank has no knowable value; tpm2-tools leaves it out too. */
 			banks[i].incomplete = true;
+			if (!(banks[i].unreplayable & (1u << ev->pcr)))
+				banks[i].first_without[ev->pcr] = ev->number;
+			banks[i].unreplayable |= 1u << ev->pcr;
 			continue;
 		}
 		bc_status s = extend(&banks[i], ev->pcr, d->bytes, err);
@@ -238,17 +246,26 @@ bc_status bc_log_replay(const bc_log *log, bc_pcr_values *out, bc_pcr_selection 
 	return bc_log_replay_selection(log, NULL, out, extended, err);
 }
 
+/* Replay every bank of the log (the PCRs of sel), keeping the incomplete ones. */
+static bc_status replay_banks(const bc_log *log, const bc_pcr_selection *sel, bc_pcr_values *out,
+			      replay_bank *banks, size_t *count, uint32_t *extended_mask,
+			      bc_error *err)
+{
+	bc_status s = start_banks(log, sel, out, banks, count, err);
+	if (s == BC_OK && worth_two_threads(log, *count))
+		s = replay_parallel(log, banks, *count, extended_mask, err);
+	else if (s == BC_OK)
+		s = replay_events(log, banks, *count, extended_mask, err);
+	return s;
+}
+
 bc_status bc_log_replay_selection(const bc_log *log, const bc_pcr_selection *sel,
 				  bc_pcr_values *out, bc_pcr_selection *extended, bc_error *err)
 {
 	replay_bank banks[BC_MAX_BANKS] = {0};
 	size_t count = 0;
 	uint32_t extended_mask = 0;
-	bc_status s = start_banks(log, sel, out, banks, &count, err);
-	if (s == BC_OK && worth_two_threads(log, count))
-		s = replay_parallel(log, banks, count, &extended_mask, err);
-	else if (s == BC_OK)
-		s = replay_events(log, banks, count, &extended_mask, err);
+	bc_status s = replay_banks(log, sel, out, banks, &count, &extended_mask, err);
 	if (s != BC_OK)
 		return s;
 	drop_incomplete_banks(out, banks, count);
@@ -262,4 +279,122 @@ bc_status bc_log_replay_selection(const bc_log *log, const bc_pcr_selection *sel
 			bc_pcr_selection_add(extended, out->banks[i].alg, extended_mask, NULL);
 	}
 	return BC_OK;
+}
+
+/* ---- the attested view ---- */
+
+static const replay_bank *find_replay_bank(const replay_bank *banks, size_t count, uint16_t alg)
+{
+	for (size_t i = 0; i < count; i++)
+		if (banks[i].bank->alg == alg)
+			return &banks[i];
+	return NULL;
+}
+
+/* The first quoted pair that was not attested, in words, into view->problem. */
+static void note_problem(bc_attested_view *view, const char *fmt, ...) BC_PRINTF(2, 3);
+static void note_problem(bc_attested_view *view, const char *fmt, ...)
+{
+	va_list ap;
+	if (view->problem[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(view->problem, sizeof(view->problem), fmt, ap);
+	va_end(ap);
+}
+
+/* One quoted (bank, PCR) pair: attested when the log replays it, event by event, to the
+ * value the quote signed. */
+static void attest_pair(bc_attested_view *view, const replay_bank *rb, const bc_pcr_bank *quoted,
+			unsigned pcr)
+{
+	const char *bank = bc_hash_alg_name(quoted->alg);
+	if (!rb) {
+		note_problem(view, "%s PCR %u: the log has no %s digests", bank, pcr, bank);
+		return;
+	}
+	if (rb->unreplayable & (1u << pcr)) {
+		note_problem(view, "%s PCR %u: event %u has no %s digest", bank, pcr,
+			     rb->first_without[pcr], bank);
+		return;
+	}
+	if (!(quoted->mask & (1u << pcr)) ||
+	    memcmp(rb->bank->values[pcr], quoted->values[pcr], quoted->size) != 0) {
+		note_problem(view, "%s PCR %u: the log replays to another value", bank, pcr);
+		return;
+	}
+	bc_pcr_selection_add(&view->attested, quoted->alg, 1u << pcr, NULL);
+	bc_pcr_bank *kept = bc_pcr_values_bank(&view->values, quoted->alg);
+	if (!kept && bc_pcr_values_add_bank(&view->values, quoted->alg, &kept, NULL) != BC_OK)
+		return;
+	memcpy(kept->values[pcr], quoted->values[pcr], quoted->size);
+	kept->mask |= 1u << pcr;
+	view->pairs_attested++;
+}
+
+bc_status bc_log_attest(const bc_log *log, const bc_pcr_selection *quoted,
+			const bc_pcr_values *values, bc_attested_view *view, bc_error *err)
+{
+	replay_bank banks[BC_MAX_BANKS] = {0};
+	size_t count = 0;
+	uint32_t extended = 0;
+	bc_pcr_values *replayed = malloc(sizeof(*replayed));
+	*view = (bc_attested_view){.quoted = *quoted};
+	if (!replayed)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	bc_status s = replay_banks(log, quoted, replayed, banks, &count, &extended, err);
+	if (s == BC_E_UNSUPPORTED) /* no bank we can compute: nothing attested, said below */
+		s = BC_OK, count = 0;
+	for (size_t b = 0; s == BC_OK && b < quoted->count; b++) {
+		const bc_pcr_bank *q =
+		    bc_pcr_values_bank((bc_pcr_values *)values, quoted->banks[b].alg);
+		for (unsigned p = 0; p < BC_PCR_COUNT; p++) {
+			if (!(quoted->banks[b].mask & (1u << p)))
+				continue;
+			view->pairs_quoted++;
+			if (q)
+				attest_pair(view, find_replay_bank(banks, count, q->alg), q, p);
+			else
+				note_problem(view, "%s PCR %u: no quoted value",
+					     bc_hash_alg_name(quoted->banks[b].alg), p);
+		}
+	}
+	free(replayed);
+	if (s != BC_OK)
+		return s;
+	for (size_t b = 0; b < view->attested.count; b++)
+		view->pcrs |= view->attested.banks[b].mask;
+	view->complete = view->pairs_quoted && view->pairs_attested == view->pairs_quoted;
+	if (!view->pairs_quoted)
+		note_problem(view, "the quote covers no PCR");
+	return BC_OK;
+}
+
+void bc_attested_view_all(const bc_log *log, bc_attested_view *view)
+{
+	size_t n;
+	const bc_log_alg *algs = bc_log_algorithms(log, &n);
+	*view = (bc_attested_view){.complete = true, .trust_log = true};
+	for (size_t i = 0; i < n; i++)
+		if (bc_hash_alg_available(algs[i].alg))
+			bc_pcr_selection_add(&view->attested, algs[i].alg, BC_PCR_ALL_MASK, NULL);
+	view->quoted = view->attested;
+	view->pcrs = view->attested.count ? BC_PCR_ALL_MASK : 0;
+}
+
+uint32_t bc_attested_view_banks_mask(const bc_attested_view *view, uint16_t alg)
+{
+	return bc_pcr_selection_mask(&view->attested, alg);
+}
+
+void bc_attested_view_digests(const bc_attested_view *view, const bc_event *ev, bc_digest_set *out)
+{
+	bc_digest_set all;
+	bc_event_digest_set(ev, &all);
+	out->count = 0;
+	if (ev->pcr >= BC_PCR_COUNT)
+		return;
+	for (size_t i = 0; i < all.count; i++)
+		if (bc_attested_view_banks_mask(view, all.digests[i].alg) & (1u << ev->pcr))
+			out->digests[out->count++] = all.digests[i];
 }

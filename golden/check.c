@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ const char *bc_golden_event_verdict_name(bc_golden_event_verdict v)
 	case BC_EVENT_CHANGED: return "changed";
 	case BC_EVENT_UNEXPECTED: return "unexpected";
 	case BC_EVENT_NOT_COVERED: return "not-covered";
+	case BC_EVENT_UNVERIFIABLE: return "unverifiable";
 	}
 	return "unknown";
 }
@@ -117,6 +119,16 @@ static bool lookup_any(const bc_golden *db, uint32_t pcr, uint32_t type, const b
 	return false;
 }
 
+/* Whether some version of c has a digest in a bank of d: otherwise the event cannot be
+ * shown to be c or not (its digests in c's banks are not attested). */
+static bool shares_a_bank(const bc_golden_component *c, const bc_digest_set *d)
+{
+	for (size_t v = 0; v < c->version_count; v++)
+		if (bc_golden_version_compare(&c->versions[v], d) >= 0)
+			return true;
+	return false;
+}
+
 static void judge(const bc_golden *db, expectation *x, bc_golden_event_result *r)
 {
 	uint32_t p = r->pcr;
@@ -136,12 +148,13 @@ static void judge(const bc_golden *db, expectation *x, bc_golden_event_result *r
 		if (at >= x->next[p])
 			x->next[p] = at + 1;
 	} else if (next && type_fits(next, r->type)) {
-		r->verdict = BC_EVENT_CHANGED;
+		r->verdict =
+		    shares_a_bank(next, &r->digests) ? BC_EVENT_CHANGED : BC_EVENT_UNVERIFIABLE;
 		r->component = next;
 		x->next[p]++;
 	} else {
 		r->verdict =
-		    db->explained_mask & (1u << p) ? BC_EVENT_UNEXPECTED : BC_EVENT_NOT_COVERED;
+		    db->closed_mask & (1u << p) ? BC_EVENT_UNEXPECTED : BC_EVENT_NOT_COVERED;
 	}
 	if (r->component)
 		x->seen[bc_golden_component_index(db, r->component)] = true;
@@ -154,6 +167,7 @@ static void count_verdict(bc_golden_report *rep, bc_golden_event_verdict v)
 	case BC_EVENT_CHANGED: rep->changed++; break;
 	case BC_EVENT_UNEXPECTED: rep->unexpected++; break;
 	case BC_EVENT_NOT_COVERED: rep->not_covered++; break;
+	case BC_EVENT_UNVERIFIABLE: rep->unverifiable++; break;
 	}
 }
 
@@ -182,11 +196,12 @@ static bc_status store_event(bc_golden_report *rep, size_t *cap, const bc_golden
 }
 
 static bc_status add_event(bc_golden_report *rep, size_t *cap, bool all_events, const bc_golden *db,
-			   expectation *x, const bc_event *ev, bc_error *err)
+			   const bc_attested_view *view, expectation *x, const bc_event *ev,
+			   bc_error *err)
 {
 	bc_golden_event_result r = {
 	    .number = ev->number, .pcr = ev->pcr, .type = ev->type, .offset = ev->offset};
-	bc_event_digest_set(ev, &r.digests);
+	bc_attested_view_digests(view, ev, &r.digests);
 	judge(db, x, &r);
 	count_verdict(rep, r.verdict);
 	if (!all_events && r.verdict == BC_EVENT_KNOWN)
@@ -194,7 +209,7 @@ static bc_status add_event(bc_golden_report *rep, size_t *cap, bool all_events, 
 	return store_event(rep, cap, &r, ev, err);
 }
 
-static bc_status check_events(const bc_golden *db, const bc_log *log, uint32_t pcrs,
+static bc_status check_events(const bc_golden *db, const bc_log *log, const bc_attested_view *view,
 			      bool all_events, expectation *x, bc_golden_report *rep, bc_error *err)
 {
 	bc_log_iter it;
@@ -208,9 +223,11 @@ static bc_status check_events(const bc_golden *db, const bc_log *log, uint32_t p
 			return s;
 		if (done)
 			return BC_OK;
-		if (!bc_event_extends(&ev) || ev.pcr >= BC_PCR_COUNT || !(pcrs & (1u << ev.pcr)))
+		/* only the events of attested PCRs: the others are the machine's word */
+		if (!bc_event_extends(&ev) || ev.pcr >= BC_PCR_COUNT ||
+		    !(view->pcrs & (1u << ev.pcr)))
 			continue;
-		if ((s = add_event(rep, &cap, all_events, db, x, &ev, err)) != BC_OK)
+		if ((s = add_event(rep, &cap, all_events, db, view, x, &ev, err)) != BC_OK)
 			return s;
 	}
 }
@@ -252,33 +269,30 @@ static bool already_judged(const bc_golden_report *rep, uint16_t alg, uint32_t p
 	return false;
 }
 
-/* The replayed PCR values against "pcrs" of the database. */
-static bc_status check_final_values(const bc_golden *db, const bc_log *log, bc_golden_report *rep,
-				    bc_error *err)
+/* The attested PCR values against "pcrs" of the database: a value listed for a pair
+ * that the view does not attest fails, as the machine's word for it proves nothing. */
+static bc_status check_final_values(const bc_golden *db, const bc_attested_view *view,
+				    bc_golden_report *rep, bc_error *err)
 {
-	bc_pcr_values values;
 	if (!db->expected_count)
 		return BC_OK;
-	bc_status s = bc_log_replay(log, &values, NULL, err);
-	if (s != BC_OK)
-		return s;
 	rep->pcr_mismatches = calloc(db->expected_count, sizeof(*rep->pcr_mismatches));
 	if (!rep->pcr_mismatches)
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
-	/* every (bank, PCR) the database lists: one the log cannot replay fails too */
 	for (size_t i = 0; i < db->expected_count; i++) {
 		const bc_golden_expected *e = &db->expected[i];
 		uint16_t alg = e->value.digests[0].alg;
 		if (already_judged(rep, alg, e->pcr))
 			continue;
-		const bc_pcr_bank *bank = bc_pcr_values_bank(&values, alg);
-		bool replayed = bank && (bank->mask & (1u << e->pcr));
+		const bc_pcr_bank *bank = bc_pcr_values_bank((bc_pcr_values *)&view->values, alg);
+		bool attested = bank && (bc_attested_view_banks_mask(view, alg) & (1u << e->pcr)) &&
+				(bank->mask & (1u << e->pcr));
 		bool listed = false;
-		if (replayed && value_allowed(db, alg, e->pcr, bank->values[e->pcr], &listed))
+		if (attested && value_allowed(db, alg, e->pcr, bank->values[e->pcr], &listed))
 			continue;
 		bc_golden_pcr_result *m = &rep->pcr_mismatches[rep->pcr_mismatch_count++];
 		*m = (bc_golden_pcr_result){.alg = alg, .pcr = e->pcr, .value = {.alg = alg}};
-		if (replayed) {
+		if (attested) {
 			m->value.size = bank->size;
 			memcpy(m->value.bytes, bank->values[e->pcr], bank->size);
 		}
@@ -286,31 +300,96 @@ static bc_status check_final_values(const bc_golden *db, const bc_log *log, bc_g
 	return BC_OK;
 }
 
-bc_status bc_golden_check_log(const bc_golden *db, const bc_log *log, bool all_events,
-			      bc_golden_report **out, bc_error *err)
+/* The PCRs the database speaks of: components, explained, final values. */
+static uint32_t pcrs_spoken_of(const bc_golden *db)
 {
-	return bc_golden_check_log_pcrs(db, log, BC_PCR_ALL_MASK, all_events, out, err);
+	uint32_t mask = db->closed_mask;
+	for (size_t i = 0; i < db->count; i++)
+		mask |= 1u << db->components[i].pcr;
+	for (size_t i = 0; i < db->expected_count; i++)
+		mask |= 1u << db->expected[i].pcr;
+	return mask;
 }
 
-bc_status bc_golden_check_log_pcrs(const bc_golden *db, const bc_log *log, uint32_t pcrs,
-				   bool all_events, bc_golden_report **out, bc_error *err)
+bc_status bc_golden_check_view(const bc_golden *db, const bc_log *log, const bc_attested_view *view,
+			       bool all_events, bc_golden_report **out, bc_error *err)
 {
 	_cleanup_(bc_golden_report_freep) bc_golden_report *rep = calloc(1, sizeof(*rep));
 	expectation x;
 	if (!rep)
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	rep->judged_pcrs = view->pcrs & BC_PCR_ALL_MASK;
+	rep->unjudged_pcrs = pcrs_spoken_of(db) & ~rep->judged_pcrs;
 	bc_status s = expectation_init(db, &x, err);
 	if (s == BC_OK)
-		s = check_events(db, log, pcrs, all_events, &x, rep, err);
+		s = check_events(db, log, view, all_events, &x, rep, err);
 	if (s == BC_OK)
-		s = find_missing(db, &x, pcrs, rep, err);
+		s = find_missing(db, &x, view->pcrs, rep, err);
 	expectation_free(&x);
 	if (s == BC_OK)
-		s = check_final_values(db, log, rep, err);
+		s = check_final_values(db, view, rep, err);
 	if (s != BC_OK)
 		return s;
-	rep->match =
-	    !rep->changed && !rep->unexpected && !rep->missing_count && !rep->pcr_mismatch_count;
+	rep->match = !rep->changed && !rep->unexpected && !rep->unverifiable &&
+		     !rep->missing_count && !rep->pcr_mismatch_count;
 	*out = TAKE_PTR(rep);
 	return BC_OK;
+}
+
+/* A log no quote covers: every bank it can replay, at its word. The final values are
+ * its replayed ones. */
+bc_status bc_golden_check_log(const bc_golden *db, const bc_log *log, bool all_events,
+			      bc_golden_report **out, bc_error *err)
+{
+	bc_attested_view *view = malloc(sizeof(*view));
+	if (!view)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	bc_status s = BC_OK;
+	bc_attested_view_all(log, view);
+	if (db->expected_count)
+		s = bc_log_replay(log, &view->values, NULL, err);
+	if (s == BC_OK)
+		s = bc_golden_check_view(db, log, view, all_events, out, err);
+	free(view);
+	return s;
+}
+
+static bool pcr_covered(const bc_golden *db, uint32_t pcr, const bc_pcr_selection *quoted)
+{
+	for (size_t b = 0; b < quoted->count; b++) {
+		if (!(quoted->banks[b].mask & (1u << pcr)))
+			continue;
+		bool every = true;
+		for (size_t i = 0; every && i < db->count; i++) {
+			const bc_golden_component *c = &db->components[i];
+			for (size_t v = 0; every && c->pcr == pcr && v < c->version_count; v++)
+				every = bc_digest_set_find(&c->versions[v].digests,
+							   quoted->banks[b].alg) != NULL;
+		}
+		if (every)
+			return true;
+	}
+	return false;
+}
+
+bool bc_golden_quote_covers(const bc_golden *db, const bc_pcr_selection *quoted, char *missing,
+			    size_t missing_size)
+{
+	for (uint32_t p = 0; p < BC_PCR_COUNT; p++) {
+		if ((db->closed_mask & (1u << p)) && !pcr_covered(db, p, quoted)) {
+			snprintf(missing, missing_size,
+				 "PCR %u in a bank the database has digests in", p);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < db->expected_count; i++) {
+		const bc_golden_expected *e = &db->expected[i];
+		uint16_t alg = e->value.digests[0].alg;
+		if (!(bc_pcr_selection_mask(quoted, alg) & (1u << e->pcr))) {
+			snprintf(missing, missing_size, "%s PCR %u, which has a final value",
+				 bc_hash_alg_name(alg), e->pcr);
+			return false;
+		}
+	}
+	return true;
 }

@@ -24,10 +24,24 @@ bc_status bc_golden_builder_add_chain(bc_golden_builder *b, const bc_chain *chai
 /* Every extending event of a known-good machine's log; its PCRs become fully explained. */
 bc_status bc_golden_builder_add_log(bc_golden_builder *b, const bc_log *log, bc_error *err);
 
-/* Every component and version of a database (add, merge). */
+/* Merge a database into what is built (add, merge), weakening neither: every component
+ * and version, the stricter of conflicting constraints; BC_E_INVALID naming the
+ * component or key and both values when they cannot be combined (two PCRs or event
+ * types for one component, two startup localities or boot orders), BC_E_UNSUPPORTED for
+ * a top-level key this version cannot merge. */
 bc_status bc_golden_builder_add_db(bc_golden_builder *b, const bc_golden *db, bc_error *err);
 
-/* Check that the result loads, then write it atomically. */
+/* Remember what is built now; bc_golden_builder_changed() then says whether anything was
+ * added since (a new component, version, explained PCR, ...). */
+bc_status bc_golden_builder_checkpoint(bc_golden_builder *b, bc_error *err);
+bool bc_golden_builder_changed(const bc_golden_builder *b);
+
+/* The database as text (*size bytes ending in a newline, not NUL-terminated; the
+ * caller frees *text), checked to load (name names it in messages). */
+bc_status bc_golden_builder_render(bc_golden_builder *b, const char *name, char **text,
+				   size_t *size, bc_error *err);
+
+/* Check that the result loads, then write it atomically (bc_write_file_atomic()). */
 bc_status bc_golden_builder_write(bc_golden_builder *b, const char *path, bc_error *err);
 
 #endif

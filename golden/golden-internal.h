@@ -23,6 +23,18 @@ typedef struct bc_golden_hit {
 	size_t version;
 } bc_golden_hit;
 
+/* The parts of an SEV-SNP TCB_VERSION a "keep" section may set a minimum for, with
+ * their names in "min_tcb" (fmc: Turin only). */
+enum {
+	BC_GOLDEN_TCB_BOOTLOADER,
+	BC_GOLDEN_TCB_TEE,
+	BC_GOLDEN_TCB_SNP,
+	BC_GOLDEN_TCB_MICROCODE,
+	BC_GOLDEN_TCB_FMC,
+	BC_GOLDEN_TCB_PARTS
+};
+extern const char *const bc_golden_tcb_names[BC_GOLDEN_TCB_PARTS];
+
 struct bc_golden {
 	char *name;   /* file name for messages */
 	json_t *root; /* the parsed file; every string of the database points into it */
@@ -33,12 +45,17 @@ struct bc_golden {
 	bc_golden_component **by_name;	 /* sorted by name */
 	size_t expected_count;
 	bc_golden_expected *expected;
-	uint32_t explained_mask;  /* PCRs every event of which must be known */
+	uint32_t explained_mask;  /* "explained_pcrs": PCRs every event of which must be known */
+	uint32_t open_mask;	  /* "open_pcrs": PCRs the author opened explicitly */
+	uint32_t closed_mask;	  /* explained, and those with a component, less the open */
 	uint8_t startup_locality; /* 0, or 3 or 4: the initial value of PCR 0 */
 	bool has_keep;		  /* a "keep" section: the allowed TEE measurements */
 	size_t keep_count;
 	uint8_t (*keep_measurements)[48];
 	bool keep_allow_debug;
+	int keep_min_tcb[BC_GOLDEN_TCB_PARTS]; /* "min_tcb": the lowest of each, -1 if none */
+	size_t boot_order_count; /* "boot_order": the layers of a chain, in boot order */
+	bc_golden_boot_step *boot_order;
 	size_t index_size; /* a power of two */
 	bc_golden_index_entry *index;
 };

@@ -106,9 +106,17 @@ static bc_status opt_string(const json_t *obj, const char *key, const char **out
 		return BC_OK;
 	jpath_push(parent, &p, parent->text[0] ? ".%s" : "%s", key);
 	bc_status s = want_type(v, JSON_STRING, "a string", &p, err);
-	if (s == BC_OK)
-		*out = json_string_value(v);
-	return s;
+	if (s != BC_OK)
+		return s;
+	/* names and sources are printed for people: no control characters (nor NULs) */
+	const char *text = json_string_value(v);
+	size_t len = json_string_length(v);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+			return bad(&p, err, "a control character (0x%02x) at character %zu",
+				   (unsigned char)text[i], i);
+	*out = text;
+	return BC_OK;
 }
 
 static bc_status parse_pcr(const json_t *v, uint32_t *pcr, const jpath *p, bc_error *err)
@@ -433,8 +441,9 @@ static bc_status parse_expected(bc_golden *db, const json_t *pcrs, const jpath *
 	return BC_OK;
 }
 
-static bc_status parse_explained(bc_golden *db, const json_t *arr, const jpath *parent,
-				 bc_error *err)
+/* "explained_pcrs" or "open_pcrs": [PCR, ...] into a mask. */
+static bc_status parse_pcr_list(const json_t *arr, uint32_t *mask, const jpath *parent,
+				bc_error *err)
 {
 	bc_status s = want_type(arr, JSON_ARRAY, "an array of PCR numbers", parent, err);
 	for (size_t i = 0; s == BC_OK && i < json_array_size(arr); i++) {
@@ -442,16 +451,62 @@ static bc_status parse_explained(bc_golden *db, const json_t *arr, const jpath *
 		uint32_t pcr;
 		jpath_push(parent, &p, "[%zu]", i);
 		if ((s = parse_pcr(json_array_get(arr, i), &pcr, &p, err)) == BC_OK)
-			db->explained_mask |= 1u << pcr;
+			*mask |= 1u << pcr;
 	}
 	return s;
 }
 
-/* "keep": {"measurements": ["hex", ...], "allow_debug": false}: the allowed MEASUREMENTs
- * (48 bytes) of the TEE the workload runs in, and whether a debuggable one is allowed. */
+/* Fail closed: a PCR that holds a component must be explained (every event in it a
+ * component's), unless the author opened it explicitly with "open_pcrs". */
+static bc_status close_pcrs(bc_golden *db, const jpath *top, bc_error *err)
+{
+	uint32_t both = db->explained_mask & db->open_mask;
+	if (both)
+		return bad(top, err, "PCR %d is both in \"explained_pcrs\" and in \"open_pcrs\"",
+			   __builtin_ctz(both));
+	db->closed_mask = db->explained_mask;
+	for (size_t i = 0; i < db->count; i++)
+		db->closed_mask |= 1u << db->components[i].pcr;
+	db->closed_mask &= ~db->open_mask;
+	return BC_OK;
+}
+
+const char *const bc_golden_tcb_names[BC_GOLDEN_TCB_PARTS] = {"bootloader", "tee", "snp",
+							      "microcode", "fmc"};
+
+/* "min_tcb": {"bootloader": N, "tee": N, "snp": N, "microcode": N, "fmc": N}, each
+ * optional, 0 to 255. */
+static bc_status parse_min_tcb(bc_golden *db, const json_t *obj, const jpath *parent, bc_error *err)
+{
+	static const char *const keys[] = {"bootloader", "tee", "snp", "microcode", "fmc", NULL};
+	bc_status s;
+	if ((s = want_type(obj, JSON_OBJECT, "an object", parent, err)) != BC_OK ||
+	    (s = only_keys(obj, keys, parent, err)) != BC_OK)
+		return s;
+	for (int i = 0; i < BC_GOLDEN_TCB_PARTS; i++) {
+		const json_t *v = json_object_get(obj, bc_golden_tcb_names[i]);
+		jpath p;
+		jpath_push(parent, &p, ".%s", bc_golden_tcb_names[i]);
+		if (!v)
+			continue;
+		if ((s = want_type(v, JSON_INTEGER, "a security version 0 to 255", &p, err)) !=
+		    BC_OK)
+			return s;
+		if (json_integer_value(v) < 0 || json_integer_value(v) > 255)
+			return bad(&p, err,
+				   "%" JSON_INTEGER_FORMAT " is not a security version 0 to 255",
+				   json_integer_value(v));
+		db->keep_min_tcb[i] = (int)json_integer_value(v);
+	}
+	return BC_OK;
+}
+
+/* "keep": {"measurements": ["hex", ...], "allow_debug": false, "min_tcb": {...}}: the
+ * allowed MEASUREMENTs (48 bytes) of the TEE the workload runs in, whether a debuggable
+ * one is allowed, and the lowest REPORTED_TCB it may run at. */
 static bc_status parse_keep(bc_golden *db, const json_t *obj, const jpath *parent, bc_error *err)
 {
-	static const char *const keys[] = {"measurements", "allow_debug", NULL};
+	static const char *const keys[] = {"measurements", "allow_debug", "min_tcb", NULL};
 	jpath p;
 	bc_status s;
 	if ((s = want_type(obj, JSON_OBJECT, "an object", parent, err)) != BC_OK ||
@@ -484,6 +539,12 @@ static bc_status parse_keep(bc_golden *db, const json_t *obj, const jpath *paren
 	if (debug && (s = want_type(debug, JSON_TRUE, "true or false", &p, err)) != BC_OK)
 		return s;
 	db->keep_allow_debug = debug && json_is_true(debug);
+	for (int i = 0; i < BC_GOLDEN_TCB_PARTS; i++)
+		db->keep_min_tcb[i] = -1;
+	const json_t *min_tcb = json_object_get(obj, "min_tcb");
+	jpath_push(parent, &p, ".min_tcb");
+	if (min_tcb && (s = parse_min_tcb(db, min_tcb, &p, err)) != BC_OK)
+		return s;
 	db->has_keep = true;
 	return BC_OK;
 }
@@ -501,11 +562,98 @@ static bc_status parse_locality(bc_golden *db, const json_t *v, const jpath *p, 
 	return BC_OK;
 }
 
+/* ---- "boot_order": [{"name", "pcr", "file", "kind", "event_type"}, ...] ---- */
+
+static bc_status parse_step_kind(const json_t *obj, bc_golden_boot_step *step, const jpath *p,
+				 bc_error *err)
+{
+	bc_status s = opt_string(obj, "kind", &step->kind, p, err);
+	if (s != BC_OK)
+		return s;
+	if (!step->kind)
+		step->kind = "auto";
+	if (strcmp(step->kind, "auto") && strcmp(step->kind, "raw") && strcmp(step->kind, "pe"))
+		return bad(p, err, "kind \"%s\" is not auto, raw or pe", step->kind);
+	return BC_OK;
+}
+
+static bc_status parse_step_type(const json_t *obj, bc_golden_boot_step *step, const jpath *p,
+				 bc_error *err)
+{
+	const char *type;
+	bc_status s = opt_string(obj, "event_type", &type, p, err);
+	if (s != BC_OK || !type)
+		return s;
+	if (!bc_event_type_from_name(type, &step->event_type) || !step->event_type ||
+	    step->event_type == BC_EV_NO_ACTION)
+		return bad(p, err, "event type \"%s\" is not one a layer is measured with", type);
+	return BC_OK;
+}
+
+/* One layer: a component of the database, in its PCR, measured from a file. */
+static bc_status parse_step(const bc_golden *db, const json_t *obj, bc_golden_boot_step *step,
+			    const jpath *p, bc_error *err)
+{
+	static const char *const keys[] = {"name", "pcr", "file", "kind", "event_type", NULL};
+	jpath sub;
+	bc_status s;
+	*step = (bc_golden_boot_step){.name = NULL};
+	if ((s = want_type(obj, JSON_OBJECT, "an object", p, err)) != BC_OK ||
+	    (s = only_keys(obj, keys, p, err)) != BC_OK ||
+	    (s = opt_string(obj, "name", &step->name, p, err)) != BC_OK ||
+	    (s = opt_string(obj, "file", &step->file, p, err)) != BC_OK ||
+	    (s = parse_step_kind(obj, step, p, err)) != BC_OK ||
+	    (s = parse_step_type(obj, step, p, err)) != BC_OK)
+		return s;
+	if (!step->name || !step->name[0] || !step->file || !step->file[0])
+		return bad(p, err, "a layer needs a \"name\" and a \"file\"");
+	const json_t *pcr = json_object_get(obj, "pcr");
+	if (!pcr)
+		return bad(p, err, "layer \"%s\" has no \"pcr\"", step->name);
+	jpath_push(p, &sub, ".pcr");
+	if ((s = parse_pcr(pcr, &step->pcr, &sub, err)) != BC_OK)
+		return s;
+	const bc_golden_component *c = bc_golden_find(db, step->name);
+	if (!c)
+		return bad(p, err, "layer \"%s\" is not a component of the database", step->name);
+	if (c->pcr != step->pcr)
+		return bad(p, err, "layer \"%s\" is in PCR %u, its component in PCR %u", step->name,
+			   step->pcr, c->pcr);
+	return BC_OK;
+}
+
+/* The order of a boot, recorded from a chain file: each component at most once. */
+static bc_status parse_boot_order(bc_golden *db, const json_t *arr, const jpath *parent,
+				  bc_error *err)
+{
+	bc_status s = want_type(arr, JSON_ARRAY, "an array of layers", parent, err);
+	if (s != BC_OK)
+		return s;
+	if (json_array_size(arr) == 0)
+		return bad(parent, err, "an empty boot order");
+	db->boot_order = calloc(json_array_size(arr), sizeof(*db->boot_order));
+	if (!db->boot_order)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		jpath p;
+		jpath_push(parent, &p, "[%zu]", i);
+		bc_golden_boot_step *step = &db->boot_order[i];
+		if ((s = parse_step(db, json_array_get(arr, i), step, &p, err)) != BC_OK)
+			return s;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(db->boot_order[j].name, step->name) == 0)
+				return bad(&p, err, "layer \"%s\" is already boot_order[%zu]",
+					   step->name, j);
+		db->boot_order_count++;
+	}
+	return BC_OK;
+}
+
 static bc_status parse_root(bc_golden *db, const json_t *root, bc_error *err)
 {
-	static const char *const keys[] = {"format",	       "created", "description",
-					   "components",       "pcrs",	  "explained_pcrs",
-					   "startup_locality", "keep",	  NULL};
+	static const char *const keys[] = {
+	    "format",		"created", "description", "components", "pcrs", "explained_pcrs",
+	    "startup_locality", "keep",	   "open_pcrs",	  "boot_order", NULL};
 	jpath top = {.file = db->name, .text = ""}, p;
 	bc_status s;
 	const char *format;
@@ -528,13 +676,23 @@ static bc_status parse_root(bc_golden *db, const json_t *root, bc_error *err)
 	jpath_push(&top, &p, "components");
 	if ((s = parse_components(db, components, &p, err)) != BC_OK)
 		return s;
+	const json_t *order = json_object_get(root, "boot_order");
+	jpath_push(&top, &p, "boot_order");
+	if (order && (s = parse_boot_order(db, order, &p, err)) != BC_OK)
+		return s;
 	const json_t *pcrs = json_object_get(root, "pcrs");
 	jpath_push(&top, &p, "pcrs");
 	if (pcrs && (s = parse_expected(db, pcrs, &p, err)) != BC_OK)
 		return s;
 	const json_t *explained = json_object_get(root, "explained_pcrs");
 	jpath_push(&top, &p, "explained_pcrs");
-	if (explained && (s = parse_explained(db, explained, &p, err)) != BC_OK)
+	if (explained && (s = parse_pcr_list(explained, &db->explained_mask, &p, err)) != BC_OK)
+		return s;
+	const json_t *open = json_object_get(root, "open_pcrs");
+	jpath_push(&top, &p, "open_pcrs");
+	if (open && (s = parse_pcr_list(open, &db->open_mask, &p, err)) != BC_OK)
+		return s;
+	if ((s = close_pcrs(db, &top, err)) != BC_OK)
 		return s;
 	const json_t *keep = json_object_get(root, "keep");
 	jpath_push(&top, &p, "keep");
@@ -583,8 +741,9 @@ bc_status bc_golden_load(const char *path, const char *pubkey_path, const char *
 			return bc_fail(err, BC_E_NOMEM, "out of memory");
 		sig_path = sig_path ? sig_path : default_sig;
 		s = bc_read_file(sig_path, 64 * 1024, &sig, &sig_size, err);
-		if (s != BC_OK)
-			return bc_fail(err, s, "%s: not signed: %s", path, bc_error_message(err));
+		if (s != BC_OK) /* NOTFOUND: `golden verify` tells "not signed" from unreadable */
+			return bc_fail(err, BC_E_NOTFOUND, "%s: not signed: %s", path,
+				       bc_error_message(err));
 		s = bc_signature_verify(data, size, sig, sig_size, pubkey_path, err);
 		if (s != BC_OK)
 			return bc_fail(err, s, "%s: signature %s: %s", path, sig_path,
@@ -604,6 +763,7 @@ void bc_golden_free(bc_golden *db)
 	free(db->expected);
 	free(db->index);
 	free(db->keep_measurements);
+	free(db->boot_order);
 	free(db->name);
 	free(db);
 }
@@ -616,6 +776,12 @@ size_t bc_golden_component_count(const bc_golden *db)
 const bc_golden_component *bc_golden_component_at(const bc_golden *db, size_t i)
 {
 	return i < db->count ? &db->components[i] : NULL;
+}
+
+const bc_golden_boot_step *bc_golden_boot_order(const bc_golden *db, size_t *count)
+{
+	*count = db->boot_order_count;
+	return db->boot_order_count ? db->boot_order : NULL;
 }
 
 const bc_golden_component *bc_golden_find(const bc_golden *db, const char *name)

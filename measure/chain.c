@@ -244,3 +244,93 @@ void bc_chain_free(bc_chain *c)
 	free(c->name);
 	free(c);
 }
+
+/* ---- the boot order a golden database records ---- */
+
+static bc_status step_layer(const bc_golden_boot_step *step, const char *root, bc_chain_layer *out,
+			    bc_error *err)
+{
+	line_ctx l = {.name = "boot_order", .err = err};
+	*out = (bc_chain_layer){.layer = {.pcr = step->pcr, .event_type = step->event_type}};
+	if (!bc_image_kind_from_name(step->kind, &out->layer.kind))
+		return bc_fail(err, BC_E_FORMAT, "boot_order: layer %s: kind \"%s\"", step->name,
+			       step->kind);
+	out->layer.name = strdup(step->name);
+	out->layer.file = strdup(step->file);
+	if (!out->layer.name || !out->layer.file)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	return resolve_path(&l, step->file, root, &out->path);
+}
+
+bc_status bc_chain_from_golden(const bc_golden *db, const char *root, bc_chain **out, bc_error *err)
+{
+	size_t count;
+	const bc_golden_boot_step *order = bc_golden_boot_order(db, &count);
+	if (!order)
+		return bc_fail(err, BC_E_NOTFOUND,
+			       "the golden database has no boot_order: give --chain CHAIN, or "
+			       "make it with `golden create --chain`");
+	_cleanup_(bc_chain_freep) bc_chain *c = calloc(1, sizeof(*c));
+	if (!c || !(c->name = strdup("boot_order")) ||
+	    !(c->layers = calloc(count, sizeof(*c->layers))))
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < count; i++) {
+		bc_status s = step_layer(&order[i], root, &c->layers[i], err);
+		c->count++; /* freed with the chain, also when half made */
+		if (s != BC_OK)
+			return s;
+		c->layers[i].line = (unsigned)i + 1;
+	}
+	*out = TAKE_PTR(c);
+	return BC_OK;
+}
+
+/* How a chain line differs from a boot order step, or NULL. */
+static const char *step_difference(const bc_layer *l, const bc_golden_boot_step *step)
+{
+	if (strcmp(l->name, step->name) != 0)
+		return "name";
+	if (l->pcr != step->pcr)
+		return "PCR";
+	if (strcmp(l->file, step->file) != 0)
+		return "file";
+	if (strcmp(bc_image_kind_name(l->kind), step->kind) != 0)
+		return "kind";
+	if (l->event_type != step->event_type)
+		return "event type";
+	return NULL;
+}
+
+bc_status bc_chain_check_order(const bc_chain *chain, const bc_golden *db, size_t *at,
+			       bc_error *err)
+{
+	size_t count, i;
+	const bc_golden_boot_step *order = bc_golden_boot_order(db, &count);
+	for (i = 0; i < chain->count && i < count; i++) {
+		const bc_chain_layer *l = &chain->layers[i];
+		const char *what = step_difference(&l->layer, &order[i]);
+		if (!what)
+			continue;
+		if (at)
+			*at = i;
+		return bc_fail(err, BC_E_MISMATCH,
+			       "layer %s: %s:%u differs from the signed boot order in its %s: "
+			       "boot_order[%zu] is %s, PCR %u, file %s",
+			       l->layer.name, chain->name, l->line, what, i, order[i].name,
+			       order[i].pcr, order[i].file);
+	}
+	if (at)
+		*at = i;
+	if (i < count)
+		return bc_fail(err, BC_E_MISMATCH,
+			       "layer %s: %s ends after %zu layers, the signed boot order goes on "
+			       "with %s (boot_order[%zu])",
+			       order[i].name, chain->name, i, order[i].name, i);
+	if (i < chain->count)
+		return bc_fail(err, BC_E_MISMATCH,
+			       "layer %s: %s:%u is not in the signed boot order, which ends "
+			       "after %zu layers",
+			       chain->layers[i].layer.name, chain->name, chain->layers[i].line,
+			       count);
+	return BC_OK;
+}

@@ -7,10 +7,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <bootchain/eventlog.h>
 #include <bootchain/measure.h>
@@ -183,23 +186,26 @@ static bc_status extend_and_log(const bc_measurer *m, uint32_t pcr, uint32_t typ
 	if (m->log_path) {
 		s = bc_log_append(m->log_path, pcr, type, digests, data->data, (uint32_t)data->len,
 				  err);
-		if (s != BC_OK)
-			return bc_fail(err, s, "%s%s",
-				       *extended ? "PCR extended, event not logged: " : "",
+		if (s != BC_OK && *extended)
+			return bc_fail(err, s, "extended into PCR %u, but not logged: %s", pcr,
 				       bc_error_message(err));
+		if (s != BC_OK)
+			return s;
 		*logged = true;
 	}
 	return BC_OK;
 }
 
-/* The error separator (PFP: value 1 when "an error occurred"). */
-bc_status bc_measure_cap(const bc_measurer *m, uint32_t pcr, bc_error *err)
+/* The error separator (PFP: value 1 when "an error occurred"). *extended tells whether
+ * it reached the PCR, also when logging it then failed. */
+static bc_status cap_pcr(const bc_measurer *m, uint32_t pcr, bool *extended, bc_error *err)
 {
 	static const uint8_t error_value[4] = {1, 0, 0, 0};
 	bc_digest_set digests;
-	bool extended = false, logged = false;
+	bool logged = false;
 	_cleanup_(bc_hasher_freep) bc_hasher *h = NULL;
 	bc_buf data = {0};
+	*extended = false;
 	bc_status s = bc_hasher_new(m->algs, m->alg_count, &h, err);
 	if (s == BC_OK && (s = bc_hasher_update(h, error_value, 4, err)) == BC_OK)
 		s = bc_hasher_final(h, &digests, err);
@@ -207,9 +213,15 @@ bc_status bc_measure_cap(const bc_measurer *m, uint32_t pcr, bc_error *err)
 		return s;
 	bc_buf_init(&data, 4);
 	bc_buf_append(&data, error_value, 4);
-	s = extend_and_log(m, pcr, BC_EV_SEPARATOR, &digests, &data, &extended, &logged, err);
+	s = extend_and_log(m, pcr, BC_EV_SEPARATOR, &digests, &data, extended, &logged, err);
 	bc_buf_free(&data);
 	return s;
+}
+
+bc_status bc_measure_cap(const bc_measurer *m, uint32_t pcr, bc_error *err)
+{
+	bool extended;
+	return cap_pcr(m, pcr, &extended, err);
 }
 
 /* ---- trusted mode ---- */
@@ -275,11 +287,9 @@ static bc_status halt(const bc_measurer *m, const bc_layer *layer, bc_measuremen
 	r->halt = true;
 	if (m->cap && m->tpm && layer->pcr < BC_PCR_COUNT) {
 		bc_error cap_err = {0};
-		if (bc_measure_cap(m, layer->pcr, &cap_err) == BC_OK)
-			r->capped = true;
-		else
-			bc_fail(err, s, "%s; and the failure marker failed: %s",
-				bc_error_message(err), bc_error_message(&cap_err));
+		if (cap_pcr(m, layer->pcr, &r->capped, &cap_err) != BC_OK)
+			bc_fail(err, s, "%s; the failure marker %s: %s", bc_error_message(err),
+				r->capped ? "was extended" : "failed", bc_error_message(&cap_err));
 	}
 	return s;
 }
@@ -294,12 +304,19 @@ static bc_status measure_digests(const bc_measurer *m, const bc_layer *layer, ui
 		r->verdict =
 		    bc_golden_match(m->golden, layer->name, layer->pcr, &r->digests, &r->version);
 	}
+	bc_error order_err = {0};
+	bc_status order = m->golden && m->progress && r->verdict == BC_GOLDEN_MATCH
+			      ? bc_boot_progress_step(m->progress, layer, &order_err)
+			      : BC_OK;
 	bc_status s = event_data(layer, r->kind, size, &data, err);
+	/* out of order still records the truth first, as a mismatch does */
 	if (s == BC_OK)
 		s = extend_and_log(m, layer->pcr, event_type(layer), &r->digests, &data,
 				   &r->extended, &r->logged, err);
 	if (s == BC_OK && m->golden && r->verdict != BC_GOLDEN_MATCH)
 		s = mismatch(m, layer, r, err);
+	if (s == BC_OK && order != BC_OK)
+		s = bc_fail(err, order, "%s", bc_error_message(&order_err));
 	return s != BC_OK && m->golden ? halt(m, layer, r, s, err) : s;
 }
 
@@ -355,4 +372,145 @@ bc_status bc_measure_file(const bc_measurer *m, const bc_layer *layer, const cha
 	/* the length recorded in an image load event; a pipe has none */
 	uint64_t size = stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 	return measure_digests(m, layer, size, out, err);
+}
+
+/* ---- before the first extend: the log ---- */
+
+/* "sha1, sha256": the banks of a list of algorithm ids. */
+static void alg_names(const uint16_t *algs, size_t count, bc_buf *out)
+{
+	for (size_t i = 0; i < count; i++) {
+		const char *name = bc_hash_alg_name(algs[i]);
+		bc_buf_printf(out, "%s%s", i ? ", " : "", name ? name : "?");
+	}
+}
+
+/* An existing log: crypto-agile, whole, and with exactly the banks measured. */
+static bc_status check_log_contents(const bc_measurer *m, bc_error *err)
+{
+	bc_log *log = NULL;
+	bc_status s = bc_log_read_file(m->log_path, &log, err);
+	if (s != BC_OK)
+		return bc_fail(err, s, "not an event log to append to: %s", bc_error_message(err));
+	size_t count = 0;
+	const bc_log_alg *algs =
+	    bc_log_get_format(log) == BC_LOG_CRYPTO_AGILE ? bc_log_algorithms(log, &count) : NULL;
+	uint16_t have[BC_MAX_BANKS];
+	bool same = algs && count == m->alg_count;
+	for (size_t i = 0; i < count && i < BC_MAX_BANKS; i++)
+		have[i] = algs[i].alg;
+	for (size_t i = 0; same && i < m->alg_count; i++) {
+		bool found = false;
+		for (size_t j = 0; j < count; j++)
+			found |= have[j] == m->algs[i];
+		same = found;
+	}
+	bc_log_iter it;
+	bc_log_iter_init(log, &it);
+	for (bool done = false; s == BC_OK && !done;) {
+		bc_event ev;
+		s = bc_log_next(&it, &ev, &done, err);
+	}
+	bc_log_free(log);
+	if (s != BC_OK)
+		return bc_fail(err, s, "not a whole event log: %s", bc_error_message(err));
+	if (!algs)
+		return bc_fail(err, BC_E_FORMAT, "%s: a SHA-1 format log cannot take new events",
+			       m->log_path);
+	if (same)
+		return BC_OK;
+	_cleanup_(bc_buf_free) bc_buf names = {0};
+	bc_buf_init(&names, 1024);
+	bc_buf_puts(&names, "the log has banks ");
+	alg_names(have, count < BC_MAX_BANKS ? count : BC_MAX_BANKS, &names);
+	bc_buf_puts(&names, ", the TPM ");
+	alg_names(m->algs, m->alg_count, &names);
+	return bc_fail(err, BC_E_INVALID, "%s: %s: a log records exactly the banks extended",
+		       m->log_path, bc_buf_str(&names));
+}
+
+/* A log that does not exist yet: its directory must take it. */
+static bc_status check_log_dir(const char *path, bc_error *err)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	if (!dir)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	char *slash = strrchr(dir, '/');
+	const char *where = !slash ? "." : slash == dir ? "/" : (*slash = 0, dir);
+	if (access(where, W_OK | X_OK) < 0)
+		return bc_fail(err, BC_E_IO, "%s: cannot create the log in %s: %s", path, where,
+			       strerror(errno));
+	return BC_OK;
+}
+
+bc_status bc_measurer_check_log(const bc_measurer *m, bc_error *err)
+{
+	struct stat st;
+	if (!m->log_path)
+		return BC_OK;
+	_cleanup_close_ int fd = open(m->log_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		return check_log_dir(m->log_path, err);
+	if (fd < 0)
+		return bc_fail(err, BC_E_IO, "%s: cannot write the log: %s", m->log_path,
+			       strerror(errno));
+	if (fstat(fd, &st) < 0)
+		return bc_fail(err, BC_E_IO, "%s: %s", m->log_path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return bc_fail(err, BC_E_INVALID, "%s: not a regular file, cannot be an event log",
+			       m->log_path);
+	return st.st_size == 0 ? BC_OK : check_log_contents(m, err);
+}
+
+/* ---- the end of a trusted chain ---- */
+
+/* "initrd (PCR 9), cmdline (PCR 8)" and the PCRs they are in. */
+static uint32_t describe_missing(const bc_golden_component *const *missing, size_t count,
+				 bc_buf *out)
+{
+	uint32_t pcrs = 0;
+	for (size_t i = 0; i < count; i++) {
+		bc_buf_printf(out, "%s%s (PCR %u)", i ? ", " : "", missing[i]->name,
+			      missing[i]->pcr);
+		pcrs |= 1u << missing[i]->pcr;
+	}
+	return pcrs;
+}
+
+bc_status bc_measure_finish(const bc_measurer *m, bc_measurement *out, bc_error *err)
+{
+	*out = (bc_measurement){.kind = BC_IMAGE_AUTO};
+	if (!m->golden || !m->progress)
+		return BC_OK;
+	size_t count = bc_boot_progress_missing(m->progress, NULL, 0);
+	if (count == 0)
+		return BC_OK;
+	_cleanup_free_ const bc_golden_component **missing = calloc(count, sizeof(*missing));
+	_cleanup_(bc_buf_free) bc_buf names = {0};
+	if (!missing)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	bc_boot_progress_missing(m->progress, missing, count);
+	bc_buf_init(&names, 64 * 1024);
+	uint32_t pcrs = describe_missing(missing, count, &names);
+	bc_status s = bc_fail(err, BC_E_MISMATCH,
+			      "layer %s: the chain ended before it: the golden database expects "
+			      "%s, not measured",
+			      missing[0]->name, bc_buf_str(&names));
+	out->halt = true;
+	if (!m->cap || !m->tpm)
+		return s;
+	/* the marker in each PCR that lacks a component: none may hold a golden value */
+	out->capped = true;
+	for (uint32_t pcr = 0; pcr < BC_PCR_COUNT; pcr++) {
+		bc_error cap_err = {0};
+		bool extended = false;
+		if (!(pcrs & (1u << pcr)))
+			continue;
+		if (cap_pcr(m, pcr, &extended, &cap_err) != BC_OK)
+			bc_fail(err, s, "%s; the failure marker %s PCR %u: %s",
+				bc_error_message(err), extended ? "was extended into" : "failed in",
+				pcr, bc_error_message(&cap_err));
+		out->capped &= extended;
+	}
+	return s;
 }

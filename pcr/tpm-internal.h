@@ -20,6 +20,11 @@ void bc_tpm_flush(bc_tpm *tpm, ESYS_TR handle);
  * what failed, the tss2-rc text of rc and the TCTI. Returns the status. */
 bc_status bc_tpm_fail(bc_tpm *tpm, bc_error *err, TSS2_RC rc, const char *what);
 
+/* After a command over sel failed with rc: BC_E_INVALID naming a bank of sel that the TPM
+ * does not have, else as bc_tpm_fail. */
+bc_status bc_tpm_selection_fail(bc_tpm *tpm, const bc_pcr_selection *sel, TSS2_RC rc,
+				const char *what, bc_error *err);
+
 /* A selection as the TPM takes it (banks without PCRs left out), and back. */
 void bc_selection_to_tpml(const bc_pcr_selection *sel, TPML_PCR_SELECTION *out);
 

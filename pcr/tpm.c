@@ -203,6 +203,30 @@ static bool selection_empty(const bc_pcr_selection *sel)
 	return true;
 }
 
+/* A TPM answers a selection of a bank it does not know with an error (TPM_RC_HASH):
+ * that is a request this TPM cannot serve, not a failure to reach it. Looked at only
+ * after the command failed, so that a good one costs no second command. */
+bc_status bc_tpm_selection_fail(bc_tpm *tpm, const bc_pcr_selection *want, TSS2_RC rc,
+				const char *what, bc_error *err)
+{
+	bc_pcr_selection banks;
+	bc_error ignored = {0};
+	char names[256];
+	if (bc_tpm_allocated_banks(tpm, &banks, &ignored) == BC_OK) {
+		for (size_t i = 0; i < want->count; i++) {
+			if (!want->banks[i].mask ||
+			    bc_pcr_selection_mask(&banks, want->banks[i].alg))
+				continue;
+			const char *name = bc_hash_alg_name(want->banks[i].alg);
+			bc_pcr_selection_format(&banks, names, sizeof(names));
+			return bc_fail(err, BC_E_INVALID,
+				       "the TPM has no %s bank (it has %s; TCTI %s)",
+				       name ? name : "such", names, bc_tpm_tcti(tpm));
+		}
+	}
+	return bc_tpm_fail(tpm, err, rc, what);
+}
+
 bc_status bc_tpm_pcr_read(bc_tpm *tpm, const bc_pcr_selection *sel, bc_pcr_values *out,
 			  bc_error *err)
 {
@@ -217,7 +241,8 @@ bc_status bc_tpm_pcr_read(bc_tpm *tpm, const bc_pcr_selection *sel, bc_pcr_value
 		TSS2_RC rc = Esys_PCR_Read(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 					   &want, &counter, &got, &digests);
 		if (rc != TSS2_RC_SUCCESS)
-			return bc_tpm_fail(tpm, err, rc, "TPM2_PCR_Read failed");
+			return bc_tpm_selection_fail(tpm, &remaining, rc, "TPM2_PCR_Read failed",
+						     err);
 		size_t stored;
 		bc_status s = store_read_values(got, digests, &remaining, out, &stored, err);
 		Esys_Free(got);
@@ -235,6 +260,43 @@ bc_status bc_tpm_pcr_read(bc_tpm *tpm, const bc_pcr_selection *sel, bc_pcr_value
 		}
 	}
 	bc_pcr_values_sort(out);
+	return BC_OK;
+}
+
+/* "sha256, sha384": the banks of sel, for messages. */
+static void bank_names(const bc_pcr_selection *sel, char *out, size_t size)
+{
+	size_t len = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < sel->count && len < size; i++) {
+		const char *name = bc_hash_alg_name(sel->banks[i].alg);
+		int n = snprintf(out + len, size - len, "%s%s", i ? ", " : "", name ? name : "?");
+		len += n > 0 ? (size_t)n : 0;
+	}
+	if (sel->count == 0)
+		snprintf(out, size, "none");
+}
+
+/* The TPM ignores a digest for a bank it has not allocated (TPM 2.0 Part 3, 22.2): a
+ * caller would believe a PCR extended that was not. Refuse such a digest instead. */
+static bc_status check_banks(bc_tpm *tpm, unsigned pcr, const bc_digest_set *digests, bc_error *err)
+{
+	bc_pcr_selection banks;
+	char names[128];
+	bc_status s = bc_tpm_allocated_banks(tpm, &banks, err);
+	if (s != BC_OK)
+		return s;
+	for (size_t i = 0; i < digests->count; i++) {
+		uint16_t alg = digests->digests[i].alg;
+		if (bc_pcr_selection_mask(&banks, alg) & (1u << pcr))
+			continue;
+		const char *name = bc_hash_alg_name(alg);
+		bank_names(&banks, names, sizeof(names));
+		return bc_fail(
+		    err, BC_E_INVALID,
+		    "the TPM has no %s bank with PCR %u (its banks: %s): nothing extended",
+		    name ? name : "such", pcr, names);
+	}
 	return BC_OK;
 }
 
@@ -256,6 +318,9 @@ bc_status bc_tpm_pcr_extend(bc_tpm *tpm, unsigned pcr, const bc_digest_set *dige
 		values.digests[i].hashAlg = d->alg;
 		memcpy(&values.digests[i].digest, d->bytes, d->size);
 	}
+	bc_status s = check_banks(tpm, pcr, digests, err);
+	if (s != BC_OK)
+		return s;
 	TSS2_RC rc = Esys_PCR_Extend(tpm->esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				     ESYS_TR_NONE, &values);
 	if (rc != TSS2_RC_SUCCESS) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,25 +80,96 @@ static bc_status write_all(int fd, const char *path, const uint8_t *p, size_t si
 	return BC_OK;
 }
 
+/* The file a write of path replaces: path itself, or the target of the symlink path is
+ * (so that the link stays a link). *exists says whether it exists; *st is its status. */
+static bc_status write_target(const char *path, char **target, bool *exists, struct stat *st,
+			      bc_error *err)
+{
+	struct stat lst;
+	*exists = false;
+	if (lstat(path, &lst) < 0) {
+		if (errno != ENOENT)
+			return bc_fail(err, BC_E_IO, "%s: %s", path, strerror(errno));
+		*target = strdup(path); /* a new file */
+		return *target ? BC_OK : bc_fail(err, BC_E_NOMEM, "out of memory");
+	}
+	if (!S_ISLNK(lst.st_mode)) {
+		*st = lst;
+	} else if (stat(path, st) < 0) {
+		return bc_fail(err, BC_E_IO,
+			       "%s: a symbolic link to a file that cannot be read: %s", path,
+			       strerror(errno));
+	}
+	if (!S_ISREG(st->st_mode))
+		return bc_fail(err, BC_E_IO, "%s: not a regular file", path);
+	*exists = true;
+	*target = S_ISLNK(lst.st_mode) ? realpath(path, NULL) : strdup(path);
+	if (!*target)
+		return bc_fail(err, BC_E_IO, "%s: %s", path, strerror(errno));
+	return BC_OK;
+}
+
+/* The replacement gets the mode and owner of the file it replaces, except a private
+ * file (mode gives nothing to group and others: a secret): it keeps only the owner's
+ * bits and stays the writer's, so that a file someone else made or opened up beforehand
+ * does not hand the secret to them. */
+static bc_status keep_attributes(int fd, const char *tmp, const char *target, const struct stat *st,
+				 int mode, bc_error *err)
+{
+	bool private = (mode & 077) == 0;
+	struct stat now;
+	if (fchmod(fd, st->st_mode & (private ? 0700 : 07777)) < 0 || fstat(fd, &now) < 0)
+		return bc_fail(err, BC_E_IO, "%s: %s", tmp, strerror(errno));
+	if (!private && (now.st_uid != st->st_uid || now.st_gid != st->st_gid) &&
+	    fchown(fd, st->st_uid, st->st_gid) < 0)
+		return bc_fail(err, BC_E_IO,
+			       "%s: cannot keep its owner (%u:%u) in the replacement: %s", target,
+			       (unsigned)st->st_uid, (unsigned)st->st_gid, strerror(errno));
+	return BC_OK;
+}
+
+/* After a rename the directory entry must reach the disk too. Best effort: the file is
+ * already replaced, and some file systems cannot fsync a directory. */
+static void sync_directory(const char *target)
+{
+	_cleanup_free_ char *dir = strdup(target);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash)
+		slash[slash == dir ? 1 : 0] = 0;
+	_cleanup_close_ int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		(void)fsync(fd);
+}
+
 bc_status bc_write_file_atomic(const char *path, const void *data, size_t size, int mode,
 			       bc_error *err)
 {
-	_cleanup_free_ char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+	_cleanup_free_ char *target = NULL, *tmp = NULL;
+	struct stat st;
+	bool exists;
+	bc_status s = write_target(path, &target, &exists, &st, err);
+	if (s != BC_OK)
+		return s;
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", target) < 0)
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
 	int fd = mkstemp(tmp);
 	if (fd < 0)
 		return bc_fail(err, BC_E_IO, "%s: %s", tmp, strerror(errno));
-	bc_status s = write_all(fd, tmp, data, size, err);
-	if (s == BC_OK && fchmod(fd, (mode_t)mode) < 0)
+	s = write_all(fd, tmp, data, size, err);
+	if (s == BC_OK && exists)
+		s = keep_attributes(fd, tmp, target, &st, mode, err);
+	else if (s == BC_OK && fchmod(fd, (mode_t)mode) < 0)
 		s = bc_fail(err, BC_E_IO, "%s: %s", tmp, strerror(errno));
 	if (s == BC_OK && fsync(fd) < 0)
 		s = bc_fail(err, BC_E_IO, "%s: %s", tmp, strerror(errno));
 	if (close(fd) < 0 && s == BC_OK)
 		s = bc_fail(err, BC_E_IO, "%s: %s", tmp, strerror(errno));
-	if (s == BC_OK && rename(tmp, path) < 0)
-		s = bc_fail(err, BC_E_IO, "%s: %s", path, strerror(errno));
-	if (s != BC_OK)
+	if (s == BC_OK && rename(tmp, target) < 0)
+		s = bc_fail(err, BC_E_IO, "%s: %s", target, strerror(errno));
+	if (s != BC_OK) {
 		unlink(tmp); /* never a half-written file left behind */
-	return s;
+		return s;
+	}
+	sync_directory(target);
+	return BC_OK;
 }

@@ -18,7 +18,11 @@ bc_status bc_read_fd(int fd, const char *path, size_t max, uint8_t **out, size_t
 bc_status bc_read_file(const char *path, size_t max, uint8_t **out, size_t *size, bc_error *err);
 
 /* Replace path with data, or leave it untouched: write a temporary file in the same
- * folder, fsync it, rename it over path. mode is used for a new file. */
+ * folder, fsync it, rename it over path, fsync the folder. An existing file keeps its
+ * mode and owner (or nothing is written); a symbolic link stays a link and its target
+ * is replaced (the temporary file is made beside the target). mode is used for a new
+ * file. A mode without bits for group and others (0600: a secret) is private: an
+ * existing file then keeps only its owner's bits and becomes the writer's. */
 bc_status bc_write_file_atomic(const char *path, const void *data, size_t size, int mode,
 			       bc_error *err);
 

@@ -58,7 +58,8 @@ BC_EXPORT void bc_evidence_free(bc_evidence *ev);
  * On the machine: TPM2_Quote over sel (NULL: PCRs 0-9 of every allocated bank) with the
  * AK named by ak (a persistent handle "0x81..." or a context file), qualified by nonce;
  * the PCR values (read until they agree with the quote's digest), and the event log at
- * log_path when not NULL.
+ * log_path when not NULL. The log is parsed before the quote and must have digests of
+ * every quoted bank, else BC_E_FORMAT or BC_E_INVALID and no quote is made.
  */
 BC_EXPORT bc_status bc_evidence_quote(bc_tpm *tpm, const char *ak, const uint8_t *nonce,
 				      size_t nonce_size, const bc_pcr_selection *sel,
@@ -137,24 +138,48 @@ typedef struct bc_verify_result {
 	uint32_t restart_count; /* restarts (resumes) since the last reset */
 	bool safe;
 	uint64_t firmware_version;
-	bc_golden_report *golden; /* with a golden database and a log; owned */
+	bool fresh;		   /* extraData is the verifier's nonce (false with no_nonce) */
+	bool values_signed;	   /* the PCR values supplied are those the quote signed */
+	bc_pcr_selection attested; /* the (bank, PCR) pairs of the attested view: the log's
+				      digests there replay to signed values */
+	bc_golden_report *golden;  /* with a golden database and a log; owned; it judged
+				      digests of the attested view only */
 } bc_verify_result;
 
 /* The expected AK, parsed once for many evidence files (OpenSSL 3 makes parsing a key
  * cost as much as verifying a signature). Read-only once made: threads may share it. */
 typedef struct bc_verify_key bc_verify_key;
 
-/* ak: a PEM public key or a marshalled TPM2B_PUBLIC (as tpm2_createak -u writes). */
-BC_EXPORT bc_status bc_verify_key_new(const uint8_t *ak, size_t size, bc_verify_key **out,
-				      bc_error *err);
+/* Flags of bc_verify_key_new(). */
+enum {
+	/* Accept a bare PEM public key: the caller vouches that it checked elsewhere (an EK
+	 * certificate chain, TPM2_Certify, credential activation of its TPM2B_PUBLIC) that it
+	 * is a restricted signing key of a TPM. Without it, a PEM key is refused: a quote's
+	 * TPM_GENERATED magic proves nothing when the key may be an unrestricted one. */
+	BC_VERIFY_KEY_PEM_CHECKED = 1u << 0,
+};
+
+/*
+ * ak: a marshalled TPM2B_PUBLIC (as tpm2_createak -u writes), which must be that of an
+ * attestation key: restricted, sign, fixedTPM, fixedParent, sensitiveDataOrigin and not
+ * decrypt (else BC_E_MISMATCH naming each attribute); or, with BC_VERIFY_KEY_PEM_CHECKED,
+ * a PEM public key (else BC_E_MISMATCH).
+ */
+BC_EXPORT bc_status bc_verify_key_new(const uint8_t *ak, size_t size, unsigned flags,
+				      bc_verify_key **out, bc_error *err);
 BC_EXPORT void bc_verify_key_free(bc_verify_key *key);
 
 typedef struct bc_verify_opts {
 	const bc_verify_key *key; /* the expected AK; when NULL, ak_public is parsed */
 	const uint8_t *ak_public; /* the expected AK: a PEM public key or a TPM2B_PUBLIC */
 	size_t ak_public_size;
-	const uint8_t *nonce;
+	unsigned ak_flags;    /* bc_verify_key_new() flags for ak_public */
+	const uint8_t *nonce; /* an empty nonce fails the nonce check, unless no_nonce */
 	size_t nonce_size;
+	bool no_nonce; /* accept a quote without the verifier's nonce: not fresh */
+	/* what the quote must cover (the pcr-selection check); NULL: what the golden
+	 * database judges (bc_golden_quote_covers), or anything without one */
+	const bc_pcr_selection *require;
 	const bc_golden *golden; /* may be NULL */
 	/* the Keep: required when keep_required, or when the golden database has a "keep"
 	 * section; the report's VCEK comes from keep_vcek or the evidence, and is checked

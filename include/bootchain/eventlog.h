@@ -198,6 +198,43 @@ BC_EXPORT bc_status bc_log_replay_selection(const bc_log *log, const bc_pcr_sele
 					    bc_error *err);
 
 /*
+ * The attested view of a log: the (bank, PCR) pairs whose events a quote vouches for,
+ * because replaying the log's digests of that bank into that PCR, event by event,
+ * gives the value the quote signed. A verifier judges digests from this view only:
+ * anything else in the log is the attester's claim. A quoted pair the log cannot
+ * replay (an extending event without that bank's digest, a bank missing from the log)
+ * or that replays to another value is not attested, and the view is not complete.
+ */
+typedef struct bc_attested_view {
+	bc_pcr_selection quoted;   /* the pairs the quote covers */
+	bc_pcr_selection attested; /* the pairs replayed to the quoted values */
+	bc_pcr_values values;	   /* the quoted values of the attested pairs */
+	uint32_t pcrs;		   /* PCRs attested in at least one bank */
+	size_t pairs_quoted, pairs_attested;
+	bool complete;	   /* every quoted pair attested */
+	bool trust_log;	   /* no quote: every bank of the log taken at its word (local checks) */
+	char problem[160]; /* the first quoted pair not attested, and why */
+} bc_attested_view;
+
+/* Replay log for every pair of quoted and compare with values (the signed ones). An
+ * error is returned only for a log that cannot be read to its end, or no memory. */
+BC_EXPORT bc_status bc_log_attest(const bc_log *log, const bc_pcr_selection *quoted,
+				  const bc_pcr_values *values, bc_attested_view *view,
+				  bc_error *err);
+
+/* A view that takes every bank of the log at its word, for local checks of a log that
+ * no quote covers (`golden check DB LOG`). */
+BC_EXPORT void bc_attested_view_all(const bc_log *log, bc_attested_view *view);
+
+/* The PCRs of bank alg that the view attests. */
+BC_EXPORT uint32_t bc_attested_view_banks_mask(const bc_attested_view *view, uint16_t alg);
+
+/* The digests of ev in the banks the view attests for its PCR (none for a PCR it does
+ * not attest). */
+BC_EXPORT void bc_attested_view_digests(const bc_attested_view *view, const bc_event *ev,
+					bc_digest_set *out);
+
+/*
  * Append one TCG_PCR_EVENT2 to the log at path, with one digest per bank of digests.
  * A missing or empty file is created with a Spec ID event for those banks; an
  * existing log must be crypto-agile with exactly those banks, and must not end in a

@@ -60,7 +60,8 @@ typedef struct bc_golden bc_golden;
  * Load a database. With pubkey_path, the detached signature (sig_path, or path + ".sig"
  * when NULL; a DER ECDSA or RSA signature over SHA-256 of the file's exact bytes, as
  * `openssl dgst -sha256 -sign` makes) must verify with that public key (PEM), else
- * BC_E_MISMATCH; the bytes that were verified are the bytes parsed.
+ * BC_E_MISMATCH (BC_E_NOTFOUND when the signature cannot be read: not signed); the bytes
+ * that were verified are the bytes parsed.
  */
 BC_EXPORT bc_status bc_golden_load(const char *path, const char *pubkey_path, const char *sig_path,
 				   bc_golden **out, bc_error *err);
@@ -76,6 +77,19 @@ BC_EXPORT const bc_golden_component *bc_golden_component_at(const bc_golden *db,
 
 /* The component called name, or NULL. */
 BC_EXPORT const bc_golden_component *bc_golden_find(const bc_golden *db, const char *name);
+
+/* One layer of the boot order ("boot_order") that `golden create --chain` records: the
+ * chain file's line, so that a trusted boot can run the signed order. */
+typedef struct bc_golden_boot_step {
+	const char *name;    /* a component of the database, in the same PCR */
+	uint32_t pcr;	     /* 0-23 */
+	const char *file;    /* as written in the chain file */
+	const char *kind;    /* "auto", "raw" or "pe" */
+	uint32_t event_type; /* 0: the default (EV_EVENT_TAG) */
+} bc_golden_boot_step;
+
+/* The boot order, in boot order; NULL and *count 0 when the database has none. */
+BC_EXPORT const bc_golden_boot_step *bc_golden_boot_order(const bc_golden *db, size_t *count);
 
 typedef enum bc_golden_verdict {
 	BC_GOLDEN_MATCH = 0,	  /* a version of the component has these digests */
@@ -103,18 +117,20 @@ typedef enum bc_golden_event_verdict {
 	BC_EVENT_KNOWN = 0,  /* a version of a component */
 	BC_EVENT_CHANGED,    /* where a component was expected, a digest none of its versions has */
 	BC_EVENT_UNEXPECTED, /* in no component, in a PCR the database must fully explain */
-	BC_EVENT_NOT_COVERED, /* in no component, in a PCR the database does not explain */
+	BC_EVENT_NOT_COVERED,  /* in no component, in a PCR the database opens ("open_pcrs") */
+	BC_EVENT_UNVERIFIABLE, /* where a component was expected, and no bank of its digests
+				  is attested for this PCR: nothing can show which it is */
 } bc_golden_event_verdict;
 
-/* "known", "changed", "unexpected", "not-covered" */
+/* "known", "changed", "unexpected", "not-covered", "unverifiable" */
 BC_EXPORT const char *bc_golden_event_verdict_name(bc_golden_event_verdict v);
 
 typedef struct bc_golden_event_result {
 	uint32_t number, pcr, type;
 	uint64_t offset;
-	bc_digest_set digests; /* the event's digests in the banks this library knows */
+	bc_digest_set digests; /* the digests judged: those of attested banks only */
 	bc_golden_event_verdict verdict;
-	const bc_golden_component *component; /* KNOWN, CHANGED */
+	const bc_golden_component *component; /* KNOWN, CHANGED, UNVERIFIABLE */
 	size_t version;			      /* KNOWN */
 	char summary[96];		      /* the event data in a few words */
 } bc_golden_event_result;
@@ -123,39 +139,60 @@ typedef struct bc_golden_event_result {
 typedef struct bc_golden_pcr_result {
 	uint16_t alg;
 	uint32_t pcr;
-	bc_digest value; /* the log's replayed value; size 0: the log cannot replay it */
+	bc_digest value; /* the attested value; size 0: that pair is not attested */
 } bc_golden_pcr_result;
 
 typedef struct bc_golden_report {
-	bool match; /* everything required known, nothing changed or unexpected */
+	bool match; /* everything required known, nothing changed, unexpected or
+		       unverifiable, every listed final value allowed */
 	size_t event_count;
-	bc_golden_event_result *events; /* in log order: every extending event, or the
-					   ones not known (see all_events) */
-	size_t known, changed, unexpected, not_covered;
+	bc_golden_event_result *events; /* in log order: every extending event judged, or
+					   the ones not known (see all_events) */
+	size_t known, changed, unexpected, not_covered, unverifiable;
 	size_t missing_count;
-	const bc_golden_component **missing; /* required, never measured */
+	const bc_golden_component **missing; /* required, never measured (or in a PCR not
+						judged) */
 	size_t pcr_mismatch_count;
 	bc_golden_pcr_result *pcr_mismatches;
+	uint32_t judged_pcrs;	/* PCRs whose events were judged (attested in some bank) */
+	uint32_t unjudged_pcrs; /* PCRs the database speaks of that were not judged */
 } bc_golden_report;
 
+struct bc_attested_view;
+
 /*
- * Give every extending event of log a verdict. Events are matched per PCR in database
- * order: an event that has the digest of the next expected component is that
- * component; one whose digest some other component of its PCR has is that one; one
- * whose type fits the next expected component but whose digest no version has is that
- * component, changed; anything else is unexpected (or not covered, in a PCR that
- * "explained_pcrs" does not list). Each lookup costs constant time. The report keeps
- * every event with all_events, else only those that are not known (all are counted).
+ * Give every extending event of the attested PCRs of log a verdict, judging only the
+ * digests of the banks the view attests for the event's PCR: the rest of the log is a
+ * claim nobody signed. Events are matched per PCR in database order: an event that has
+ * the digest of the next expected component is that component; one whose digest some
+ * other component of its PCR has is that one; one whose type fits the next expected
+ * component but whose digest no version has is that component, changed (unverifiable
+ * when no attested bank is one the component has digests in); anything else is
+ * unexpected (not covered in a PCR of "open_pcrs"). A required component in a PCR not
+ * judged is missing; the final values ("pcrs") are those of the view, and one listed
+ * for a pair the view does not attest fails. Each lookup costs constant time. The
+ * report keeps every event with all_events, else only those that are not known (all
+ * are counted).
  */
+BC_EXPORT bc_status bc_golden_check_view(const bc_golden *db, const struct bc_log *log,
+					 const struct bc_attested_view *view, bool all_events,
+					 bc_golden_report **out, bc_error *err);
+
+/* The same for a log that no quote covers, taking every bank at its word (a view of
+ * bc_attested_view_all()): `golden check DB LOG`. */
 BC_EXPORT bc_status bc_golden_check_log(const bc_golden *db, const struct bc_log *log,
 					bool all_events, bc_golden_report **out, bc_error *err);
-/* The same, judging only the events of the PCRs in mask pcrs (those a quote vouches
- * for): a required component of another PCR is reported missing, since the log's word
- * for it proves nothing. */
-BC_EXPORT bc_status bc_golden_check_log_pcrs(const bc_golden *db, const struct bc_log *log,
-					     uint32_t pcrs, bool all_events, bc_golden_report **out,
-					     bc_error *err);
 BC_EXPORT void bc_golden_report_free(bc_golden_report *report);
+
+/*
+ * Whether a quote of quoted covers what the database judges (the default of `attest
+ * verify --require-pcrs`): every PCR that it closes (explained_pcrs and those with a
+ * component, less open_pcrs) in at least one bank in which every component of that PCR
+ * has digests, and every (bank, PCR) it lists a final value for. When not, missing
+ * gets the first PCR not covered, in words.
+ */
+BC_EXPORT bool bc_golden_quote_covers(const bc_golden *db, const bc_pcr_selection *quoted,
+				      char *missing, size_t missing_size);
 
 /* ---- predicting PCR values ---- */
 

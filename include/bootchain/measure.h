@@ -59,11 +59,16 @@ typedef struct bc_layer {
 	bc_image_kind kind;
 } bc_layer;
 
+/* What a trusted boot of a chain has measured so far (measure/order.c). */
+typedef struct bc_boot_progress bc_boot_progress;
+
 typedef struct bc_measurer {
-	bc_tpm *tpm;		 /* NULL: compute and check only (dry run) */
-	const char *log_path;	 /* NULL: no event log */
-	const bc_golden *golden; /* non-NULL: trusted mode */
-	bool cap;		 /* trusted mode: extend the failure marker on a halt */
+	bc_tpm *tpm;		    /* NULL: compute and check only (dry run) */
+	const char *log_path;	    /* NULL: no event log */
+	const bc_golden *golden;    /* non-NULL: trusted mode */
+	bool cap;		    /* trusted mode: extend the failure marker on a halt */
+	bc_boot_progress *progress; /* trusted mode over a chain: order and completeness;
+				       NULL: each layer is judged alone */
 	size_t alg_count;
 	uint16_t algs[BC_MAX_BANKS]; /* the banks to measure in */
 } bc_measurer;
@@ -74,6 +79,14 @@ BC_EXPORT bc_status bc_measure_check_type(uint32_t type, uint32_t pcr, bc_error 
 
 /* Fill m->algs with the banks the TPM has allocated. */
 BC_EXPORT bc_status bc_measurer_use_tpm_banks(bc_measurer *m, bc_error *err);
+
+/*
+ * Whether m->log_path can take this measurer's events: a regular file that can be
+ * written, either absent (its directory writable) or empty, or a whole crypto-agile
+ * log with exactly the banks of m->algs. Call it before the first measurement, so that
+ * a bad log is found before any PCR changes.
+ */
+BC_EXPORT bc_status bc_measurer_check_log(const bc_measurer *m, bc_error *err);
 
 typedef struct bc_measurement {
 	bc_digest_set digests;
@@ -101,6 +114,35 @@ BC_EXPORT bc_status bc_measure_file(const bc_measurer *m, const bc_layer *layer,
 /* Extend the failure marker into pcr (and log it): what a halt does. */
 BC_EXPORT bc_status bc_measure_cap(const bc_measurer *m, uint32_t pcr, bc_error *err);
 
+/* ---- a trusted boot of a whole chain ---- */
+
+/*
+ * Track the layers a trusted boot measures against db (set m->progress). Then a layer
+ * measured a second time, or after a component of the same PCR that the database
+ * orders after it (in its boot order when it has one, else in component order), halts
+ * as a mismatch does. The boot expects the components of the boot order, or without
+ * one every required component.
+ */
+BC_EXPORT bc_status bc_boot_progress_new(const bc_golden *db, bc_boot_progress **out,
+					 bc_error *err);
+BC_EXPORT void bc_boot_progress_free(bc_boot_progress *p);
+
+/* Check and record a layer about to be measured: BC_E_MISMATCH when out of order. */
+BC_EXPORT bc_status bc_boot_progress_step(bc_boot_progress *p, const bc_layer *layer,
+					  bc_error *err);
+
+/* The expected components not measured yet, in database order: the count is returned,
+ * at most max are stored. */
+BC_EXPORT size_t bc_boot_progress_missing(const bc_boot_progress *p,
+					  const bc_golden_component **out, size_t max);
+
+/*
+ * The end of a trusted chain: BC_E_MISMATCH when a component the boot expects was not
+ * measured, with out->halt set and, when m->cap, the failure marker extended into the
+ * PCR of each such component (out->capped when all were).
+ */
+BC_EXPORT bc_status bc_measure_finish(const bc_measurer *m, bc_measurement *out, bc_error *err);
+
 /* ---- chain files: bootchain-chain(5) ---- */
 
 typedef struct bc_chain_layer {
@@ -119,6 +161,17 @@ BC_EXPORT bc_status bc_chain_load(const char *path, bc_chain **out, bc_error *er
 BC_EXPORT bc_status bc_chain_parse(const char *text, size_t size, const char *name,
 				   const char *base_dir, bc_chain **out, bc_error *err);
 BC_EXPORT void bc_chain_free(bc_chain *chain);
+
+/* The chain a golden database's boot order describes; relative file names are resolved
+ * against root. BC_E_NOTFOUND when the database has no boot order. */
+BC_EXPORT bc_status bc_chain_from_golden(const bc_golden *db, const char *root, bc_chain **out,
+					 bc_error *err);
+
+/* BC_E_MISMATCH naming the first layer where chain differs from the database's boot
+ * order (name, PCR, file as written, kind, event type); *at (may be NULL) gets its
+ * index in the chain (chain->count when the chain is shorter). */
+BC_EXPORT bc_status bc_chain_check_order(const bc_chain *chain, const bc_golden *db, size_t *at,
+					 bc_error *err);
 
 #ifdef __cplusplus
 }

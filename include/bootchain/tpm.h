@@ -37,7 +37,8 @@ BC_EXPORT bc_status bc_tpm_allocated_banks(bc_tpm *tpm, bc_pcr_selection *out, b
 BC_EXPORT bc_status bc_tpm_pcr_read(bc_tpm *tpm, const bc_pcr_selection *sel, bc_pcr_values *out,
 				    bc_error *err);
 
-/* Extend one PCR in every bank of digests with a single TPM2_PCR_Extend. */
+/* Extend one PCR in every bank of digests with a single TPM2_PCR_Extend. A digest for a
+ * bank the TPM has not allocated is BC_E_INVALID, and nothing is extended. */
 BC_EXPORT bc_status bc_tpm_pcr_extend(bc_tpm *tpm, unsigned pcr, const bc_digest_set *digests,
 				      bc_error *err);
 

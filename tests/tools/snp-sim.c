@@ -10,7 +10,9 @@
  * `generation` (0); when the entry's `inblob` is written and closed, it writes
  * `outblob` (an SEV-SNP ATTESTATION_REPORT, version 2, REPORT_DATA = inblob, signed
  * with KEY: ECDSA P-384, SHA-384), `provider` ("sev_guest") and then bumps
- * `generation` (by N, default 1: 2 emulates another writer racing the client). The
+ * `generation` (by N, default 1: 2 emulates another writer racing the client). Its
+ * CHIP_ID is --chip-id, default the test chip (bytes 0xc0 to 0xff), and its TCB is
+ * SIM_TCB: what tests/tools/make-snp-certs.sh puts in a VCEK by default. The
  * client removes the entry. SIGTERM or SIGINT stops it cleanly; --once stops it after
  * one report; --daemon detaches once it watches DIR, and --pid names a file that gets
  * its PID then (removed at exit).
@@ -86,6 +88,13 @@ static bool parse_hex_exact(const char *hex, uint8_t *out, size_t size, const ch
 	return true;
 }
 
+/* The test chip: CHIP_ID bytes 0xc0 to 0xff, the default hwID of make-snp-certs.sh. */
+static void default_chip_id(uint8_t chip_id[64])
+{
+	for (unsigned i = 0; i < 64; i++)
+		chip_id[i] = (uint8_t)(0xc0 + i);
+}
+
 static bool parse_options(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -104,6 +113,7 @@ static bool parse_options(int argc, char **argv)
 	const char *root = NULL, *pid = NULL;
 	char *end;
 	int c;
+	default_chip_id(ctx.chip_id);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;

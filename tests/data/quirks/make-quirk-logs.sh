@@ -156,13 +156,42 @@ event 0 $EV_POST_CODE "$post_code" "$fv_main"
 end_log no-action-middle \
 	"An EV_NO_ACTION event (\"NvIndexInstance\\0\" signature, zero digests) between the two events of PCR 0: it must not extend anything, so PCR 0 = H(H(0 || d1) || d2)."
 
+# Windows logs EV_NO_ACTION events with PCR index 0xFFFFFFFF (-1): never extended.
+pcr_none=$((0xffffffff))
+begin_log
+event 0 $EV_S_CRTM_VERSION "$crtm_version"
+event $pcr_none $EV_NO_ACTION "$(ascii "WindowsNoAction")00$(le32 1)"
+event 0 $EV_SEPARATOR "$separator"
+end_log no-action-pcr-none \
+	"An EV_NO_ACTION event in PCR index 0xFFFFFFFF (-1), as Windows logs them, between the two events of PCR 0: it is never extended, so PCR 0 = H(H(0 || d1) || d2)."
+
+# The same in the SHA-1 format (TCG_PCClientPCREvent records, no Spec ID event).
+sha1_event() { # pcr type data_hex
+	local d key="sha1 $1"
+	if [ "$2" = $EV_NO_ACTION ]; then
+		d=$(zeros 20)
+	else
+		d=$(digest sha1 "$3")
+		[ -n "${PCR[$key]:-}" ] || PCR[$key]=$(reset_value sha1 "$1")
+		PCR[$key]=$(digest sha1 "${PCR[$key]}$d")
+	fi
+	LOG+=$(le32 "$1")$(le32 "$2")$d$(le32 $((${#3} / 2)))$3
+}
+LOG= && PCR=()
+sha1_event $pcr_none $EV_NO_ACTION "$(ascii "WindowsNoAction")00$(le32 1)"
+sha1_event 0 $EV_S_CRTM_VERSION "$crtm_version"
+sha1_event $pcr_none $EV_NO_ACTION "$(ascii "WindowsNoAction")00$(le32 1)"
+sha1_event 0 $EV_SEPARATOR "$separator"
+end_log sha1-no-action-pcr-none \
+	"A SHA-1 format log (no Spec ID event) that starts with an EV_NO_ACTION event in PCR index 0xFFFFFFFF and has another between the two events of PCR 0: neither is extended, so PCR 0 = H(H(0 || d1) || d2) in sha1."
+
 # --- README.md ---
 {
 	cat <<'EOT'
 # Valid but quirky event logs
 
-Crypto-agile TCG PC Client event logs (sha1 and sha256 banks) that are valid but take a
-parser or a replay off the common path. A parser must accept each of them, and a replay
+TCG PC Client event logs (crypto-agile with sha1 and sha256 banks; one in the SHA-1
+format) that are valid but take a parser or a replay off the common path. A parser must accept each of them, and a replay
 must give exactly the PCR values of `NAME.expected`: lines `bank pcr hex` (lowercase),
 for the PCRs that events extend, and PCR 0 when a StartupLocality event sets it. Every
 other PCR keeps its reset value.

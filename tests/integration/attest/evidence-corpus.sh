@@ -22,7 +22,9 @@ assert_eq "$files" "$(wc -l <"$TEST_TMP/table")" "README rows for the evidence f
 while IFS='|' read -r file failed message; do
 	status=3
 	[ "$failed" = - ] && status=0
+	# the PEM of the AK that `attest ak create` made (its origin checked by construction)
 	expect_exit "$status" "$BOOTCHAIN" attest verify "$dir/$file" --ak "$dir/swtpm-ak.pem" \
+		--ak-pem-checked \
 		--nonce "$nonce" --golden "$dir/swtpm-golden.json" \
 		--keep-ark "$dir/snp-ark.pem" --keep-ask "$dir/snp-ask.pem" --json
 	got=$(jq -r '.failed | join(" ")' "$TEST_TMP/out")

@@ -5,7 +5,9 @@
 # passes, with the measurement checked against the golden database's "keep" section.
 # Each substitution fails with its own check: a Keep report of another nonce, of another
 # AK (another machine), of another machine's chip and key, a quote of another report, a
-# measurement not allowed, a debuggable Keep, a VCEK not chained to the ARK.
+# measurement not allowed, a debuggable Keep, a VCEK not chained to the ARK; a VCEK of
+# the right key and chain made for another chip (hwID), for another TCB (ucodeSPL,
+# blSPL) or expired; a REPORTED_TCB below the golden "min_tcb".
 . "$TESTS_LIB/common.sh"
 tools="$(dirname "$BOOTCHAIN")/tests/tools"
 [ -x "$tools/snp-sim" ] || { echo "ERROR: $tools/snp-sim not built" >&2; exit 99; }
@@ -90,6 +92,66 @@ start_sim tsm4 "$good" 0b0000 certs/vcek-key.pem # policy bit 19: debugging allo
 expect_exit 0 "$BOOTCHAIN" attest quote --nonce "$nonce" --log boot.log --keep --tsm-root tsm4 \
 	--keep-vcek certs/vcek.pem --out debug.json
 fails keep-golden debug.json --golden keep-golden.json "${keep[@]}"
+# The VCEK must be this chip's and this TCB's: the same key, signed by the same ASK, but
+# with another hwID or SPL, or out of its dates, fails keep-signature, naming what.
+# (snp-sim's chip is bytes c0 to ff and its REPORTED_TCB 3 0 8 115, as vcek.pem says.)
+fails_message() { # check message evidence [verify options...]
+	local check=$1 message=$2
+	shift 2
+	fails "$check" "$@"
+	assert_contains "$(jq -r --arg c "$check" '.checks[$c].message' "$TEST_TMP/out")" \
+		"$message" "$check of $1"
+}
+reissue() { # name, with CHIP_ID / SNP_TCB / VCEK_NOT_BEFORE and VCEK_NOT_AFTER set
+	bash "$TESTS_LIB/../tools/make-snp-certs.sh" --vcek certs "$1" >/dev/null
+}
+CHIP_ID=$(openssl rand -hex 64) reissue vcek-other-chip
+SNP_TCB="3 0 8 114" reissue vcek-other-ucode
+SNP_TCB="2 0 8 115" reissue vcek-other-bl
+VCEK_NOT_BEFORE=20200101000000Z VCEK_NOT_AFTER=20210101000000Z reissue vcek-expired
+VCEK_NOT_BEFORE=20990101000000Z VCEK_NOT_AFTER=21000101000000Z reissue vcek-not-yet
+for v in vcek-other-chip vcek-other-ucode vcek-other-bl vcek-expired vcek-not-yet; do
+	openssl verify -CAfile certs/ark.pem -untrusted certs/ask.pem -no_check_time "certs/$v.pem" \
+		>/dev/null || fail "$v does not chain to the ARK"
+	expect_exit 0 "$BOOTCHAIN" attest quote --nonce "$nonce" --log boot.log --keep \
+		--tsm-root tsm --keep-vcek "certs/$v.pem" --out "$v.json"
+done
+fails_message keep-signature "another chip's: its hwID (1.3.6.1.4.1.3704.1.4)" \
+	vcek-other-chip.json "${keep[@]}"
+fails_message keep-signature "another TCB: its ucodeSPL (1.3.6.1.4.1.3704.1.3.8) is 114, REPORTED_TCB's microcode is 115" \
+	vcek-other-ucode.json "${keep[@]}"
+fails_message keep-signature "its blSPL (1.3.6.1.4.1.3704.1.3.1) is 2, REPORTED_TCB's bootloader is 3" \
+	vcek-other-bl.json "${keep[@]}"
+fails_message keep-signature "the VCEK expired at 2021-01-01 00:00:00 UTC" vcek-expired.json "${keep[@]}"
+fails_message keep-signature "the VCEK is not valid before 2099-01-01" vcek-not-yet.json "${keep[@]}"
+# the verifier's own VCEK is matched to the report as well
+fails_message keep-signature "another chip's" ev.json --keep-vcek certs/vcek-other-chip.pem
+expect_exit 0 "$BOOTCHAIN" attest verify ev.json --ak ak.pub --nonce "$nonce" --keep-vcek certs/vcek.pem
+# A REPORTED_TCB below the golden "min_tcb" fails keep-golden, naming the part; at the
+# minimum it passes (snp-sim: bootloader 3, tee 0, snp 8, microcode 115).
+min_tcb() { # json min_tcb -> file
+	jq --argjson t "$1" '.keep.min_tcb = $t' keep-golden.json >"$2"
+}
+min_tcb '{"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115}' tcb-at.json
+expect_exit 0 "$BOOTCHAIN" attest verify ev.json --ak ak.pub --nonce "$nonce" --golden tcb-at.json \
+	"${keep[@]}"
+min_tcb '{"microcode": 116}' tcb-ucode.json
+fails_message keep-golden "REPORTED_TCB microcode 115 is below the golden database's min_tcb microcode 116" \
+	ev.json --golden tcb-ucode.json "${keep[@]}"
+min_tcb '{"bootloader": 3, "tee": 0, "snp": 9}' tcb-snp.json
+fails_message keep-golden "REPORTED_TCB snp 8 is below the golden database's min_tcb snp 9" \
+	ev.json --golden tcb-snp.json "${keep[@]}"
+min_tcb '{"tee": 1}' tcb-tee.json
+fails_message keep-golden "tee 0 is below" ev.json --golden tcb-tee.json "${keep[@]}"
+min_tcb '{"bootloader": 4}' tcb-bl.json
+fails_message keep-golden "bootloader 3 is below" ev.json --golden tcb-bl.json "${keep[@]}"
+# a min_tcb the database cannot hold
+min_tcb '{"microcode": 256}' tcb-bad.json
+expect_exit 1 "$BOOTCHAIN" golden show tcb-bad.json
+assert_contains "$(cat "$TEST_TMP/err")" "min_tcb.microcode" "min_tcb out of range named"
+min_tcb '{"ucode": 1}' tcb-bad.json
+expect_exit 1 "$BOOTCHAIN" golden show tcb-bad.json
+assert_contains "$(cat "$TEST_TMP/err")" "ucode" "an unknown min_tcb part named"
 # a report with one byte changed
 jq -r .keep.report ev.json | base64 -d >report.bin
 printf '\x01' | dd of=report.bin bs=1 seek=200 conv=notrunc status=none

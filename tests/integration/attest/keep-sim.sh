@@ -44,7 +44,8 @@ bytes_at_reversed() { # file offset len
 }
 
 certs="$TEST_TMP/certs"
-bash "$TESTS_LIB/../tools/make-snp-certs.sh" "$certs" 2048 >/dev/null
+chip_id=$(openssl rand -hex 64) # the VCEK is this chip's (its hwID)
+CHIP_ID=$chip_id bash "$TESTS_LIB/../tools/make-snp-certs.sh" "$certs" 2048 >/dev/null
 for f in ark.pem ask.pem vcek.pem vcek-key.pem; do
 	[ -s "$certs/$f" ] || fail "make-snp-certs.sh made no $f"
 done
@@ -55,7 +56,6 @@ chain=(--verify-vcek "$certs/vcek.pem" --ask "$certs/ask.pem" --ark "$certs/ark.
 root="$TEST_TMP/tsm"
 mkdir "$root"
 measurement=$(openssl rand -hex 48)
-chip_id=$(openssl rand -hex 64)
 "$sim" --root "$root" --vcek-key "$certs/vcek-key.pem" --measurement "$measurement" \
 	--policy 30000 --chip-id "$chip_id" --daemon --pid "$TEST_TMP/sim.pid"
 sim_pid=$(cat "$TEST_TMP/sim.pid")
@@ -128,7 +128,8 @@ wait "$race_pid" || fail "snp-sim (foreground) exited $? on SIGTERM"
 # --- --once: one report, then it exits by itself ---
 once_root="$TEST_TMP/tsm-once"
 mkdir "$once_root"
-"$sim" --root "$once_root" --vcek-key "$certs/vcek-key.pem" --once --pid "$TEST_TMP/once.pid" &
+"$sim" --root "$once_root" --vcek-key "$certs/vcek-key.pem" --chip-id "$chip_id" --once \
+	--pid "$TEST_TMP/once.pid" &
 once_pid=$!
 SIM_PIDS+=("$once_pid")
 for _ in $(seq 50); do [ -s "$TEST_TMP/once.pid" ] && break; sleep 0.1; done

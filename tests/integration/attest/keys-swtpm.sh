@@ -159,10 +159,10 @@ usage "--type dsa: expected rsa or ecc" attest ak create -u x.pub --type dsa
 usage "--force is for --persistent" attest ak create -u x.pub -c x.ctx --force
 usage "expected a verb: create" attest ak
 usage "unknown verb 'delete'" attest ak delete
-usage "--ek-public, --ak-name and --out are required" attest challenge --ak-name ak1.name
-usage "--secret: expected 1 to 32 bytes" attest challenge -e ek-rsa.pem -n ak1.name -o c \
+usage "--ek-public, --ak-public and --out are required" attest challenge --ak-name ak1.name
+usage "--secret: expected 1 to 32 bytes" attest challenge -e ek-rsa.pem -a ak1.pub -o c \
 	--secret "$(printf '%066d' 0)"
-usage "neither a file nor a key name" attest challenge -e ek-rsa.pem -n 000bzz -o c
+usage "neither a file nor a key name" attest challenge -e ek-rsa.pem -a ak1.pub -n 000bzz -o c
 usage "expected one CHALLENGE" attest activate
 usage "--ek-type x: expected rsa or ecc" attest activate c.json --ek-type x
 for verb in ek "ak create" challenge activate; do
@@ -173,30 +173,31 @@ done
 
 # ---- challenge (software) and activate (TPM) ----
 # RSA EK, its PEM, persistent ECC AK
-"$B" attest challenge --ek-public ek-rsa.pem --ak-name ak1.name --out c1.json \
+"$B" attest challenge --ek-public ek-rsa.pem --ak-public ak1.pub --out c1.json \
 	--out-secret s1.bin
 jq -e '.format == "bootchain-challenge-v1" and (.credential | length > 0) and
 	(.secret | length > 0)' c1.json >/dev/null || fail "challenge file: $(cat c1.json)"
 assert_eq 32 "$(stat -c %s s1.bin)" "default secret size"
 "$B" attest activate c1.json --out-secret r1.bin
 cmp s1.bin r1.bin || fail "RSA EK: the recovered secret differs"
-# the EK as TPM2B_PUBLIC and as its certificate; the AK name in hex; a given secret
+# the EK as TPM2B_PUBLIC and as its certificate; the AK name checked, in hex; a given secret
 openssl x509 -inform DER -in ek-rsa.der -out ek-rsa-cert.pem
 for ek in ek-rsa.pub ek-rsa-cert.pem; do
-	secret=$("$B" attest challenge -e "$ek" -n "$(hexfile ak1.name)" -o c2.json -s 00c0ffee)
+	secret=$("$B" attest challenge -e "$ek" -a ak1.pub -n "$(hexfile ak1.name)" -o c2.json \
+		-s 00c0ffee)
 	assert_eq 00c0ffee "$secret" "challenge prints the secret"
 	assert_eq 00c0ffee "$("$B" attest activate c2.json --ak 0x81010003)" "activate with $ek"
 done
 # ECC EK, RSA AK persisted under it
-"$B" attest challenge -e ek-ecc.pub -n ak2.name -o c3.json --json >c3.out
+"$B" attest challenge -e ek-ecc.pub -a ak2.pub -o c3.json --json >c3.out
 secret=$(jq -r .secret c3.out)
 assert_eq 64 "${#secret}" "ECC challenge secret"
 assert_eq "$secret" "$("$B" attest activate c3.json --ek-type ecc --ak 0x81010004 --json |
 	jq -r .secret)" "ECC EK: recovered secret"
-"$B" attest challenge -e ek-ecc.pem -n ak2.name -o c3.json -s 01 >/dev/null
+"$B" attest challenge -e ek-ecc.pem -a ak2.pub -n ak2.name -o c3.json -s 01 >/dev/null
 assert_eq 01 "$("$B" attest activate c3.json -e ecc -a 0x81010004)" "ECC EK from PEM"
 # AKs in context files
-"$B" attest challenge -e ek-rsa.pub -n ak4.name -o c4.json -s abcdef >/dev/null
+"$B" attest challenge -e ek-rsa.pub -a ak4.pub -o c4.json -s abcdef >/dev/null
 assert_eq abcdef "$("$B" attest activate c4.json --ak ak4.ctx)" "context AK"
 nothing_loaded "activate"
 
@@ -213,14 +214,15 @@ assert_contains "$(cat err)" "\"format\" is not \"bootchain-challenge-v1\"" "not
 expect_exit 1 "$B" attest activate c4.json --ak 0x81010009
 assert_contains "$(cat err)" "no key at persistent handle 0x81010009" "missing AK"
 expect_exit 1 "$B" attest activate c4.json --ak 0x81010001
-assert_contains "$(cat err)" "not a restricted signing key" "EK as AK"
+assert_contains "$(cat err)" "0x81010001: not an attestation key: missing sign; has decrypt" \
+	"EK as AK"
 nothing_loaded "refused activations"
 
 # ---- nothing left behind, however often it runs ----
 for _ in $(seq 8); do
 	"$B" attest ek >/dev/null
 	"$B" attest ak create -c loop.ctx -u loop.pub -n loop.name >/dev/null
-	"$B" attest challenge -e ek-rsa.pub -n loop.name -o loop.json -s 99 >/dev/null
+	"$B" attest challenge -e ek-rsa.pub -a loop.pub -o loop.json -s 99 >/dev/null
 	"$B" attest activate loop.json --ak loop.ctx >/dev/null
 	"$B" attest activate c4.json --ak 0x81010003 >/dev/null 2>&1 || true
 done

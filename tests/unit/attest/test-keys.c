@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* What of attest/keys.c needs no TPM: templates, handles, names, context files and EK
- * public keys as a verifier receives them. */
+ * public keys as a verifier receives them; and the attributes an AK must have
+ * (attest/tpm-public.c), as bc_verify_key_new() applies them. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -14,6 +15,8 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 #include <tss2/tss2_mu.h>
+
+#include <bootchain/attest.h>
 
 #include "attest/keys.h"
 #include "attest/tpm-public.h"
@@ -194,6 +197,152 @@ static void test_ek_public_load_rejects_other_keys(void **state)
 			 BC_E_FORMAT);
 }
 
+/* ---- the attributes of an AK ---- */
+
+#define AK_ATTRIBUTES                                                                       \
+	(TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN | \
+	 TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT)
+
+/* An ECC P-256 public area with these attributes and a real point (OpenSSL's). */
+static void ak_public(TPMA_OBJECT attributes, TPM2B_PUBLIC *out)
+{
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	uint8_t point[65];
+	size_t len = 0;
+	assert_non_null(key);
+	assert_int_equal(EVP_PKEY_get_octet_string_param(key, "pub", point, sizeof(point), &len),
+			 1);
+	assert_int_equal(len, 65);
+	EVP_PKEY_free(key);
+	*out = (TPM2B_PUBLIC){.size = 0};
+	TPMT_PUBLIC *p = &out->publicArea;
+	p->type = TPM2_ALG_ECC;
+	p->nameAlg = TPM2_ALG_SHA256;
+	p->objectAttributes = attributes;
+	p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+	p->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
+	p->parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
+	p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+	p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+	p->unique.ecc.x.size = 32;
+	memcpy(p->unique.ecc.x.buffer, point + 1, 32);
+	p->unique.ecc.y.size = 32;
+	memcpy(p->unique.ecc.y.buffer, point + 33, 32);
+}
+
+static void test_ak_check_accepts_an_ak(void **state)
+{
+	(void)state;
+	TPM2B_PUBLIC pub;
+	ak_public(AK_ATTRIBUTES, &pub);
+	assert_int_equal(bc_ak_public_check(&pub.publicArea, "ak", NULL), BC_OK);
+	/* tpm2_createak's default attributes: the same, userWithAuth is no concern */
+	pub.publicArea.objectAttributes &= ~TPMA_OBJECT_USERWITHAUTH;
+	assert_int_equal(bc_ak_public_check(&pub.publicArea, "ak", NULL), BC_OK);
+}
+
+static void test_ak_check_names_each_missing_attribute(void **state)
+{
+	(void)state;
+	static const struct {
+		TPMA_OBJECT bit;
+		const char *name;
+	} required[] = {
+	    {TPMA_OBJECT_RESTRICTED, "restricted"},
+	    {TPMA_OBJECT_SIGN_ENCRYPT, "sign"},
+	    {TPMA_OBJECT_FIXEDTPM, "fixedtpm"},
+	    {TPMA_OBJECT_FIXEDPARENT, "fixedparent"},
+	    {TPMA_OBJECT_SENSITIVEDATAORIGIN, "sensitivedataorigin"},
+	};
+	TPM2B_PUBLIC pub;
+	ak_public(AK_ATTRIBUTES, &pub);
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		char want[64];
+		bc_error err = {0};
+		pub.publicArea.objectAttributes = AK_ATTRIBUTES & ~required[i].bit;
+		assert_int_equal(bc_ak_public_check(&pub.publicArea, "ak.pub", &err),
+				 BC_E_MISMATCH);
+		/* that one alone, named after the file */
+		snprintf(want, sizeof(want), "ak.pub: not an attestation key: missing %s (",
+			 required[i].name);
+		assert_non_null(strstr(err.msg, want));
+	}
+}
+
+static void test_ak_check_names_decrypt_and_every_missing_one(void **state)
+{
+	(void)state;
+	TPM2B_PUBLIC pub;
+	bc_error err = {0};
+	ak_public(AK_ATTRIBUTES | TPMA_OBJECT_DECRYPT, &pub);
+	assert_int_equal(bc_ak_public_check(&pub.publicArea, "ak", &err), BC_E_MISMATCH);
+	assert_non_null(strstr(err.msg, "ak: not an attestation key: has decrypt ("));
+	ak_public(TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_DECRYPT, &pub);
+	assert_int_equal(bc_ak_public_check(&pub.publicArea, "ak", &err), BC_E_MISMATCH);
+	assert_non_null(strstr(err.msg, "missing restricted, sign, fixedtpm, fixedparent, "
+					"sensitivedataorigin; has decrypt (objectAttributes "
+					"0x00020040;"));
+	/* the EK: a restricted decryption key */
+	bc_ek_template(BC_KEY_RSA, &pub);
+	assert_int_equal(bc_ak_public_check(&pub.publicArea, "ek", &err), BC_E_MISMATCH);
+	assert_non_null(strstr(err.msg, "missing sign; has decrypt ("));
+	/* an HMAC key with every attribute is no AK either */
+	ak_public(AK_ATTRIBUTES, &pub);
+	pub.publicArea.type = TPM2_ALG_KEYEDHASH;
+	assert_int_equal(bc_ak_public_check(&pub.publicArea, "hmac", &err), BC_E_MISMATCH);
+	assert_non_null(strstr(err.msg, "type 0x0008"));
+}
+
+static size_t marshal(const TPM2B_PUBLIC *pub, uint8_t *buf, size_t size)
+{
+	size_t len = 0;
+	assert_int_equal(bc_tpm_public_marshal(pub, buf, size, &len, NULL), BC_OK);
+	return len;
+}
+
+static void test_verify_key_refuses_what_is_not_an_ak(void **state)
+{
+	(void)state;
+	TPM2B_PUBLIC pub;
+	uint8_t buf[sizeof(TPM2B_PUBLIC)];
+	bc_verify_key *key = NULL;
+	bc_error err = {0};
+	ak_public(AK_ATTRIBUTES, &pub);
+	size_t len = marshal(&pub, buf, sizeof(buf));
+	assert_int_equal(bc_verify_key_new(buf, len, 0, &key, &err), BC_OK);
+	bc_verify_key_free(key);
+	/* the flag for PEM keys changes nothing for a public area */
+	pub.publicArea.objectAttributes &= ~TPMA_OBJECT_RESTRICTED;
+	len = marshal(&pub, buf, sizeof(buf));
+	assert_int_equal(bc_verify_key_new(buf, len, BC_VERIFY_KEY_PEM_CHECKED, &key, &err),
+			 BC_E_MISMATCH);
+	assert_null(key);
+	assert_non_null(strstr(err.msg, "missing restricted ("));
+}
+
+static void test_verify_key_takes_pem_only_when_checked(void **state)
+{
+	(void)state;
+	TPM2B_PUBLIC pub;
+	EVP_PKEY *pkey = NULL;
+	char *pem = NULL;
+	bc_verify_key *key = NULL;
+	bc_error err = {0};
+	ak_public(AK_ATTRIBUTES, &pub);
+	assert_int_equal(bc_tpm_public_to_pkey(&pub.publicArea, &pkey, NULL), BC_OK);
+	assert_int_equal(bc_pkey_to_pem(pkey, &pem, NULL), BC_OK);
+	EVP_PKEY_free(pkey);
+	assert_int_equal(bc_verify_key_new((uint8_t *)pem, strlen(pem), 0, &key, &err),
+			 BC_E_MISMATCH);
+	assert_null(key);
+	assert_non_null(strstr(err.msg, "bare PEM public key"));
+	assert_int_equal(
+	    bc_verify_key_new((uint8_t *)pem, strlen(pem), BC_VERIFY_KEY_PEM_CHECKED, &key, &err),
+	    BC_OK);
+	bc_verify_key_free(key);
+	free(pem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +355,11 @@ int main(void)
 	    cmocka_unit_test(test_ek_public_load_rsa),
 	    cmocka_unit_test(test_ek_public_load_ecc),
 	    cmocka_unit_test(test_ek_public_load_rejects_other_keys),
+	    cmocka_unit_test(test_ak_check_accepts_an_ak),
+	    cmocka_unit_test(test_ak_check_names_each_missing_attribute),
+	    cmocka_unit_test(test_ak_check_names_decrypt_and_every_missing_one),
+	    cmocka_unit_test(test_verify_key_refuses_what_is_not_an_ak),
+	    cmocka_unit_test(test_verify_key_takes_pem_only_when_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

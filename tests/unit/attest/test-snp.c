@@ -3,8 +3,10 @@
  * The Keep (attest/keep.c): SEV-SNP reports built here byte by byte at the offsets of
  * the AMD ABI specification, parsed and refused; their signature made here with a
  * P-384 key and verified, alone and up a chain VCEK <- ASK <- ARK made here (RSA,
- * RSASSA-PSS with SHA-384 as AMD's); and bc_tsm_report() against a fake provider
- * thread serving a plain folder, honest and racing.
+ * RSASSA-PSS with SHA-384 as AMD's); the VCEK matched to the report's chip and TCB
+ * through its extensions (written here in DER as AMD's VCEK specification gives them),
+ * and every certificate's dates; and bc_tsm_report() against a fake provider thread
+ * serving a plain folder, honest and racing.
  */
 #include "config.h"
 
@@ -51,15 +53,97 @@ static struct fixtures {
 	cert ask_by_rogue, ask_other_issuer, ark_by_rogue, vcek_by_rogue;
 } fx;
 
-static X509 *make_x509(const char *cn, EVP_PKEY *key, const char *issuer_cn, EVP_PKEY *issuer_key,
-		       bool ca, long serial)
+/* What a VCEK says of the chip and the TCB it was made for, and a certificate's dates.
+ * The reports of build_signed_report() are of the chip 0xA0 0xA1 ... 0xDF and the TCB
+ * bootloader 2, tee 0, snp 7, microcode 114 (REPORTED_TCB 0x7207000000000002). */
+#define DAY		  (3600L * 24)
+#define OID_HWID	  "1.3.6.1.4.1.3704.1.4"
+#define OID_BL_SPL	  "1.3.6.1.4.1.3704.1.3.1"
+#define OID_TEE_SPL	  "1.3.6.1.4.1.3704.1.3.2"
+#define OID_SNP_SPL	  "1.3.6.1.4.1.3704.1.3.3"
+#define OID_UCODE_SPL	  "1.3.6.1.4.1.3704.1.3.8"
+#define OID_FMC_SPL	  "1.3.6.1.4.1.3704.1.3.9"
+#define REPORT_CHIP_FIRST 0xA0
+#define REPORT_TCB	  UINT64_C(0x7207000000000002)
+
+typedef struct cert_opts {
+	long not_before, not_after; /* seconds from now */
+	bool vcek_ids;		    /* hwID and the SPLs below */
+	uint8_t chip_id[64];
+	size_t hwid_size;	 /* 64, or 8 on Turin */
+	bool bare_hwid, no_hwid; /* the 64 bytes without DER; none at all */
+	int spl[5];		 /* bootloader, tee, snp, microcode, fmc; -1: none */
+	const char *extra_oid;	 /* one more extension, with the DER extra_der */
+	const uint8_t *extra_der;
+	size_t extra_size;
+} cert_opts;
+
+/* A VCEK of the reports' chip and TCB, valid for a year. */
+static cert_opts vcek_opts(void)
+{
+	cert_opts o = {
+	    .not_after = 365 * DAY, .vcek_ids = true, .hwid_size = 64, .spl = {2, 0, 7, 114, -1}};
+	for (int i = 0; i < 64; i++)
+		o.chip_id[i] = (uint8_t)(REPORT_CHIP_FIRST + i);
+	return o;
+}
+
+static void add_ext_der(X509 *x, const char *oid, const uint8_t *der, size_t size)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+	ASN1_OCTET_STRING *v = ASN1_OCTET_STRING_new();
+	assert_non_null(obj);
+	assert_non_null(v);
+	assert_int_equal(ASN1_OCTET_STRING_set(v, der, (int)size), 1);
+	X509_EXTENSION *e = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, v);
+	assert_non_null(e);
+	assert_int_equal(X509_add_ext(x, e, -1), 1);
+	X509_EXTENSION_free(e);
+	ASN1_OCTET_STRING_free(v);
+	ASN1_OBJECT_free(obj);
+}
+
+static void add_spl(X509 *x, const char *oid, int spl)
+{
+	/* a DER INTEGER: 02 01 n, or 02 02 00 n when the high bit is set */
+	uint8_t der[4] = {0x02, 0x01, (uint8_t)spl};
+	if (spl < 0)
+		return;
+	if (spl > 0x7f) {
+		der[1] = 2, der[2] = 0, der[3] = (uint8_t)spl;
+		add_ext_der(x, oid, der, 4);
+	} else {
+		add_ext_der(x, oid, der, 3);
+	}
+}
+
+static void add_vcek_ids(X509 *x, const cert_opts *o)
+{
+	static const char *const oids[] = {OID_BL_SPL, OID_TEE_SPL, OID_SNP_SPL, OID_UCODE_SPL,
+					   OID_FMC_SPL};
+	uint8_t hwid[2 + 64] = {0x04, (uint8_t)o->hwid_size}; /* an OCTET STRING */
+	memcpy(hwid + 2, o->chip_id, o->hwid_size);
+	if (o->bare_hwid)
+		add_ext_der(x, OID_HWID, o->chip_id, 64);
+	else if (!o->no_hwid)
+		add_ext_der(x, OID_HWID, hwid, 2 + o->hwid_size);
+	for (int i = 0; i < 5; i++)
+		add_spl(x, oids[i], o->spl[i]);
+}
+
+static X509 *make_x509_opts(const char *cn, EVP_PKEY *key, const char *issuer_cn,
+			    EVP_PKEY *issuer_key, bool ca, long serial, const cert_opts *o)
 {
 	X509 *x = X509_new();
 	assert_non_null(x);
 	assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
 	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), serial), 1);
-	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), 0));
-	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 3600L * 24 * 365));
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), o->not_before));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), o->not_after));
+	if (o->vcek_ids)
+		add_vcek_ids(x, o);
+	if (o->extra_oid)
+		add_ext_der(x, o->extra_oid, o->extra_der, o->extra_size);
 	X509_NAME *subject = X509_get_subject_name(x), *issuer = X509_get_issuer_name(x);
 	assert_int_equal(X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC,
 						    (const unsigned char *)"Test AMD", -1, -1, 0),
@@ -100,6 +184,14 @@ static X509 *make_x509(const char *cn, EVP_PKEY *key, const char *issuer_cn, EVP
 	return x;
 }
 
+/* A CA certificate valid for a year, or a VCEK of the reports' chip and TCB. */
+static X509 *make_x509(const char *cn, EVP_PKEY *key, const char *issuer_cn, EVP_PKEY *issuer_key,
+		       bool ca, long serial)
+{
+	cert_opts o = ca ? (cert_opts){.not_after = 365 * DAY} : vcek_opts();
+	return make_x509_opts(cn, key, issuer_cn, issuer_key, ca, serial, &o);
+}
+
 static cert to_pem(X509 *x)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
@@ -130,6 +222,15 @@ static cert make_cert(const char *cn, EVP_PKEY *key, const char *issuer_cn, EVP_
 		      bool ca, long serial)
 {
 	X509 *x = make_x509(cn, key, issuer_cn, issuer_key, ca, serial);
+	cert c = to_pem(x);
+	X509_free(x);
+	return c;
+}
+
+static cert make_cert_opts(const char *cn, EVP_PKEY *key, const char *issuer_cn,
+			   EVP_PKEY *issuer_key, bool ca, long serial, const cert_opts *o)
+{
+	X509 *x = make_x509_opts(cn, key, issuer_cn, issuer_key, ca, serial, o);
 	cert c = to_pem(x);
 	X509_free(x);
 	return c;
@@ -561,6 +662,160 @@ static void test_chain_refuses_an_ark_not_self_signed(void **state)
 	assert_non_null(strstr(err.msg, "self-signed"));
 }
 
+/* ---- the VCEK of this chip and TCB, certificates in force ---- */
+
+/* A VCEK of the reports' key with o, signed by the test ASK, verified up the chain. */
+static bc_status verify_vcek(const uint8_t *raw, const cert_opts *o, bc_error *err)
+{
+	cert c = make_cert_opts("SEV-VCEK", fx.vcek_key, "SEV-Test", fx.ask_key, false, 20, o);
+	bc_status s = verify(raw, &c, &fx.ask, &fx.ark, err);
+	free(c.data);
+	return s;
+}
+
+static void resign(uint8_t *raw)
+{
+	memset(raw + 0x2A0, 0, BC_SNP_REPORT_SIZE - 0x2A0);
+	assert_int_equal(snp_sign_report(raw, fx.vcek_key), 0);
+}
+
+static void expect_failure(bc_status got, bc_status want, const bc_error *err, const char *text)
+{
+	assert_int_equal(got, want);
+	if (!strstr(err->msg, text))
+		fail_msg("message '%s' lacks '%s'", err->msg, text);
+}
+
+static void test_vcek_must_be_of_the_reports_chip(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	uint8_t dup_hwid[2 + 64] = {0x04, 64};
+	bc_error err = {0};
+	cert_opts o = vcek_opts();
+	build_signed_report(raw, fx.vcek_key);
+	assert_int_equal(verify_vcek(raw, &o, &err), BC_OK);
+	o.chip_id[63] ^= 0x01; /* another chip */
+	expect_failure(verify_vcek(raw, &o, &err), BC_E_MISMATCH, &err,
+		       "another chip's: its hwID (1.3.6.1.4.1.3704.1.4) a0a1a2a3a4a5a6a7...");
+	o = vcek_opts();
+	o.bare_hwid = true; /* as VCEKs of 2021: the 64 bytes without DER */
+	assert_int_equal(verify_vcek(raw, &o, &err), BC_OK);
+	o = vcek_opts();
+	o.no_hwid = true;
+	expect_failure(verify_vcek(raw, &o, &err), BC_E_MISMATCH, &err, "no hwID extension");
+	o = vcek_opts();
+	o.hwid_size = 63;
+	expect_failure(verify_vcek(raw, &o, &err), BC_E_FORMAT, &err, "octet string of 64");
+	o = vcek_opts();
+	memcpy(dup_hwid + 2, o.chip_id, 64);
+	o.extra_oid = OID_HWID, o.extra_der = dup_hwid, o.extra_size = sizeof(dup_hwid);
+	expect_failure(verify_vcek(raw, &o, &err), BC_E_MISMATCH, &err, "two hwID extensions");
+	/* a masked (zero) CHIP_ID cannot be matched to any VCEK */
+	o = vcek_opts();
+	memset(raw + 0x1A0, 0, 64);
+	resign(raw);
+	expect_failure(verify_vcek(raw, &o, &err), BC_E_MISMATCH, &err, "CHIP_ID is zero");
+	/* a report signed by a VLEK (KEY_INFO bits 4:2 = 1): its certificate names no chip */
+	snp_put_u32le(raw + 0x048, BC_SNP_KEY_SIGNING_VLEK << BC_SNP_KEY_SIGNING_SHIFT);
+	resign(raw);
+	o.no_hwid = true;
+	assert_int_equal(verify_vcek(raw, &o, &err), BC_OK);
+}
+
+static void test_vcek_must_be_of_the_reports_tcb(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"its blSPL (1.3.6.1.4.1.3704.1.3.1) is 3, "
+					    "REPORTED_TCB's bootloader is 2",
+					    "its teeSPL (1.3.6.1.4.1.3704.1.3.2) is 1, "
+					    "REPORTED_TCB's tee is 0",
+					    "its snpSPL (1.3.6.1.4.1.3704.1.3.3) is 8, "
+					    "REPORTED_TCB's snp is 7",
+					    "its ucodeSPL (1.3.6.1.4.1.3704.1.3.8) is 115, "
+					    "REPORTED_TCB's microcode is 114"};
+	static const uint8_t not_integer[] = {0x04, 0x01, 0x72};
+	static const uint8_t too_big[] = {0x02, 0x02, 0x01, 0x2c};
+	static const uint8_t trailing[] = {0x02, 0x01, 0x72, 0x00};
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	build_signed_report(raw, fx.vcek_key);
+	for (int i = 0; i < 4; i++) {
+		cert_opts o = vcek_opts();
+		o.spl[i]++;
+		expect_failure(verify_vcek(raw, &o, &err), BC_E_MISMATCH, &err, names[i]);
+		assert_non_null(strstr(err.msg, "the VCEK is for another TCB"));
+	}
+	cert_opts o = vcek_opts();
+	o.spl[3] = -1;
+	expect_failure(verify_vcek(raw, &o, &err), BC_E_MISMATCH, &err, "no ucodeSPL extension");
+	const uint8_t *bad[] = {not_integer, too_big, trailing};
+	const size_t sizes[] = {sizeof(not_integer), sizeof(too_big), sizeof(trailing)};
+	for (int i = 0; i < 3; i++) {
+		o.extra_oid = OID_UCODE_SPL, o.extra_der = bad[i], o.extra_size = sizes[i];
+		expect_failure(verify_vcek(raw, &o, &err), BC_E_FORMAT, &err,
+			       "ucodeSPL extension (1.3.6.1.4.1.3704.1.3.8) is not an integer");
+	}
+	/* microcode 200: a DER INTEGER of two bytes (a leading zero) */
+	snp_put_u64le(raw + 0x180, (REPORT_TCB & ~(UINT64_C(0xff) << 56)) | UINT64_C(200) << 56);
+	resign(raw);
+	o = vcek_opts();
+	o.spl[3] = 200;
+	assert_int_equal(verify_vcek(raw, &o, &err), BC_OK);
+}
+
+static void test_vcek_of_a_turin_chip(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	build_report(raw, 3);
+	raw[0x188] = BC_SNP_CPUID_FAMILY_TURIN;
+	/* Turin's TCB_VERSION: fmc 1, bootloader 2, tee 3, snp 4, 3 reserved, microcode 5 */
+	snp_put_u64le(raw + 0x180, UINT64_C(0x0500000004030201));
+	resign(raw);
+	cert_opts o = vcek_opts();
+	o.hwid_size = 8; /* CHIP_ID's first 8 bytes */
+	o.spl[0] = 2, o.spl[1] = 3, o.spl[2] = 4, o.spl[3] = 5, o.spl[4] = 1;
+	assert_int_equal(verify_vcek(raw, &o, &err), BC_OK);
+	o.spl[4] = 2;
+	expect_failure(verify_vcek(raw, &o, &err), BC_E_MISMATCH, &err,
+		       "fmcSPL (1.3.6.1.4.1.3704.1.3.9) is 2, REPORTED_TCB's fmc is 1");
+	o.spl[4] = -1;
+	expect_failure(verify_vcek(raw, &o, &err), BC_E_MISMATCH, &err, "no fmcSPL extension");
+	o.spl[4] = 1;
+	o.hwid_size = 64;
+	expect_failure(verify_vcek(raw, &o, &err), BC_E_FORMAT, &err, "octet string of 8 bytes");
+}
+
+static void test_certificates_must_be_in_force(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	build_signed_report(raw, fx.vcek_key);
+	cert_opts o = vcek_opts();
+	o.not_before = -2 * 365 * DAY, o.not_after = -DAY;
+	expect_failure(verify_vcek(raw, &o, &err), BC_E_MISMATCH, &err, "the VCEK expired at ");
+	cert old = make_cert_opts("SEV-VCEK", fx.vcek_key, "SEV-Test", fx.ask_key, false, 21, &o);
+	expect_failure(verify(raw, &old, NULL, NULL, &err), BC_E_MISMATCH, &err,
+		       "the VCEK expired at "); /* without a chain too */
+	free(old.data);
+	o.not_before = DAY, o.not_after = 2 * DAY;
+	expect_failure(verify_vcek(raw, &o, &err), BC_E_MISMATCH, &err,
+		       "the VCEK is not valid before ");
+	/* an expired ASK or ARK, each with the right names and keys */
+	cert_opts ca = {.not_before = -2 * 365 * DAY, .not_after = -DAY};
+	cert ask = make_cert_opts("SEV-Test", fx.ask_key, "ARK-Test", fx.ark_key, true, 22, &ca);
+	cert ark = make_cert_opts("ARK-Test", fx.ark_key, "ARK-Test", fx.ark_key, true, 23, &ca);
+	expect_failure(verify(raw, &fx.vcek, &ask, &fx.ark, &err), BC_E_MISMATCH, &err,
+		       "the ASK expired at ");
+	expect_failure(verify(raw, &fx.vcek, &fx.ask, &ark, &err), BC_E_MISMATCH, &err,
+		       "the ARK expired at ");
+	free(ask.data);
+	free(ark.data);
+}
+
 static void test_chain_needs_both_ask_and_ark(void **state)
 {
 	(void)state;
@@ -784,6 +1039,10 @@ int main(void)
 	    cmocka_unit_test(test_chain_refuses_a_vcek_not_signed_by_the_ask),
 	    cmocka_unit_test(test_chain_refuses_an_ark_not_self_signed),
 	    cmocka_unit_test(test_chain_needs_both_ask_and_ark),
+	    cmocka_unit_test(test_vcek_must_be_of_the_reports_chip),
+	    cmocka_unit_test(test_vcek_must_be_of_the_reports_tcb),
+	    cmocka_unit_test(test_vcek_of_a_turin_chip),
+	    cmocka_unit_test(test_certificates_must_be_in_force),
 	    cmocka_unit_test(test_tsm_report_returns_the_outblob),
 	    cmocka_unit_test(test_tsm_report_retries_then_refuses_a_raced_generation),
 	    cmocka_unit_test(test_tsm_report_times_out_without_a_provider),

@@ -519,7 +519,7 @@ static void test_check_event_type_limits_changed_events(void **state)
 	put_event(&b, 4, BC_EV_EFI_ACTION, "other action");		    /* 1: not shim's type */
 	put_event(&b, 4, BC_EV_EFI_BOOT_SERVICES_APPLICATION, "shim-evil"); /* 2: shim's type */
 	put_event(&b, 4, BC_EV_EFI_ACTION, "grub-evil"); /* 3: grub takes any type */
-	const char *const explained[] = {"\"explained_pcrs\": [4]", NULL};
+	const char *const explained[] = {"\"explained_pcrs\": [4]", "\"open_pcrs\": [4]"};
 	for (size_t i = 0; i < 2; i++) {
 		bc_golden *db = db_load(TYPED_COMPONENTS, explained[i]);
 		bc_golden_report *rep = check(db, &b, true);
@@ -531,6 +531,210 @@ static void test_check_event_type_limits_changed_events(void **state)
 		bc_golden_report_free(rep);
 		bc_golden_free(db);
 	}
+}
+
+/* ---- the attested view: what a quote vouches for ---- */
+
+/* Quoted values of one bank: PCR pcr extended with the digests of tags (the TPM's
+ * view, computed here), every other PCR of mask at zero. */
+static void quote_bank(bc_pcr_values *v, bc_pcr_selection *sel, uint16_t alg, uint32_t mask,
+		       uint32_t pcr, const char *const *tags, size_t count)
+{
+	bc_pcr_bank *bank = NULL;
+	assert_int_equal(bc_pcr_selection_add(sel, alg, mask, NULL), BC_OK);
+	assert_int_equal(bc_pcr_values_add_bank(v, alg, &bank, NULL), BC_OK);
+	memset(bank->values, 0, sizeof(bank->values));
+	expected_value(alg, NULL, tags, count, bank->values[pcr]);
+	bank->mask = mask;
+}
+
+static bc_golden_report *check_view(const bc_golden *db, const logbuf *b,
+				    const bc_pcr_selection *sel, const bc_pcr_values *values,
+				    bc_attested_view *view)
+{
+	bc_golden_report *rep = NULL;
+	bc_error err = {0};
+	bc_log *log = parse_ok(b);
+	assert_int_equal(bc_log_attest(log, sel, values, view, &err), BC_OK);
+	if (bc_golden_check_view(db, log, view, true, &rep, &err) != BC_OK)
+		fail_msg("check failed: %s", err.msg);
+	bc_log_free(log);
+	return rep;
+}
+
+/* The TPM extended "evil" into PCR 4 in both banks; the log claims shim's sha256 digest.
+ * Quoted in sha1 only, the sha256 claim is never read: the event is shim, changed. */
+static void test_view_judges_only_attested_banks(void **state)
+{
+	(void)state;
+	logbuf b;
+	uint8_t sha1[20], sha256[32];
+	const char *const evil[] = {"evil"};
+	bc_pcr_values values = {0};
+	bc_pcr_selection sel = {0};
+	bc_attested_view view;
+	start_log(&b);
+	hash(BC_ALG_SHA1, "evil", 4, sha1);
+	hash(BC_ALG_SHA256, "shim", 4, sha256);
+	put_event_digests(&b, 4, BC_EV_EVENT_TAG, sha1, sha256, "x", 1);
+	quote_bank(&values, &sel, BC_ALG_SHA1, 1u << 4, 4, evil, 1);
+	bc_golden *db = db_load(ONE("shim", 4), NULL);
+	bc_golden_report *rep = check_view(db, &b, &sel, &values, &view);
+	assert_true(view.complete);
+	assert_int_equal(bc_attested_view_banks_mask(&view, BC_ALG_SHA1), 1u << 4);
+	assert_int_equal(bc_attested_view_banks_mask(&view, BC_ALG_SHA256), 0);
+	assert_false(rep->match);
+	expect_verdict(rep, 1, BC_EVENT_CHANGED, "shim");
+	assert_int_equal(rep->events[0].digests.count, 1);
+	assert_int_equal(rep->events[0].digests.digests[0].alg, BC_ALG_SHA1);
+	bc_golden_report_free(rep);
+	bc_golden_free(db);
+}
+
+/* A quoted pair that an event cannot replay (no digest of that bank) is not attested,
+ * names the event, and its PCR is not judged: the required component there is missing. */
+static void test_view_event_without_quoted_bank(void **state)
+{
+	(void)state;
+	logbuf b;
+	uint8_t sha1[20];
+	const char *const shim[] = {"shim"};
+	bc_pcr_values values = {0};
+	bc_pcr_selection sel = {0};
+	bc_attested_view view;
+	start_log(&b);
+	hash(BC_ALG_SHA1, "shim", 4, sha1);
+	/* only a sha1 digest */
+	put_u32(&b, 4);
+	put_u32(&b, BC_EV_EVENT_TAG);
+	put_u32(&b, 1);
+	put_u16(&b, BC_ALG_SHA1);
+	put(&b, sha1, 20);
+	put_u32(&b, 1);
+	put(&b, "x", 1);
+	quote_bank(&values, &sel, BC_ALG_SHA256, 1u << 4, 4, shim, 1);
+	bc_golden *db = db_load(ONE("shim", 4), NULL);
+	bc_golden_report *rep = check_view(db, &b, &sel, &values, &view);
+	assert_false(view.complete);
+	assert_int_equal(view.pairs_quoted, 1);
+	assert_int_equal(view.pairs_attested, 0);
+	assert_non_null(strstr(view.problem, "sha256 PCR 4: event 1 has no sha256 digest"));
+	assert_false(rep->match);
+	assert_int_equal(rep->event_count, 0);
+	assert_int_equal(rep->missing_count, 1);
+	assert_int_equal(rep->unjudged_pcrs, 1u << 4);
+	bc_golden_report_free(rep);
+	bc_golden_free(db);
+}
+
+/* A component with digests only in banks that are not attested is unverifiable. */
+static void test_view_component_in_other_bank_is_unverifiable(void **state)
+{
+	(void)state;
+	logbuf b;
+	const char *const shim[] = {"shim"};
+	bc_pcr_values values = {0};
+	bc_pcr_selection sel = {0};
+	bc_attested_view view;
+	start_log(&b);
+	put_event(&b, 4, BC_EV_EVENT_TAG, "shim");
+	quote_bank(&values, &sel, BC_ALG_SHA256, 1u << 4, 4, shim, 1);
+	bc_golden *db =
+	    db_load(COMP("shim", 4, "", "{\"digests\": {\"sha1\": \"<1:shim>\"}}"), NULL);
+	bc_golden_report *rep = check_view(db, &b, &sel, &values, &view);
+	assert_true(view.complete);
+	assert_false(rep->match);
+	expect_verdict(rep, 1, BC_EVENT_UNVERIFIABLE, "shim");
+	bc_golden_report_free(rep);
+	bc_golden_free(db);
+}
+
+/* "pcrs" final values: judged on attested pairs only; one listed for a pair not quoted
+ * fails even when the log would replay to it. */
+static void test_view_final_value_of_unquoted_pcr_fails(void **state)
+{
+	(void)state;
+	logbuf b;
+	char more[160], hex[65];
+	uint8_t pcr7[32];
+	const char *const shim[] = {"shim"}, *const cfg[] = {"cfg"};
+	bc_pcr_values values = {0};
+	bc_pcr_selection sel = {0};
+	bc_attested_view view;
+	start_log(&b);
+	put_event(&b, 4, BC_EV_EVENT_TAG, "shim");
+	put_event(&b, 7, BC_EV_EVENT_TAG, "cfg");
+	expected_value(BC_ALG_SHA256, NULL, cfg, 1, pcr7);
+	for (size_t i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", pcr7[i]);
+	snprintf(more, sizeof(more), "\"pcrs\": {\"sha256\": {\"7\": [\"%s\"]}}", hex);
+	quote_bank(&values, &sel, BC_ALG_SHA256, 1u << 4, 4, shim, 1);
+	bc_golden *db = db_load(ONE("shim", 4), more);
+	bc_golden_report *rep = check_view(db, &b, &sel, &values, &view);
+	assert_false(rep->match);
+	assert_int_equal(rep->pcr_mismatch_count, 1);
+	assert_int_equal(rep->pcr_mismatches[0].pcr, 7);
+	assert_int_equal(rep->pcr_mismatches[0].value.size, 0);
+	bc_golden_report_free(rep);
+	/* the same log, checked locally (every bank at its word), replays to the value */
+	rep = check(db, &b, false);
+	assert_true(rep->match);
+	bc_golden_report_free(rep);
+	bc_golden_free(db);
+}
+
+/* Fail closed: a PCR with a component is explained without "explained_pcrs". */
+static void test_pcr_with_component_is_explained(void **state)
+{
+	(void)state;
+	logbuf b;
+	start_log(&b);
+	put_event(&b, 8, BC_EV_EVENT_TAG, "kernel");
+	put_event(&b, 8, BC_EV_EVENT_TAG, "extra");
+	bc_golden *db = db_load(ONE("kernel", 8), NULL);
+	bc_golden_report *rep = check(db, &b, true);
+	assert_false(rep->match);
+	expect_verdict(rep, 2, BC_EVENT_UNEXPECTED, NULL);
+	bc_golden_report_free(rep);
+	bc_golden_free(db);
+	db = db_load(ONE("kernel", 8), "\"open_pcrs\": [8]");
+	rep = check(db, &b, true);
+	assert_true(rep->match);
+	expect_verdict(rep, 2, BC_EVENT_NOT_COVERED, NULL);
+	bc_golden_report_free(rep);
+	bc_golden_free(db);
+}
+
+static void test_pcr_both_explained_and_open_is_refused(void **state)
+{
+	(void)state;
+	bc_golden *db = NULL;
+	bc_error err = {0};
+	const char *text = "{\"format\": \"bootchain-golden-v1\", \"components\": [], "
+			   "\"explained_pcrs\": [7], \"open_pcrs\": [7]}";
+	assert_int_equal(bc_golden_from_memory(text, strlen(text), "db.json", &db, &err),
+			 BC_E_FORMAT);
+	assert_non_null(strstr(err.msg, "PCR 7"));
+}
+
+/* What a quote must cover for the database to judge it. */
+static void test_quote_covers(void **state)
+{
+	(void)state;
+	char why[128];
+	bc_pcr_selection sel = {0};
+	bc_golden *db = db_load(ONE("shim", 4) ", " ONE("kernel", 8), NULL);
+	assert_int_equal(bc_pcr_selection_parse("sha256:4,8", &sel, NULL), BC_OK);
+	assert_true(bc_golden_quote_covers(db, &sel, why, sizeof(why)));
+	assert_int_equal(bc_pcr_selection_parse("sha256:4+sha1:8", &sel, NULL), BC_OK);
+	assert_true(bc_golden_quote_covers(db, &sel, why, sizeof(why)));
+	assert_int_equal(bc_pcr_selection_parse("sha256:4", &sel, NULL), BC_OK);
+	assert_false(bc_golden_quote_covers(db, &sel, why, sizeof(why)));
+	assert_non_null(strstr(why, "PCR 8"));
+	/* a bank the database has no digests in does not count */
+	assert_int_equal(bc_pcr_selection_parse("sha256:4+sha384:8", &sel, NULL), BC_OK);
+	assert_false(bc_golden_quote_covers(db, &sel, why, sizeof(why)));
+	bc_golden_free(db);
 }
 
 static void test_check_sha256_equal_but_sha1_different_is_not_known(void **state)
@@ -1311,6 +1515,13 @@ int main(void)
 	    cmocka_unit_test(test_check_skipped_component_is_missing_and_the_next_known),
 	    cmocka_unit_test(test_check_no_action_events_are_not_judged),
 	    cmocka_unit_test(test_check_event_type_limits_changed_events),
+	    cmocka_unit_test(test_view_judges_only_attested_banks),
+	    cmocka_unit_test(test_view_event_without_quoted_bank),
+	    cmocka_unit_test(test_view_component_in_other_bank_is_unverifiable),
+	    cmocka_unit_test(test_view_final_value_of_unquoted_pcr_fails),
+	    cmocka_unit_test(test_pcr_with_component_is_explained),
+	    cmocka_unit_test(test_pcr_both_explained_and_open_is_refused),
+	    cmocka_unit_test(test_quote_covers),
 	    cmocka_unit_test(test_check_sha256_equal_but_sha1_different_is_not_known),
 	    cmocka_unit_test(test_check_without_all_events_keeps_only_problems),
 	    cmocka_unit_test(test_check_with_all_events_keeps_every_extending_event),
