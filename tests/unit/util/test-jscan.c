@@ -526,6 +526,38 @@ static void test_control_characters_in_strings_are_refused(void **state)
 	accepts("\"\\u001f\\u0001\"");
 }
 
+/* The string scan reads 8 bytes at a time: a byte it must stop at is found wherever it
+ * stands in the word, and the string ends exactly at its quote. */
+static void test_long_strings_stop_at_every_offset(void **state)
+{
+	(void)state;
+	for (size_t at = 0; at < 40; at++) {
+		char json[64], *owned = NULL;
+		const char *got;
+		size_t len, n = 1 + 48 + 1;
+		bc_jdoc doc;
+		memset(json, 'a', sizeof(json));
+		json[0] = '"';
+		json[n - 1] = '"';
+		json[1 + at] = '"'; /* ends here: what follows is trailing data */
+		refused_at_n(json, n, 1 + at + 1, "more after the JSON value");
+		json[1 + at] = 0x1f;
+		refused_at_n(json, n, 1 + at, "a control character in a string");
+		json[1 + at] = (char)0xff;
+		refused_at_n(json, n, 1 + at, "not UTF-8");
+		json[1 + at] = 0x7f; /* no stop: DEL is text */
+		parse_ok_n(json, n, &doc);
+		assert_true(bc_jstring(&doc, bc_jroot(&doc), &got, &len, &owned));
+		assert_int_equal(len, 48);
+		bc_jdoc_free(&doc);
+		json[1 + at] = '\\';
+		json[2 + at] = 'n';
+		parse_ok_n(json, n, &doc);
+		assert_true(bc_jroot(&doc)->escaped);
+		bc_jdoc_free(&doc);
+	}
+}
+
 /* ---- numbers and literals ---- */
 
 static void test_rfc_8259_numbers_are_accepted(void **state)
@@ -1035,6 +1067,7 @@ int main(void)
 	    cmocka_unit_test(test_utf8_of_two_three_and_four_bytes_is_accepted),
 	    cmocka_unit_test(test_malformed_utf8_is_refused_at_its_first_byte),
 	    cmocka_unit_test(test_control_characters_in_strings_are_refused),
+	    cmocka_unit_test(test_long_strings_stop_at_every_offset),
 	    cmocka_unit_test(test_rfc_8259_numbers_are_accepted),
 	    cmocka_unit_test(test_numbers_outside_rfc_8259_are_refused),
 	    cmocka_unit_test(test_literals_and_near_misses),
