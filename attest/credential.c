@@ -463,8 +463,8 @@ bc_status bc_activate_credential(bc_tpm *tpm, ESYS_TR ak, ESYS_TR ek, const TPM2
 
 /* ---- the challenge file ---- */
 
-bc_status bc_challenge_write(const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_SECRET *enc_seed,
-			     const char *path, bc_error *err)
+bc_status bc_challenge_json(const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_SECRET *enc_seed,
+			    bc_buf *out, bc_error *err)
 {
 	uint8_t cred[sizeof(TPM2B_ID_OBJECT)], seed[sizeof(TPM2B_ENCRYPTED_SECRET)];
 	size_t cred_len = 0, seed_len = 0;
@@ -473,10 +473,8 @@ bc_status bc_challenge_write(const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_
 	    Tss2_MU_TPM2B_ENCRYPTED_SECRET_Marshal(enc_seed, seed, sizeof(seed), &seed_len) !=
 		TSS2_RC_SUCCESS)
 		return bc_fail(err, BC_E_FORMAT, "cannot marshal the credential");
-	bc_buf out;
 	bc_json j;
-	bc_buf_init(&out, BC_CHALLENGE_MAX);
-	bc_json_init(&j, &out);
+	bc_json_init(&j, out);
 	bc_json_object_begin(&j);
 	bc_json_key(&j, "format");
 	bc_json_string(&j, BC_CHALLENGE_FORMAT);
@@ -485,8 +483,16 @@ bc_status bc_challenge_write(const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_
 	bc_json_key(&j, "secret");
 	bc_json_base64(&j, seed, seed_len);
 	bc_json_object_end(&j);
-	bc_buf_putc(&out, '\n');
-	bc_status s = bc_buf_status(&out, err, "challenge");
+	bc_buf_putc(out, '\n');
+	return bc_buf_status(out, err, "challenge");
+}
+
+bc_status bc_challenge_write(const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_SECRET *enc_seed,
+			     const char *path, bc_error *err)
+{
+	bc_buf out;
+	bc_buf_init(&out, BC_CHALLENGE_MAX);
+	bc_status s = bc_challenge_json(blob, enc_seed, &out, err);
 	if (s == BC_OK)
 		s = bc_write_file_atomic(path, out.data, out.len, 0644, err);
 	bc_buf_free(&out);

@@ -27,6 +27,8 @@
 #include <bootchain/status.h>
 #include <bootchain/tpm.h>
 
+#include "util/buf.h"
+
 #define BC_CHALLENGE_FORMAT "bootchain-challenge-v1"
 /* A challenge file is a few hundred bytes of JSON. */
 #define BC_CHALLENGE_MAX ((size_t)64 << 10)
@@ -55,6 +57,9 @@ bc_status bc_activate_credential(bc_tpm *tpm, ESYS_TR ak, ESYS_TR ek, const TPM2
  * (the two halves of tpm2_makecredential's output). */
 bc_status bc_challenge_write(const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_SECRET *enc_seed,
 			     const char *path, bc_error *err);
+/* The same JSON (and a newline) into out: the body of `attest serve`'s POST /v1/activate. */
+bc_status bc_challenge_json(const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_SECRET *enc_seed,
+			    bc_buf *out, bc_error *err);
 bc_status bc_challenge_parse(const void *data, size_t size, const char *name, TPM2B_ID_OBJECT *blob,
 			     TPM2B_ENCRYPTED_SECRET *enc_seed, bc_error *err);
 

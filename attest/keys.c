@@ -23,6 +23,7 @@
 
 #include <bootchain/digest.h>
 
+#include "attest/credential.h"
 #include "attest/keys.h"
 #include "attest/tpm-public.h"
 #include "pcr/tpm-internal.h"
@@ -102,7 +103,7 @@ bool bc_persistent_handle_parse(const char *text, uint32_t *out)
 
 /* ---- the EK ---- */
 
-void bc_ek_template(bc_key_type type, TPM2B_PUBLIC *out)
+void bc_ek_default_template(bc_key_type type, TPM2B_PUBLIC *out)
 {
 	*out = (TPM2B_PUBLIC){.size = 0};
 	TPMT_PUBLIC *p = &out->publicArea;
@@ -223,7 +224,7 @@ bc_status bc_ek_open(bc_tpm *tpm, bc_key_type type, ESYS_TR *handle, TPM2B_PUBLI
 	_cleanup_esys_ TPM2B_DIGEST *creation_hash = NULL;
 	_cleanup_esys_ TPMT_TK_CREATION *ticket = NULL;
 	ESYS_TR tr = ESYS_TR_NONE;
-	bc_ek_template(type, &tmpl);
+	bc_ek_default_template(type, &tmpl);
 	TSS2_RC rc = Esys_CreatePrimary(esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD,
 					ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &tmpl, &outside,
 					&pcrs, &tr, &out, &creation, &creation_hash, &ticket);
@@ -352,10 +353,8 @@ static bc_status nv_read(bc_tpm *tpm, ESYS_TR index, const TPMS_NV_PUBLIC *pub, 
 
 bc_status bc_ek_cert_read(bc_tpm *tpm, bc_key_type type, uint8_t **der, size_t *len, bc_error *err)
 {
-	ESYS_CONTEXT *esys = bc_tpm_esys(tpm);
 	TPM2_HANDLE h = type == BC_KEY_RSA ? BC_EK_RSA_CERT_INDEX : BC_EK_ECC_CERT_INDEX;
 	bool exists = false;
-	ESYS_TR index = ESYS_TR_NONE;
 	*der = NULL;
 	*len = 0;
 	bc_status s = handle_exists(tpm, h, &exists, err);
@@ -365,18 +364,33 @@ bc_status bc_ek_cert_read(bc_tpm *tpm, bc_key_type type, uint8_t **der, size_t *
 		return bc_fail(err, BC_E_NOTFOUND,
 			       "the TPM has no %s EK certificate (NV index 0x%08x)",
 			       type == BC_KEY_RSA ? "RSA" : "ECC", h);
-	if ((s = tr_from_handle(tpm, h, &index, err)) != BC_OK)
+	s = bc_nv_cert_read(tpm, h, der, len, err);
+	if (s == BC_OK)
+		*len = der_length(*der, *len);
+	return s;
+}
+
+bc_status bc_nv_cert_read(bc_tpm *tpm, uint32_t h, uint8_t **der, size_t *len, bc_error *err)
+{
+	ESYS_CONTEXT *esys = bc_tpm_esys(tpm);
+	ESYS_TR index = ESYS_TR_NONE;
+	*der = NULL;
+	*len = 0;
+	bc_status s = tr_from_handle(tpm, h, &index, err);
+	if (s != BC_OK)
 		return s;
 	_cleanup_esys_ TPM2B_NV_PUBLIC *pub = NULL;
 	TSS2_RC rc =
 	    Esys_NV_ReadPublic(esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
+		char what[64];
+		snprintf(what, sizeof(what), "TPM2_NV_ReadPublic of index 0x%08x failed", h);
 		Esys_TR_Close(esys, &index);
-		return bc_tpm_fail(tpm, err, rc, "TPM2_NV_ReadPublic of the EK certificate failed");
+		return bc_tpm_fail(tpm, err, rc, what);
 	}
 	if (pub->nvPublic.dataSize == 0 || pub->nvPublic.dataSize > EK_CERT_MAX) {
 		Esys_TR_Close(esys, &index);
-		return bc_fail(err, BC_E_FORMAT, "EK certificate index 0x%08x holds %u bytes", h,
+		return bc_fail(err, BC_E_FORMAT, "certificate index 0x%08x holds %u bytes", h,
 			       pub->nvPublic.dataSize);
 	}
 	_cleanup_free_ uint8_t *buf = malloc(pub->nvPublic.dataSize);
@@ -388,7 +402,7 @@ bc_status bc_ek_cert_read(bc_tpm *tpm, bc_key_type type, uint8_t **der, size_t *
 	Esys_TR_Close(esys, &index);
 	if (s != BC_OK)
 		return s;
-	*len = der_length(buf, pub->nvPublic.dataSize);
+	*len = pub->nvPublic.dataSize;
 	*der = TAKE_PTR(buf);
 	return BC_OK;
 }
@@ -461,7 +475,7 @@ static bc_status ek_public_from_pkey(EVP_PKEY *key, const char *name, TPM2B_PUBL
 		if (!f4)
 			return bc_fail(err, BC_E_UNSUPPORTED,
 				       "%s: the default EK template has the exponent 65537", name);
-		bc_ek_template(BC_KEY_RSA, out);
+		bc_ek_default_template(BC_KEY_RSA, out);
 		return bn_param(key, OSSL_PKEY_PARAM_RSA_N, out->publicArea.unique.rsa.buffer, 256,
 				err);
 	}
@@ -474,7 +488,7 @@ static bc_status ek_public_from_pkey(EVP_PKEY *key, const char *name, TPM2B_PUBL
 				       "%s: an EC key on %s, not the NIST P-256 of the default EK "
 				       "template: give the EK's TPM2B_PUBLIC instead",
 				       name, group[0] ? group : "an unnamed curve");
-		bc_ek_template(BC_KEY_ECC, out);
+		bc_ek_default_template(BC_KEY_ECC, out);
 		bc_status s = bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X,
 				       out->publicArea.unique.ecc.x.buffer, 32, err);
 		if (s != BC_OK)
@@ -897,4 +911,21 @@ void bc_ak_close(bc_tpm *tpm, bc_ak *ak)
 		Esys_TR_Close(bc_tpm_esys(tpm), &ak->handle);
 	ak->handle = ESYS_TR_NONE;
 	ak->transient = false;
+}
+
+bc_status bc_activate_with_keys(bc_tpm *tpm, bc_key_type ek_type, const char *ak_spec,
+				const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_SECRET *seed,
+				TPM2B_DIGEST *secret, bc_error *err)
+{
+	bc_ak ak = {.handle = ESYS_TR_NONE};
+	ESYS_TR ek = ESYS_TR_NONE;
+	bc_status s = bc_ak_open(tpm, ak_spec, &ak, err);
+	if (s != BC_OK)
+		return s;
+	if ((s = bc_ek_open(tpm, ek_type, &ek, NULL, err)) == BC_OK) {
+		s = bc_activate_credential(tpm, ak.handle, ek, blob, seed, secret, err);
+		bc_ek_close(tpm, ek);
+	}
+	bc_ak_close(tpm, &ak);
+	return s;
 }

@@ -69,11 +69,16 @@ bc_status bc_ek_open(bc_tpm *tpm, bc_key_type type, ESYS_TR *handle, TPM2B_PUBLI
 void bc_ek_close(bc_tpm *tpm, ESYS_TR handle);
 
 /* The default EK template (TCG EK Credential Profile L-1 or L-2). */
-void bc_ek_template(bc_key_type type, TPM2B_PUBLIC *out);
+void bc_ek_default_template(bc_key_type type, TPM2B_PUBLIC *out);
 
 /* The EK certificate (DER, *der malloc'd) from its NV index; BC_E_NOTFOUND when the
  * index is not defined. */
 bc_status bc_ek_cert_read(bc_tpm *tpm, bc_key_type type, uint8_t **der, size_t *len, bc_error *err);
+
+/* The whole content of an existing NV index (a certificate, or certificates one after
+ * the other, as the TPM keeps them: padding included), in chunks of the TPM's
+ * TPM2_PT_NV_BUFFER_MAX; *der is malloc'd. */
+bc_status bc_nv_cert_read(bc_tpm *tpm, uint32_t index, uint8_t **der, size_t *len, bc_error *err);
 
 /* The TPM handle behind an ESYS_TR (0x81... for a persistent key), or 0. */
 uint32_t bc_key_tpm_handle(bc_tpm *tpm, ESYS_TR handle);
@@ -82,6 +87,13 @@ uint32_t bc_key_tpm_handle(bc_tpm *tpm, ESYS_TR handle);
  * certificate does not parse. */
 bc_status bc_ek_cert_matches(const uint8_t *der, size_t len, const TPMT_PUBLIC *ek, bool *match,
 			     bc_error *err);
+
+/* TPM2_ActivateCredential of a challenge with the EK of ek_type and the AK named by
+ * ak_spec (as bc_ak_open takes it): the secret it recovers proves the AK is in the
+ * EK's TPM (`attest activate`, POST /v1/activate). */
+bc_status bc_activate_with_keys(bc_tpm *tpm, bc_key_type ek_type, const char *ak_spec,
+				const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_SECRET *seed,
+				TPM2B_DIGEST *secret, bc_error *err);
 
 /* The PEM text of a DER certificate; *pem is malloc'd. */
 bc_status bc_cert_to_pem(const uint8_t *der, size_t len, char **pem, bc_error *err);

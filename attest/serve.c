@@ -41,8 +41,12 @@
 #include <openssl/sha.h>
 
 #include <bootchain/attest.h>
+#include <bootchain/ekcert.h>
+#include <bootchain/enrolment.h>
 
 #include "attest/attest-internal.h"
+#include "attest/credential.h"
+#include "attest/keep.h"
 #include "attest/keys.h"
 #include "attest/merkle.h"
 #include "attest/serve.h"
@@ -66,6 +70,7 @@
 #ifndef MHD_HTTP_CONTENT_TOO_LARGE /* before libmicrohttpd 0.9.74 */
 #define MHD_HTTP_CONTENT_TOO_LARGE 413
 #endif
+#define HTTP_UNPROCESSABLE 422 /* a credential the TPM refused */
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(bc_evidence *, bc_evidence_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(bc_merkle *, bc_merkle_free)
@@ -77,6 +82,8 @@ typedef enum route {
 	ROUTE_AK,
 	ROUTE_EVENTLOG,
 	ROUTE_HEALTH,
+	ROUTE_IDENTITY,
+	ROUTE_ACTIVATE, /* POST: a credential challenge, answered by the quoter */
 } route;
 
 typedef enum rq_state {
@@ -96,7 +103,10 @@ typedef struct request {
 	uint8_t nonce[BC_NONCE_MAX];
 	size_t nonce_size;
 	bc_pcr_selection sel;
-	unsigned status;	       /* of response */
+	unsigned status;      /* of response */
+	bc_buf body;	      /* ROUTE_ACTIVATE: the challenge */
+	TPM2B_ID_OBJECT blob; /* ...parsed */
+	TPM2B_ENCRYPTED_SECRET enc_seed;
 	struct MHD_Response *response; /* made by the quoter */
 } request;
 
@@ -123,6 +133,7 @@ typedef struct rate_slot {
 struct bc_server {
 	/* settings */
 	char *tcti, *ak, *log_path, *tls_cert, *tls_key, *tsm_root;
+	bc_key_type ek_type;
 	bool keep; /* a Keep report bound to every quote: the batch's root is its nonce */
 	uint8_t *keep_vcek;
 	size_t keep_vcek_size;
@@ -138,6 +149,9 @@ struct bc_server {
 	bc_pcr_selection allocated, default_sel;
 	char *ak_json;
 	size_t ak_json_len;
+	char *identity_json;
+	size_t identity_json_len;
+	char identity_error[BC_ERROR_MSG_MAX]; /* why there is none */
 
 	/* the HTTP side */
 	struct MHD_Daemon *mhd;
@@ -415,6 +429,83 @@ static bc_status read_ak(bc_server *srv, bc_error *err)
 	return BC_OK;
 }
 
+/* The EK certificate of the EK that activations use, and the NV intermediates. */
+static bc_status identity_certs(bc_server *srv, bc_ek_nv_certs *nv, bc_identity *id, bc_error *err)
+{
+	bc_ek_template want =
+	    srv->ek_type == BC_KEY_ECC ? BC_EK_TEMPLATE_ECCP256_L : BC_EK_TEMPLATE_RSA2048_L;
+	bc_status s = bc_ek_nv_certs_read(srv->tpm, nv, err);
+	if (s != BC_OK)
+		return s;
+	for (size_t i = 0; i < nv->count; i++)
+		if (nv->certs[i].template_id == want) {
+			id->ek_certificate = nv->certs[i].der;
+			id->ek_certificate_size = nv->certs[i].size;
+		}
+	for (size_t i = 0; i < nv->intermediate_count && i < BC_IDENTITY_MAX_INTERMEDIATES; i++) {
+		id->intermediates[i] = nv->intermediates[i].der;
+		id->intermediate_sizes[i] = nv->intermediates[i].size;
+		id->intermediate_count = i + 1;
+	}
+	return BC_OK;
+}
+
+/* The Keep's provider and chip, from a report read now (its REPORT_DATA names the AK,
+ * though nothing relies on it: the chip id is taken on trust at enrolment, and every
+ * later report's CHIP_ID is checked against it). */
+static bc_status identity_keep(bc_server *srv, const TPM2B_NAME *ak_name, bc_identity *id,
+			       bc_error *err)
+{
+	static const char label[] = "bootchain identity";
+	uint8_t inblob[BC_TSM_INBLOB_SIZE];
+	_cleanup_free_ uint8_t *report = NULL;
+	size_t size = 0;
+	bc_snp_report r;
+	bc_keep_report_data((const uint8_t *)label, sizeof(label) - 1, ak_name->name, ak_name->size,
+			    inblob);
+	bc_status s = bc_tsm_report(srv->tsm_root, inblob, &report, &size, id->keep_provider, err);
+	if (s == BC_OK)
+		s = bc_snp_report_parse(report, size, &r, err);
+	if (s != BC_OK)
+		return s;
+	id->has_keep = true;
+	memcpy(id->keep_chip_id, r.chip_id, sizeof(id->keep_chip_id));
+	return BC_OK;
+}
+
+/* GET /v1/identity, made once: the EK, its certificates, the AK, the Keep's chip. */
+static bc_status read_identity(bc_server *srv, bc_error *err)
+{
+	bc_identity id = {.ek_certificate = NULL};
+	bc_ek_nv_certs nv;
+	bc_ak ak = {.handle = ESYS_TR_NONE};
+	ESYS_TR ek = ESYS_TR_NONE;
+	TPM2B_PUBLIC ek_pub;
+	memset(&nv, 0, sizeof(nv));
+	snprintf(id.ek_type, sizeof(id.ek_type), "%s", bc_key_type_name(srv->ek_type));
+	bc_status s = bc_ek_open(srv->tpm, srv->ek_type, &ek, &ek_pub, err);
+	if (s != BC_OK)
+		return s;
+	bc_ek_close(srv->tpm, ek);
+	s = bc_tpm_public_marshal(&ek_pub, id.ek_public, sizeof(id.ek_public), &id.ek_public_size,
+				  err);
+	if (s == BC_OK && (s = bc_ak_open(srv->tpm, srv->ak, &ak, err)) == BC_OK) {
+		s = bc_tpm_public_marshal(&ak.pub, id.ak_public, sizeof(id.ak_public),
+					  &id.ak_public_size, err);
+		memcpy(id.ak_name, ak.name.name, ak.name.size);
+		id.ak_name_size = ak.name.size;
+		if (s == BC_OK && srv->keep)
+			s = identity_keep(srv, &ak.name, &id, err);
+		bc_ak_close(srv->tpm, &ak);
+	}
+	if (s == BC_OK)
+		s = identity_certs(srv, &nv, &id, err);
+	if (s == BC_OK)
+		s = bc_identity_to_json(&id, &srv->identity_json, &srv->identity_json_len, err);
+	bc_ek_nv_certs_free(&nv); /* the identity only borrowed its certificates */
+	return s;
+}
+
 static bc_status quoter_init(bc_server *srv, bc_error *err)
 {
 	char why[128];
@@ -429,7 +520,14 @@ static bc_status quoter_init(bc_server *srv, bc_error *err)
 		bc_pcr_selection_from_banks(&srv->allocated, DEFAULT_PCR_MASK, &srv->default_sel);
 	if (!selection_allocated(srv, &srv->default_sel, why, sizeof(why)))
 		return bc_fail(err, BC_E_INVALID, "--pcrs: %s", why);
-	return read_ak(srv, err);
+	if ((s = read_ak(srv, err)) != BC_OK)
+		return s;
+	/* not fatal: evidence can be served all the same; /v1/identity says what failed */
+	bc_error why_not = {0};
+	if (read_identity(srv, &why_not) != BC_OK)
+		snprintf(srv->identity_error, sizeof(srv->identity_error), "%s",
+			 bc_error_message(&why_not));
+	return BC_OK;
 }
 
 /* Wait for requests; take those of one selection that the batch window gathered. */
@@ -437,7 +535,7 @@ static request *take_batch(bc_server *srv, size_t *count)
 {
 	request *taken = NULL, **tail = &taken, *kept = NULL, **kept_tail = &kept,
 		*kept_last = NULL;
-	size_t n = 0, max = srv->batch_ms ? srv->max_batch : 1;
+	size_t n = 0, max = 0;
 	pthread_mutex_lock(&srv->lock);
 	while (!srv->head && !srv->stopping)
 		pthread_cond_wait(&srv->cond, &srv->lock);
@@ -446,7 +544,10 @@ static request *take_batch(bc_server *srv, size_t *count)
 		pthread_mutex_unlock(&srv->lock);
 		return NULL;
 	}
-	if (srv->batch_ms) {
+	/* an activation goes alone, at once */
+	const route kind = srv->head->route;
+	max = kind == ROUTE_ACTIVATE ? 1 : srv->batch_ms ? srv->max_batch : 1;
+	if (srv->batch_ms && kind == ROUTE_EVIDENCE) {
 		uint64_t deadline = srv->head->arrival_ns + srv->batch_ms * NS_PER_MS;
 		struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000ull),
 				      .tv_nsec = (long)(deadline % 1000000000ull)};
@@ -458,7 +559,7 @@ static request *take_batch(bc_server *srv, size_t *count)
 	for (request *rq = srv->head, *next; rq; rq = next) {
 		next = rq->next;
 		rq->next = NULL;
-		if (n < max && same_selection(&rq->sel, &sel)) {
+		if (n < max && rq->route == kind && same_selection(&rq->sel, &sel)) {
 			*tail = rq;
 			tail = &rq->next;
 			n++;
@@ -559,6 +660,63 @@ static void run_batch(bc_server *srv, request *list, size_t n)
 	shared_body_unref(body);
 }
 
+/* TPM2_ActivateCredential of a challenge with the EK and the AK (`attest activate`). */
+static bc_status activate(bc_server *srv, const request *rq, TPM2B_DIGEST *secret, bc_error *err)
+{
+	bc_status s = BC_OK;
+	if (!srv->tpm)
+		s = bc_tpm_open(srv->tcti, &srv->tpm, err);
+	if (s == BC_OK)
+		s = bc_activate_with_keys(srv->tpm, srv->ek_type, srv->ak, &rq->blob, &rq->enc_seed,
+					  secret, err);
+	if (s == BC_E_TCTI) { /* reconnect next time, as quote() */
+		bc_tpm_close(srv->tpm);
+		srv->tpm = NULL;
+	}
+	return s;
+}
+
+static struct MHD_Response *secret_response(bc_server *srv, const TPM2B_DIGEST *secret)
+{
+	bc_buf body;
+	bc_json j;
+	bc_buf_init(&body, SMALL_ANSWER_MAX);
+	bc_json_init(&j, &body);
+	bc_json_object_begin(&j);
+	bc_json_key(&j, "secret");
+	bc_json_base64(&j, secret->buffer, secret->size);
+	bc_json_object_end(&j);
+	bc_buf_putc(&body, '\n');
+	struct MHD_Response *r = json_response(srv, &body);
+	if (body.data)
+		explicit_bzero(body.data, body.len);
+	bc_buf_free(&body);
+	return r;
+}
+
+static void run_activation(bc_server *srv, request *rq)
+{
+	TPM2B_DIGEST secret = {.size = 0};
+	bc_error err = {0};
+	bc_status s = activate(srv, rq, &secret, &err);
+	if (s == BC_OK && (rq->response = secret_response(srv, &secret))) {
+		rq->status = MHD_HTTP_OK;
+	} else {
+		rq->status = s == BC_OK			       ? MHD_HTTP_INTERNAL_SERVER_ERROR
+			     : s == BC_E_MISMATCH	       ? HTTP_UNPROCESSABLE
+			     : s == BC_E_TPM || s == BC_E_TCTI ? MHD_HTTP_SERVICE_UNAVAILABLE
+							       : MHD_HTTP_INTERNAL_SERVER_ERROR;
+		if (s == BC_E_TPM || s == BC_E_TCTI)
+			atomic_fetch_add(&srv->n_tpm_errors, 1);
+		rq->response = error_response(
+		    srv, rq->status, s == BC_OK ? "out of memory" : bc_error_message(&err));
+	}
+	explicit_bzero(&secret, sizeof(secret));
+	rq->state = RQ_ANSWERED;
+	atomic_fetch_sub(&srv->n_pending, 1);
+	MHD_resume_connection(rq->conn); /* the request is its HTTP thread's again */
+}
+
 static void *quoter_main(void *arg)
 {
 	bc_server *srv = arg;
@@ -576,7 +734,10 @@ static void *quoter_main(void *arg)
 		size_t n = 0;
 		if (!(list = take_batch(srv, &n)))
 			break;
-		run_batch(srv, list, n);
+		if (list->route == ROUTE_ACTIVATE)
+			run_activation(srv, list);
+		else
+			run_batch(srv, list, n);
 	}
 	bc_tpm_close(srv->tpm);
 	srv->tpm = NULL;
@@ -718,10 +879,9 @@ static route route_of(const char *url)
 		const char *path;
 		route route;
 	} routes[] = {
-	    {"/v1/evidence", ROUTE_EVIDENCE},
-	    {"/v1/ak", ROUTE_AK},
-	    {"/v1/eventlog", ROUTE_EVENTLOG},
-	    {"/healthz", ROUTE_HEALTH},
+	    {"/v1/evidence", ROUTE_EVIDENCE}, {"/v1/ak", ROUTE_AK},
+	    {"/v1/eventlog", ROUTE_EVENTLOG}, {"/healthz", ROUTE_HEALTH},
+	    {"/v1/identity", ROUTE_IDENTITY}, {"/v1/activate", ROUTE_ACTIVATE},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(routes); i++)
 		if (strcmp(url, routes[i].path) == 0)
@@ -755,6 +915,20 @@ static enum MHD_Result parse_evidence_args(bc_server *srv, request *rq)
 	return MHD_YES;
 }
 
+static bool method_allowed(route r, const char *method)
+{
+	if (r == ROUTE_ACTIVATE)
+		return strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) == 0)
+		return true;
+	return r != ROUTE_EVIDENCE && strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+}
+
+static const char *allowed_methods(route r)
+{
+	return r == ROUTE_ACTIVATE ? "POST" : r == ROUTE_EVIDENCE ? "GET" : "GET, HEAD";
+}
+
 /* The first call: the request line and headers are in. Every check that can refuse the
  * request is made here, before any body is read. */
 static enum MHD_Result begin(bc_server *srv, struct MHD_Connection *c, const char *url,
@@ -781,14 +955,11 @@ static enum MHD_Result begin(bc_server *srv, struct MHD_Connection *c, const cha
 	rq->route = route_of(url);
 	if (rq->route == ROUTE_NONE)
 		return reject(srv, rq, MHD_HTTP_NOT_FOUND, "no such resource: %s", url);
-	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
-	bool head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-	if (!get && !(head && rq->route != ROUTE_EVIDENCE)) {
+	if (!method_allowed(rq->route, method)) {
 		struct MHD_Response *r =
 		    error_response(srv, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
-		if (r && MHD_add_response_header(
-			     r, MHD_HTTP_HEADER_ALLOW,
-			     rq->route == ROUTE_EVIDENCE ? "GET" : "GET, HEAD") != MHD_YES) {
+		if (r && MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
+						 allowed_methods(rq->route)) != MHD_YES) {
 			MHD_destroy_response(r);
 			r = NULL;
 		}
@@ -799,6 +970,8 @@ static enum MHD_Result begin(bc_server *srv, struct MHD_Connection *c, const cha
 			      "a missing or wrong bearer token (Authorization: Bearer TOKEN)");
 	if (rq->route == ROUTE_EVIDENCE)
 		return parse_evidence_args(srv, rq);
+	if (rq->route == ROUTE_ACTIVATE)
+		bc_buf_init(&rq->body, srv->max_request);
 	return MHD_YES;
 }
 
@@ -854,6 +1027,28 @@ static enum MHD_Result eventlog(bc_server *srv, request *rq)
 	return send_response(rq, MHD_HTTP_OK, r);
 }
 
+static enum MHD_Result identity(bc_server *srv, request *rq)
+{
+	if (!srv->identity_json)
+		return reject(srv, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "the identity: %s",
+			      srv->identity_error);
+	bc_buf body = {.data = (uint8_t *)srv->identity_json, .len = srv->identity_json_len};
+	return send_response(rq, MHD_HTTP_OK, json_response(srv, &body));
+}
+
+/* The body of POST /v1/activate, a challenge file: parsed here, answered by the quoter. */
+static enum MHD_Result parse_challenge(bc_server *srv, request *rq)
+{
+	bc_error err = {0};
+	if (rq->body.failed)
+		return reject(srv, rq, MHD_HTTP_CONTENT_TOO_LARGE,
+			      "the request is larger than %zu bytes", srv->max_request);
+	if (bc_challenge_parse(rq->body.data, rq->body.len, "the challenge", &rq->blob,
+			       &rq->enc_seed, &err) != BC_OK)
+		return reject(srv, rq, MHD_HTTP_BAD_REQUEST, "%s", bc_error_message(&err));
+	return enqueue(srv, rq);
+}
+
 /* The last call: the whole request is in. */
 static enum MHD_Result finish(bc_server *srv, request *rq)
 {
@@ -865,6 +1060,8 @@ static enum MHD_Result finish(bc_server *srv, request *rq)
 		bc_buf body = {.data = (uint8_t *)srv->ak_json, .len = srv->ak_json_len};
 		return send_response(rq, MHD_HTTP_OK, json_response(srv, &body));
 	}
+	case ROUTE_IDENTITY: return identity(srv, rq);
+	case ROUTE_ACTIVATE: return parse_challenge(srv, rq);
 	default: return reject(srv, rq, MHD_HTTP_NOT_FOUND, "no such resource");
 	}
 }
@@ -876,7 +1073,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	bc_server *srv = cls;
 	request *rq = *con_cls;
 	(void)version;
-	(void)upload;
 	if (!rq)
 		return begin(srv, c, url, method, con_cls);
 	switch (rq->state) {
@@ -893,6 +1089,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		 * to refuse up front) is read on to its end for the 413, up to a point */
 		size_t got = *upload_size;
 		*upload_size = 0;
+		if (rq->route == ROUTE_ACTIVATE)
+			bc_buf_append(&rq->body, upload, got); /* its cap: max_request */
 		rq->size = got > SIZE_MAX - rq->size ? SIZE_MAX : rq->size + got;
 		return rq->size / 4 > srv->max_request ? MHD_NO : MHD_YES;
 	}
@@ -913,6 +1111,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	if (rq->response)
 		MHD_destroy_response(rq->response);
+	bc_buf_free(&rq->body);
 	free(rq);
 	*con_cls = NULL;
 	atomic_fetch_sub(&srv->inflight, 1);
@@ -1063,6 +1262,7 @@ static bc_server *server_new(const bc_serve_opts *o)
 	srv->log_path = dup_or_null(o->log_path, &ok);
 	srv->tsm_root = dup_or_null(o->tsm_root, &ok);
 	srv->keep = o->keep;
+	srv->ek_type = o->ek_type;
 	if (o->keep_vcek && (srv->keep_vcek = malloc(o->keep_vcek_size))) {
 		memcpy(srv->keep_vcek, o->keep_vcek, o->keep_vcek_size);
 		srv->keep_vcek_size = o->keep_vcek_size;
@@ -1198,6 +1398,7 @@ void bc_server_stop(bc_server *srv, unsigned grace_ms, bc_serve_stats *final)
 	free(srv->tls_key);
 	free(srv->tls_cert);
 	free(srv->ak_json);
+	free(srv->identity_json);
 	free(srv->slots);
 	explicit_bzero(srv->token_digest, sizeof(srv->token_digest));
 	free(srv);

@@ -7,15 +7,23 @@
  *                                           with "batch": the requester's Merkle path
  *   GET /v1/ak                              {"public", "pem", "name"} of the AK
  *   GET /v1/eventlog                        the event log, application/octet-stream
+ *   GET /v1/identity                        what enrolment needs (bootchain-enrolment(5)):
+ *                                           the EK, its certificate and NV intermediates,
+ *                                           the AK, the Keep's chip
+ *   POST /v1/activate                       a credential challenge (as `attest challenge`
+ *                                           writes) in, {"secret": base64} out, recovered
+ *                                           by TPM2_ActivateCredential with the EK and AK
  *   GET /healthz                            {"status": "ok", "quotes": n, ...}
  *
  * Errors are JSON ({"error": "...", "status": n}) with their HTTP status: 400 a bad
  * nonce or selection, 401 a missing or wrong bearer token, 404, 405, 413 a request
- * larger than max_request, 429 over the client's rate, 503 the TPM failed.
+ * larger than max_request, 422 a credential the TPM refused (not made for this EK and
+ * AK), 429 over the client's rate, 503 the TPM failed.
  *
  * One thread owns the TPM: requests for evidence wait (their connection suspended, no
  * thread held) while it collects the nonces that arrive within batch_ms, then quotes
  * once over the root of a Merkle tree of them (attest/merkle.h) and answers them all.
+ * Activations wait in the same queue, one at a time.
  */
 #ifndef BC_ATTEST_SERVE_H
 #define BC_ATTEST_SERVE_H
@@ -26,10 +34,13 @@
 
 #include <bootchain/attest.h>
 
+#include "attest/keys.h"
+
 typedef struct bc_serve_opts {
 	const char *listen;	      /* "ADDR:PORT", "[ADDR6]:PORT"; port 0 picks a free one */
 	const char *tcti;	      /* NULL: the tss2 default */
 	const char *ak;		      /* a persistent handle or a context file */
+	bc_key_type ek_type;	      /* the EK of /v1/identity and /v1/activate: RSA (0), ECC */
 	const char *log_path;	      /* the event log to include; NULL: none */
 	const bc_pcr_selection *pcrs; /* default selection; NULL: PCRs 0-9 of every bank */
 	unsigned batch_ms;	      /* the batch window; 0: one quote a request */

@@ -22,6 +22,7 @@
 #include <tss2/tss2_mu.h>
 
 #include <bootchain/attest.h>
+#include <bootchain/enrolment.h>
 #include <bootchain/eventlog.h>
 
 #include "attest/attest-internal.h"
@@ -683,8 +684,17 @@ static void check_keep_binding(const bc_evidence *ev, const bc_verify_opts *o,
 			"REPORT_DATA is not bound to this nonce and this AK");
 		return;
 	}
+	/* the Keep of the enrolled machine, not another one bound to this AK */
+	if (o->keep_chip_id && memcmp(r->chip_id, o->keep_chip_id, sizeof(r->chip_id)) != 0) {
+		char hex[2 * 8 + 1];
+		verdict(res, BC_CHECK_KEEP_BINDING, BC_CHECK_FAIL,
+			"CHIP_ID %s... is not the enrolled chip's",
+			bc_hex_encode(r->chip_id, 8, hex));
+		return;
+	}
 	verdict(res, BC_CHECK_KEEP_BINDING, BC_CHECK_PASS,
-		"REPORT_DATA binds the nonce and the AK");
+		"REPORT_DATA binds the nonce and the AK%s",
+		o->keep_chip_id ? "; CHIP_ID is the enrolled chip's" : "");
 }
 
 /* The first part of REPORTED_TCB below the golden "min_tcb", or -1; *got its value. */
@@ -775,6 +785,30 @@ static bool quote_passed(const bc_verify_result *res)
 	return res->values_signed;
 }
 
+/* The enrolment record of the evidence's AK, by its name; NULL (the ak check failed)
+ * when there is none. */
+static const bc_enrolment *enrolled_record(const bc_evidence *ev, const bc_enrolment_set *set,
+					   bc_verify_result *res)
+{
+	TPM2B_PUBLIC pub;
+	TPM2B_NAME name;
+	char hex[2 * sizeof(TPMU_NAME) + 1];
+	const bc_enrolment *rec = NULL;
+	if (!ev->ak_public ||
+	    bc_tpm_public_unmarshal(ev->ak_public, ev->ak_public_size, "ak_public", &pub, NULL) ||
+	    bc_tpm_public_name(&pub.publicArea, &name, NULL)) {
+		verdict(res, BC_CHECK_AK, BC_CHECK_FAIL,
+			"the evidence names no AK to find its enrolment by: not enrolled");
+	} else if (!(rec = bc_enrolment_set_find_ak(set, name.name, name.size))) {
+		verdict(res, BC_CHECK_AK, BC_CHECK_FAIL, "the evidence's AK %s is not enrolled",
+			bc_hex_encode(name.name, name.size, hex));
+	}
+	if (!rec)
+		for (int c = BC_CHECK_AK + 1; c < BC_CHECK_COUNT; c++)
+			verdict(res, (bc_check)c, BC_CHECK_SKIP, "no enrolled AK");
+	return rec;
+}
+
 bc_status bc_verify_evidence(const bc_evidence *ev, const bc_verify_opts *o, bc_verify_result *res,
 			     bc_error *err)
 {
@@ -784,6 +818,21 @@ bc_status bc_verify_evidence(const bc_evidence *ev, const bc_verify_opts *o, bc_
 	*res = (bc_verify_result){.pass = true};
 	for (int c = 0; c < BC_CHECK_COUNT; c++)
 		verdict(res, (bc_check)c, BC_CHECK_SKIP, "not reached");
+	if (!key && o->enrolled) {
+		const bc_enrolment *rec = enrolled_record(ev, o->enrolled, res);
+		if (!rec)
+			return BC_OK;
+		bc_verify_opts eo = *o;
+		eo.enrolled = NULL;
+		eo.ak_public = rec->ak_public;
+		eo.ak_public_size = rec->ak_public_size;
+		eo.ak_flags = 0;
+		if (rec->has_keep) { /* a machine enrolled with its Keep shows it */
+			eo.keep_required = true;
+			eo.keep_chip_id = rec->keep_chip_id;
+		}
+		return bc_verify_evidence(ev, &eo, res, err);
+	}
 	if (!key) {
 		bc_status s =
 		    bc_verify_key_new(o->ak_public, o->ak_public_size, o->ak_flags, &own, err);

@@ -112,7 +112,8 @@ static const char ek_usage[] =
     "Profile (L-1: RSA 2048, L-2: ECC NIST P-256) - the same key every time. Print its\n"
     "public key (PEM), its name, and the EK certificate that the manufacturer stored in NV\n"
     "(index 0x01c00002 RSA, 0x01c0000a ECC) when there is one, with whether its public\n"
-    "key is the EK's.\n"
+    "key is the EK's. `bootchain attest ek verify` checks the certificates' chains to the\n"
+    "TPM's manufacturer.\n"
     "\n"
     "Options:\n"
     "  -t, --type rsa|ecc     the EK to read (default: rsa)\n"
@@ -278,6 +279,8 @@ int attest_ek(int argc, char **argv)
 	bc_error err = {0};
 	ek_info ek = {.type = BC_KEY_RSA};
 	_cleanup_free_ char *pem = NULL, *cert_pem = NULL;
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		return attest_ek_verify(argc - 1, argv + 1);
 	ek_opt = (typeof(ek_opt)){0};
 	int rc = ek_parse(cmd, argc, argv, &help);
 	if (rc || help)
@@ -769,23 +772,6 @@ static int activate_parse(const char *cmd, int argc, char **argv, bool *help)
 	return 0;
 }
 
-static bc_status activate_on_tpm(bc_tpm *tpm, bc_key_type ek_type, const char *ak_spec,
-				 const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_SECRET *seed,
-				 TPM2B_DIGEST *secret, bc_error *err)
-{
-	bc_ak ak = {.handle = ESYS_TR_NONE};
-	ESYS_TR ek = ESYS_TR_NONE;
-	bc_status s = bc_ak_open(tpm, ak_spec, &ak, err);
-	if (s != BC_OK)
-		return s;
-	if ((s = bc_ek_open(tpm, ek_type, &ek, NULL, err)) == BC_OK) {
-		s = bc_activate_credential(tpm, ak.handle, ek, blob, seed, secret, err);
-		bc_ek_close(tpm, ek);
-	}
-	bc_ak_close(tpm, &ak);
-	return s;
-}
-
 int attest_activate(int argc, char **argv)
 {
 	const char *cmd = "attest activate";
@@ -814,8 +800,8 @@ int attest_activate(int argc, char **argv)
 
 	if ((rc = cli_open_tpm(cmd, act_opt.tcti, &tpm)) != 0)
 		return rc;
-	if (activate_on_tpm(tpm, ek_type, act_opt.ak ? act_opt.ak : ak_default, &blob, &enc_seed,
-			    &secret, &err) != BC_OK)
+	if (bc_activate_with_keys(tpm, ek_type, act_opt.ak ? act_opt.ak : ak_default, &blob,
+				  &enc_seed, &secret, &err) != BC_OK)
 		return cli_fail(cmd, &err);
 	if (act_opt.out_secret &&
 	    (rc = write_file(cmd, act_opt.out_secret, secret.buffer, secret.size, 0600)) != 0)

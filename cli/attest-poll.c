@@ -19,10 +19,12 @@
 #include <openssl/rand.h>
 
 #include <bootchain/attest.h>
+#include <bootchain/enrolment.h>
 
 #include "attest/merkle.h"
 #include "cli/attest.h"
 #include "cli/cli.h"
+#include "cli/http.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
 #include "util/file.h"
@@ -42,8 +44,8 @@
 #define KEY_MAX		(64 * 1024)
 
 static const char poll_usage[] =
-    "Usage: bootchain attest poll --hosts FILE (--ak-dir DIR | --ak AKPUB) --golden DB\n"
-    "                             [OPTIONS]\n"
+    "Usage: bootchain attest poll --hosts FILE (--enrolment FILE|DIR | --ak-dir DIR |\n"
+    "                             --ak AKPUB) --golden DB [OPTIONS]\n"
     "\n"
     "Attest every host of FILE (one `NAME URL [AKPUB]` a line, # comments) served by\n"
     "`bootchain attest serve`: a fresh nonce each, GET URL/v1/evidence, and every check of\n"
@@ -54,7 +56,11 @@ static const char poll_usage[] =
     "  -H, --hosts FILE       the hosts; a relative AKPUB is taken from FILE's folder\n"
     "  -a, --ak AKPUB         the AK of the hosts that name none: its TPM2B_PUBLIC, which\n"
     "                         must be a restricted signing key made in a TPM\n"
-    "  -d, --ak-dir DIR       the AK of host NAME is DIR/NAME.pub or DIR/NAME.pem\n"
+    "  -E, --enrolment FILE|DIR  the enrolment records (bootchain-enrolment(5)): the AK\n"
+    "                         of a host is that of the record of its URL's HOST[:PORT]\n"
+    "                         (else of the record named NAME.json); a record with a\n"
+    "                         Keep requires the Keep report, its CHIP_ID the enrolled\n"
+    "                         one\n"
     "      --ak-pem-checked   also accept PEM keys as AKs, whose attributes they do not\n"
     "                         show: their origin was checked elsewhere\n"
     "  -g, --golden DB        the golden database every event is checked against\n"
@@ -77,7 +83,7 @@ static const char poll_usage[] =
 
 static struct {
 	const char *hosts, *ak, *ak_dir, *golden, *pubkey, *pcrs, *token, *token_file, *cacert;
-	const char *keep_ark, *keep_ask, *require;
+	const char *keep_ark, *keep_ask, *require, *enrolment;
 	unsigned jobs, timeout, retries;
 	bool json, keep, ak_pem_checked;
 } opt;
@@ -101,6 +107,7 @@ typedef struct host {
 	char *name, *url, *ak_path; /* ak_path: resolved, or NULL */
 	bc_verify_key *own_key;
 	const bc_verify_key *key;
+	const uint8_t *chip_id; /* enrolled with a Keep: its CHIP_ID, the Keep required */
 	/* the transfer */
 	CURL *easy;
 	bc_buf body;
@@ -128,6 +135,7 @@ typedef struct fleet {
 	char *pcrs_query;		 /* "&pcrs=..." escaped, or "" */
 	uint8_t *keep_ark, *keep_ask;	 /* the chain a Keep report's VCEK must lead to */
 	size_t keep_ark_size, keep_ask_size;
+	bc_enrolment_set *enrolled; /* --enrolment */
 } fleet;
 
 static int parse_options(int argc, char **argv, bool *help)
@@ -136,6 +144,7 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"hosts", required_argument, NULL, 'H'},
 	    {"ak", required_argument, NULL, 'a'},
 	    {"ak-dir", required_argument, NULL, 'd'},
+	    {"enrolment", required_argument, NULL, 'E'},
 	    {"ak-pem-checked", no_argument, NULL, OPT_AK_PEM_CHECKED},
 	    {"golden", required_argument, NULL, 'g'},
 	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
@@ -157,11 +166,12 @@ static int parse_options(int argc, char **argv, bool *help)
 	const char *cmd = "attest poll";
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":H:a:d:g:p:j:t:r:h", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":H:a:d:E:g:p:j:t:r:h", options, NULL)) != -1) {
 		switch (o) {
 		case 'H': opt.hosts = optarg; break;
 		case 'a': opt.ak = optarg; break;
 		case 'd': opt.ak_dir = optarg; break;
+		case 'E': opt.enrolment = optarg; break;
 		case OPT_AK_PEM_CHECKED: opt.ak_pem_checked = true; break;
 		case 'g': opt.golden = optarg; break;
 		case OPT_PUBKEY: opt.pubkey = optarg; break;
@@ -235,6 +245,7 @@ static void fleet_free(fleet *f)
 	free(f->pcrs_query);
 	if (f->multi)
 		curl_multi_cleanup(f->multi);
+	bc_enrolment_set_free(f->enrolled);
 }
 
 /* path as given when absolute, else relative to the folder of the hosts file. */
@@ -346,14 +357,46 @@ static bool exists(const char *path)
 	return access(path, R_OK) == 0;
 }
 
-/* The AK of each host: its own column, else --ak-dir, else --ak. A host whose key
- * cannot be had gets an error verdict (the others are polled all the same). */
+/* The AK (and Keep chip) of a host from its enrolment record, found by its URL's host,
+ * else by its name. */
+static void enrolled_key(const bc_enrolment_set *set, host *h)
+{
+	char where[256];
+	bc_error err = {0};
+	const bc_enrolment *rec = NULL;
+	if (h->ak_path) {
+		set_verdict(h, V_ERROR, "an AKPUB column and --enrolment exclude each other");
+		return;
+	}
+	if (bc_enrolment_host_of_url(h->url, where, sizeof(where)))
+		rec = bc_enrolment_set_find_host(set, where);
+	if (!rec)
+		rec = bc_enrolment_set_find_host(set, h->name);
+	if (!rec) {
+		set_verdict(h, V_ERROR, "not enrolled: no record of %s or %s", where, h->name);
+		return;
+	}
+	if (bc_verify_key_new(rec->ak_public, rec->ak_public_size, 0, &h->own_key, &err) != BC_OK) {
+		set_verdict(h, V_ERROR, "enrolled AK: %s", bc_error_message(&err));
+		return;
+	}
+	h->key = h->own_key;
+	h->chip_id = rec->has_keep ? rec->keep_chip_id : NULL;
+}
+
+/* The AK of each host: its enrolment record with --enrolment, else its own column, else
+ * --ak-dir, else --ak. A host whose key cannot be had gets an error verdict (the others
+ * are polled all the same). */
 static int load_keys(fleet *f, const bc_verify_key *shared)
 {
 	for (size_t i = 0; i < f->count; i++) {
 		host *h = &f->hosts[i];
 		bc_error err = {0};
 		h->start_ns = now_ns();
+		if (f->enrolled) {
+			enrolled_key(f->enrolled, h);
+			continue;
+		}
 		if (!h->ak_path && opt.ak_dir) {
 			_cleanup_free_ char *pub = NULL, *pem = NULL;
 			if (asprintf(&pub, "%s/%s.pub", opt.ak_dir, h->name) < 0 ||
@@ -380,12 +423,6 @@ static int load_keys(fleet *f, const bc_verify_key *shared)
 
 /* ---- fetching ---- */
 
-static size_t on_data(char *data, size_t size, size_t n, void *cls)
-{
-	host *h = cls;
-	return bc_buf_append(&h->body, data, size * n) == BC_OK ? size * n : 0;
-}
-
 static bool start_transfer(fleet *f, host *h)
 {
 	char hex[2 * NONCE_SIZE + 1];
@@ -402,41 +439,11 @@ static bool start_transfer(fleet *f, host *h)
 	h->attempts++;
 	if (!h->easy && !(h->easy = curl_easy_init()))
 		return false;
-	curl_easy_reset(h->easy);
 	CURL *e = h->easy;
-	bool ok = curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK &&
-#if LIBCURL_VERSION_NUM >= 0x075500
-		  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
-#else
-		  curl_easy_setopt(e, CURLOPT_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS) ==
-		      CURLE_OK &&
-#endif
-		  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-		  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)opt.timeout) == CURLE_OK &&
-		  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data) == CURLE_OK &&
-		  curl_easy_setopt(e, CURLOPT_WRITEDATA, h) == CURLE_OK &&
-		  curl_easy_setopt(e, CURLOPT_PRIVATE, h) == CURLE_OK &&
-		  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->curl_error) == CURLE_OK &&
-		  curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->headers) == CURLE_OK &&
-		  (!opt.cacert || curl_easy_setopt(e, CURLOPT_CAINFO, opt.cacert) == CURLE_OK);
+	bool ok = cli_http_setup(e, url, (long)opt.timeout, f->headers, opt.cacert, &h->body,
+				 h->curl_error) &&
+		  curl_easy_setopt(e, CURLOPT_PRIVATE, h) == CURLE_OK;
 	return ok && curl_multi_add_handle(f->multi, e) == CURLM_OK;
-}
-
-/* The "error" of a JSON error answer, or the start of the body. */
-static void answer_error(const host *h, char *out, size_t size)
-{
-	bc_jdoc doc;
-	const char *s = NULL;
-	size_t len = 0;
-	_cleanup_free_ char *owned = NULL;
-	snprintf(out, size, "no explanation");
-	if (h->body.len == 0 ||
-	    bc_jdoc_parse((const char *)h->body.data, h->body.len, "answer", &doc, NULL) != BC_OK)
-		return;
-	const bc_jnode *e = bc_jget(&doc, bc_jroot(&doc), "error");
-	if (e && e->type == BC_JSTRING && bc_jstring(&doc, e, &s, &len, &owned))
-		snprintf(out, size, "%.*s", (int)(len < 300 ? len : 300), s);
-	bc_jdoc_free(&doc);
 }
 
 /* The first check that failed, or -1. */
@@ -461,7 +468,8 @@ static void verify_answer(fleet *f, host *h)
 			     .nonce_size = sizeof(h->nonce),
 			     .golden = f->golden,
 			     .require = f->require,
-			     .keep_required = opt.keep,
+			     .keep_required = opt.keep || h->chip_id,
+			     .keep_chip_id = h->chip_id,
 			     .keep_ark = f->keep_ark,
 			     .keep_ark_size = f->keep_ark_size,
 			     .keep_ask = f->keep_ask,
@@ -534,7 +542,7 @@ static bool complete(fleet *f, host *h, CURLcode rc)
 			    h->curl_error[0] ? h->curl_error : curl_easy_strerror(rc), h->attempts,
 			    h->attempts == 1 ? "" : "s");
 	else {
-		answer_error(h, why, sizeof(why));
+		cli_http_error_text(&h->body, why, sizeof(why));
 		set_verdict(h, V_ERROR, "HTTP %ld: %s (%u attempt%s)", h->http_status, why,
 			    h->attempts, h->attempts == 1 ? "" : "s");
 	}
@@ -722,8 +730,12 @@ static int check_args(const char *cmd, int extra, char **argv)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
 	if (!opt.hosts || !opt.golden)
 		return cli_usage_error(cmd, "--hosts FILE and --golden DB are required");
-	if (!opt.ak && !opt.ak_dir)
-		return cli_usage_error(cmd, "--ak AKPUB or --ak-dir DIR is required");
+	if (!opt.ak && !opt.ak_dir && !opt.enrolment)
+		return cli_usage_error(cmd, "--enrolment FILE|DIR, --ak AKPUB or --ak-dir DIR is "
+					    "required");
+	if (opt.enrolment && (opt.ak || opt.ak_dir || opt.ak_pem_checked))
+		return cli_usage_error(cmd, "--enrolment excludes --ak, --ak-dir and "
+					    "--ak-pem-checked");
 	if (opt.token && opt.token_file)
 		return cli_usage_error(cmd, "--token and --token-file exclude each other");
 	if (!opt.keep_ark != !opt.keep_ask)
@@ -731,35 +743,10 @@ static int check_args(const char *cmd, int extra, char **argv)
 	return 0;
 }
 
-static void wipe_free(char *secret)
-{
-	if (secret)
-		explicit_bzero(secret, strlen(secret));
-	free(secret);
-}
-DEFINE_TRIVIAL_CLEANUP_FUNC(char *, wipe_free)
-
 /* The request headers: the bearer token when there is one. */
 static int make_headers(const char *cmd, fleet *f)
 {
-	_cleanup_(wipe_freep) char *token = NULL, *line = NULL;
-	uint8_t *data = NULL;
-	size_t size = 0;
-	bc_error err = {0};
-	if (opt.token_file) {
-		if (bc_read_file(opt.token_file, KEY_MAX, &data, &size, &err) != BC_OK)
-			return cli_fail(cmd, &err);
-		data[size] = 0;
-		token = (char *)data;
-		token[strcspn(token, "\r\n")] = 0;
-	} else if (opt.token && !(token = strdup(opt.token))) {
-		return BC_EXIT_ERROR;
-	}
-	f->headers = curl_slist_append(NULL, "Accept: application/json");
-	if (token && (asprintf(&line, "Authorization: Bearer %s", token) < 0 ||
-		      !(f->headers = curl_slist_append(f->headers, line))))
-		return BC_EXIT_ERROR;
-	return f->headers ? 0 : BC_EXIT_ERROR;
+	return cli_http_headers(cmd, opt.token, opt.token_file, &f->headers);
 }
 
 static int pcrs_query(const char *cmd, fleet *f)
@@ -804,6 +791,9 @@ int attest_poll(int argc, char **argv)
 	if ((rc = pcrs_query(cmd, &f)) == 0 && (rc = read_hosts(cmd, &f)) == 0 &&
 	    (rc = make_headers(cmd, &f)) == 0) {
 		if (opt.ak && load_key(opt.ak, &shared, &err) != BC_OK)
+			rc = cli_fail(cmd, &err);
+		else if (opt.enrolment &&
+			 bc_enrolment_set_load(opt.enrolment, &f.enrolled, &err) != BC_OK)
 			rc = cli_fail(cmd, &err);
 		else if (bc_golden_load(opt.golden, opt.pubkey, NULL, &db, &err) != BC_OK)
 			rc = cli_fail(cmd, &err);

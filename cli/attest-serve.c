@@ -33,15 +33,18 @@ static const char serve_usage[] =
     "Usage: bootchain attest serve --listen ADDR:PORT [OPTIONS]\n"
     "\n"
     "Serve attestation evidence over HTTP/1.1: GET /v1/evidence?nonce=HEX[&pcrs=SEL],\n"
-    "/v1/ak, /v1/eventlog and /healthz. The nonces of the requests that arrive within\n"
-    "the batch window share one TPM2_Quote over the root of a Merkle tree of them; each\n"
-    "answer carries its own nonce and path (\"batch\"). Stops on SIGTERM or SIGINT after\n"
-    "answering the requests in flight.\n"
+    "/v1/ak, /v1/eventlog, /v1/identity (for `attest enrol`), POST /v1/activate (a\n"
+    "credential challenge, answered with TPM2_ActivateCredential) and /healthz. The\n"
+    "nonces of the requests that arrive within the batch window share one TPM2_Quote\n"
+    "over the root of a Merkle tree of them; each answer carries its own nonce and path\n"
+    "(\"batch\"). Stops on SIGTERM or SIGINT after answering the requests in flight.\n"
     "\n"
     "Options:\n"
     "  -L, --listen ADDR:PORT   where to listen ([ADDR6]:PORT for IPv6; port 0 picks\n"
     "                           a free one); the URL is printed on stderr\n"
     "  -a, --ak AK              persistent handle or context file (default: 0x81010003)\n"
+    "  -e, --ek-type rsa|ecc    the EK that /v1/identity shows and /v1/activate uses\n"
+    "                           (default: rsa)\n"
     "  -l, --log LOG            event log to serve and include (default: the firmware's,\n"
     "                           when present)\n"
     "      --no-log             include and serve no event log\n"
@@ -69,7 +72,7 @@ static const char serve_usage[] =
 
 static struct {
 	const char *listen, *ak, *log, *pcrs, *token, *token_file, *tls_cert, *tls_key, *tcti;
-	const char *tsm_root, *keep_vcek;
+	const char *tsm_root, *keep_vcek, *ek_type;
 	bool no_log, keep;
 	unsigned batch_ms, max_batch, threads, max_connections, max_per_ip, rate, max_request,
 	    idle_timeout;
@@ -106,6 +109,7 @@ static int parse_options(int argc, char **argv, bool *help)
 	static const struct option options[] = {
 	    {"listen", required_argument, NULL, 'L'},
 	    {"ak", required_argument, NULL, 'a'},
+	    {"ek-type", required_argument, NULL, 'e'},
 	    {"log", required_argument, NULL, 'l'},
 	    {"no-log", no_argument, NULL, OPT_NO_LOG},
 	    {"pcrs", required_argument, NULL, 'p'},
@@ -130,10 +134,11 @@ static int parse_options(int argc, char **argv, bool *help)
 	};
 	int o, rc = 0;
 	*help = false;
-	while (rc == 0 && (o = getopt_long(argc, argv, ":L:a:l:p:T:h", options, NULL)) != -1) {
+	while (rc == 0 && (o = getopt_long(argc, argv, ":L:a:e:l:p:T:h", options, NULL)) != -1) {
 		switch (o) {
 		case 'L': opt.listen = optarg; break;
 		case 'a': opt.ak = optarg; break;
+		case 'e': opt.ek_type = optarg; break;
 		case 'l': opt.log = optarg; break;
 		case OPT_NO_LOG: opt.no_log = true; break;
 		case OPT_KEEP: opt.keep = true; break;
@@ -271,6 +276,9 @@ int attest_serve(int argc, char **argv)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if ((rc = check_args(cmd)) != 0)
 		return rc;
+	bc_key_type ek_type = BC_KEY_RSA;
+	if (opt.ek_type && !bc_key_type_parse(opt.ek_type, &ek_type))
+		return cli_usage_error(cmd, "--ek-type %s: expected rsa or ecc", opt.ek_type);
 	if (opt.pcrs && bc_pcr_selection_parse(opt.pcrs, &sel, &err) != BC_OK)
 		return cli_usage_error(cmd, "--pcrs: %s", bc_error_message(&err));
 	if ((rc = load_token(cmd, &token)) != 0)
@@ -284,6 +292,7 @@ int attest_serve(int argc, char **argv)
 	    .listen = opt.listen,
 	    .tcti = cli_tcti(opt.tcti),
 	    .ak = opt.ak ? opt.ak : ak_default,
+	    .ek_type = ek_type,
 	    .log_path = log_path(),
 	    .pcrs = opt.pcrs ? &sel : NULL,
 	    .batch_ms = opt.batch_ms,

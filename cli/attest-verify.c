@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <bootchain/attest.h>
+#include <bootchain/enrolment.h>
 #include <bootchain/eventlog.h>
 
 #include "attest/merkle.h"
@@ -30,7 +31,8 @@
 #define SHOWN_EVENTS 5
 
 static const char verify_usage[] =
-    "Usage: bootchain attest verify EVIDENCE... --ak AKPUB --nonce HEX [OPTIONS]\n"
+    "Usage: bootchain attest verify EVIDENCE... (--ak AKPUB | --enrolment FILE|DIR)\n"
+    "                               --nonce HEX [OPTIONS]\n"
     "       bootchain attest verify --message MSG --signature SIG --pcrs-file PCRS\n"
     "                               --ak AKPUB --nonce HEX [--log LOG] [OPTIONS]\n"
     "\n"
@@ -41,8 +43,11 @@ static const char verify_usage[] =
     "Options:\n"
     "  -a, --ak AKPUB        the AK's public area (TPM2B_PUBLIC, tpm2_createak -u); it\n"
     "                        must be a restricted signing key made in a TPM\n"
-    "      --ak-pem-checked  also accept a PEM key as AKPUB, whose attributes it does not\n"
-    "                        show: its origin was checked elsewhere\n"
+    "  -E, --enrolment FILE|DIR  the enrolment record (bootchain-enrolment(5)) of the\n"
+    "                        machine, or a folder of them: the expected AK is the\n"
+    "                        record's whose ak_name is the evidence's AK's (none: the\n"
+    "                        ak check fails, not enrolled); a record with a Keep\n"
+    "                        requires the Keep report, its CHIP_ID the enrolled one\n"
     "  -n, --nonce HEX       the nonce the verifier sent (not empty)\n"
     "      --no-nonce        accept a quote made without the verifier's nonce: it may be\n"
     "                        an old one (a warning; \"fresh\": false)\n"
@@ -64,7 +69,7 @@ static const char verify_usage[] =
 
 static struct {
 	const char *ak, *nonce, *golden, *pubkey, *message, *signature, *pcrs_file, *log;
-	const char *keep_ark, *keep_ask, *keep_vcek, *require;
+	const char *keep_ark, *keep_ask, *keep_vcek, *require, *enrolment;
 	unsigned jobs;
 	bool json, keep, ak_pem_checked, no_nonce;
 } opt;
@@ -84,6 +89,7 @@ static int parse_options(int argc, char **argv, bool *help)
 	static const struct option options[] = {
 	    {"ak", required_argument, NULL, 'a'},
 	    {"ak-pem-checked", no_argument, NULL, OPT_AK_PEM_CHECKED},
+	    {"enrolment", required_argument, NULL, 'E'},
 	    {"nonce", required_argument, NULL, 'n'},
 	    {"no-nonce", no_argument, NULL, OPT_NO_NONCE},
 	    {"require-pcrs", required_argument, NULL, 'r'},
@@ -104,10 +110,11 @@ static int parse_options(int argc, char **argv, bool *help)
 	};
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":a:n:r:g:j:m:s:f:l:kh", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":a:E:n:r:g:j:m:s:f:l:kh", options, NULL)) != -1) {
 		switch (o) {
 		case 'a': opt.ak = optarg; break;
 		case OPT_AK_PEM_CHECKED: opt.ak_pem_checked = true; break;
+		case 'E': opt.enrolment = optarg; break;
 		case 'n': opt.nonce = optarg; break;
 		case OPT_NO_NONCE: opt.no_nonce = true; break;
 		case 'r': opt.require = optarg; break;
@@ -422,8 +429,10 @@ static int report(work *w)
 static int check_args(const char *cmd, int files)
 {
 	bool tools = opt.message || opt.signature || opt.pcrs_file;
-	if (!opt.ak)
-		return cli_usage_error(cmd, "--ak AKPUB is required");
+	if (!opt.ak == !opt.enrolment)
+		return cli_usage_error(cmd, "give --ak AKPUB or --enrolment FILE|DIR");
+	if (opt.enrolment && opt.ak_pem_checked)
+		return cli_usage_error(cmd, "--ak-pem-checked is for --ak");
 	if (!opt.nonce == !opt.no_nonce)
 		return cli_usage_error(cmd, "give --nonce HEX (the nonce sent), or --no-nonce");
 	/* an unset shell variable must not turn into "any quote, however old" */
@@ -471,6 +480,7 @@ int attest_verify(int argc, char **argv)
 	uint8_t *ak = NULL;
 	size_t ak_size = 0;
 	bc_golden *db = NULL;
+	bc_enrolment_set *enrolled = NULL;
 	bc_error err = {0};
 	bool help;
 	opt = (typeof(opt)){0};
@@ -490,17 +500,25 @@ int attest_verify(int argc, char **argv)
 	if (opt.no_nonce)
 		fprintf(stderr, "bootchain attest verify: warning: --no-nonce: a quote may be an "
 				"old one replayed; it is not called fresh\n");
-	if (bc_read_file(opt.ak, 64 * 1024, &ak, &ak_size, &err) != BC_OK)
-		return cli_fail(cmd, &err);
 	bc_verify_key *key = NULL;
-	bc_status s = bc_verify_key_new(
-	    ak, ak_size, opt.ak_pem_checked ? BC_VERIFY_KEY_PEM_CHECKED : 0, &key, &err);
-	free(ak);
-	if (s != BC_OK) {
-		cli_error(cmd, "--ak %s: %s", opt.ak, bc_error_message(&err));
-		return cli_exit_status(s);
+	bc_status s = BC_OK;
+	if (opt.enrolment) {
+		/* the AK of each evidence file is looked up by its name */
+		if (bc_enrolment_set_load(opt.enrolment, &enrolled, &err) != BC_OK)
+			return cli_fail(cmd, &err);
+		vo.enrolled = enrolled;
+	} else {
+		if (bc_read_file(opt.ak, 64 * 1024, &ak, &ak_size, &err) != BC_OK)
+			return cli_fail(cmd, &err);
+		s = bc_verify_key_new(
+		    ak, ak_size, opt.ak_pem_checked ? BC_VERIFY_KEY_PEM_CHECKED : 0, &key, &err);
+		free(ak);
+		if (s != BC_OK) {
+			cli_error(cmd, "--ak %s: %s", opt.ak, bc_error_message(&err));
+			return cli_exit_status(s);
+		}
+		vo.key = key; /* parsed once for every file */
 	}
-	vo.key = key; /* parsed once for every file */
 	uint8_t *certs[3] = {NULL, NULL, NULL};
 	const char *paths[3] = {opt.keep_ark, opt.keep_ask, opt.keep_vcek};
 	size_t sizes[3] = {0, 0, 0};
@@ -511,6 +529,7 @@ int attest_verify(int argc, char **argv)
 		for (int i = 0; i < 3; i++)
 			free(certs[i]);
 		bc_verify_key_free(key);
+		bc_enrolment_set_free(enrolled);
 		return cli_fail(cmd, &err);
 	}
 	vo.keep_required = opt.keep;
@@ -524,12 +543,14 @@ int attest_verify(int argc, char **argv)
 		for (int i = 0; i < 3; i++)
 			free(certs[i]);
 		bc_verify_key_free(key);
+		bc_enrolment_set_free(enrolled);
 		return cli_fail(cmd, &err);
 	}
 	vo.golden = db;
 	rc = verify_all(argv + optind, (size_t)(argc - optind), &vo);
 	bc_golden_free(db);
 	bc_verify_key_free(key);
+	bc_enrolment_set_free(enrolled);
 	for (int i = 0; i < 3; i++)
 		free(certs[i]);
 	return rc;

@@ -13,6 +13,7 @@ static const char attest_usage[] =
     "Usage: bootchain attest VERB [OPTIONS]\n"
     "\n"
     "ek         read or create the endorsement key; print it and its certificate\n"
+    "ek verify  check EK certificates against the TPM manufacturers' CA certificates\n"
     "ak create  create an attestation key under the EK\n"
     "challenge  verifier: make a credential for an AK name under an EK public key\n"
     "activate   TPM: recover the credential (TPM2_ActivateCredential)\n"
@@ -20,6 +21,7 @@ static const char attest_usage[] =
     "verify     check evidence: signature, nonce, PCRs, event log, golden database\n"
     "serve      answer verifiers over HTTP, nonces batched into shared quotes\n"
     "poll       fetch and verify the evidence of every host of a fleet\n"
+    "enrol      verifier: enrol a machine over HTTP (EK chain, credential activation)\n"
     "\n"
     "`bootchain attest VERB --help` tells more; see bootchain-attest(1).\n";
 
@@ -35,6 +37,7 @@ static const struct {
     {"verify", attest_verify},
     {"serve", attest_serve},
     {"poll", attest_poll},
+    {"enrol", attest_enrol},
 };
 
 int cmd_attest(int argc, char **argv)
@@ -43,7 +46,7 @@ int cmd_attest(int argc, char **argv)
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 			return fputs(attest_usage, stdout), BC_EXIT_OK;
 		return cli_usage_error("attest", "expected a verb: ek, ak, challenge, activate, "
-						 "quote, verify, serve or poll");
+						 "quote, verify, serve, poll or enrol");
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(argv[1], verbs[i].name) == 0)

@@ -4,6 +4,7 @@
 #define BC_CLI_ATTEST_H
 
 int attest_ek(int argc, char **argv);
+int attest_ek_verify(int argc, char **argv); /* attest ek verify: cli/attest-ek.c */
 int attest_ak(int argc, char **argv);
 int attest_challenge(int argc, char **argv);
 int attest_activate(int argc, char **argv);
@@ -11,5 +12,6 @@ int attest_quote(int argc, char **argv);
 int attest_verify(int argc, char **argv);
 int attest_serve(int argc, char **argv);
 int attest_poll(int argc, char **argv);
+int attest_enrol(int argc, char **argv);
 
 #endif

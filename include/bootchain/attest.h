@@ -187,6 +187,14 @@ typedef struct bc_verify_opts {
 	bool keep_required;
 	const uint8_t *keep_ark, *keep_ask, *keep_vcek; /* PEM or DER; may be NULL */
 	size_t keep_ark_size, keep_ask_size, keep_vcek_size;
+	/* the CHIP_ID (64 bytes) a Keep report must have (the keep-binding check); NULL:
+	 * any */
+	const uint8_t *keep_chip_id;
+	/* enrolled machines (bootchain/enrolment.h), used when key is NULL: the expected AK
+	 * is that of the record whose ak_name is the name of the evidence's AK (none: the
+	 * ak check fails, "not enrolled"); a record with a Keep requires the Keep, with its
+	 * chip id as keep_chip_id */
+	const struct bc_enrolment_set *enrolled;
 } bc_verify_opts;
 
 /* Run every check; the result says which passed. An error (no memory, a bad AK given by

@@ -4,6 +4,7 @@
 #define BOOTCHAIN_BOOTCHAIN_H
 
 #include <bootchain/digest.h>
+#include <bootchain/ekcert.h>
 #include <bootchain/eventlog.h>
 #include <bootchain/golden.h>
 #include <bootchain/measure.h>

@@ -148,7 +148,7 @@ static void test_wrap_lays_out_the_blob_as_the_spec_says(void **state)
 	TPM2B_ID_OBJECT blob;
 	TPM2B_NAME name = test_name(0x11);
 	const uint8_t secret[5] = {0xde, 0xad, 0xbe, 0xef, 0x01};
-	bc_ek_template(BC_KEY_RSA, &ek);
+	bc_ek_default_template(BC_KEY_RSA, &ek);
 	assert_int_equal(bc_credential_wrap(&ek.publicArea, seed, sizeof(seed), &name, secret,
 					    sizeof(secret), &blob, NULL),
 			 BC_OK);
@@ -191,7 +191,7 @@ static void test_unwrap_recovers_and_checks_the_name(void **state)
 	TPM2B_NAME name = test_name(0x22), other = test_name(0x23);
 	bc_error err = {0};
 	const uint8_t secret[32] = {0x5a};
-	bc_ek_template(BC_KEY_ECC, &ek);
+	bc_ek_default_template(BC_KEY_ECC, &ek);
 	assert_int_equal(
 	    bc_credential_wrap(&ek.publicArea, seed, 32, &name, secret, 32, &blob, NULL), BC_OK);
 	assert_int_equal(bc_credential_unwrap(&ek.publicArea, seed, 32, &name, &blob, &out, NULL),

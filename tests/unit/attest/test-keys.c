@@ -27,8 +27,8 @@ static void test_ek_templates_are_the_tcg_defaults(void **state)
 {
 	(void)state;
 	TPM2B_PUBLIC rsa, ecc;
-	bc_ek_template(BC_KEY_RSA, &rsa);
-	bc_ek_template(BC_KEY_ECC, &ecc);
+	bc_ek_default_template(BC_KEY_RSA, &rsa);
+	bc_ek_default_template(BC_KEY_ECC, &ecc);
 	/* fixedTPM|fixedParent|sensitiveDataOrigin|adminWithPolicy|restricted|decrypt */
 	assert_int_equal(rsa.publicArea.objectAttributes, 0x000300b2);
 	assert_int_equal(ecc.publicArea.objectAttributes, 0x000300b2);
@@ -283,7 +283,7 @@ static void test_ak_check_names_decrypt_and_every_missing_one(void **state)
 					"sensitivedataorigin; has decrypt (objectAttributes "
 					"0x00020040;"));
 	/* the EK: a restricted decryption key */
-	bc_ek_template(BC_KEY_RSA, &pub);
+	bc_ek_default_template(BC_KEY_RSA, &pub);
 	assert_int_equal(bc_ak_public_check(&pub.publicArea, "ek", &err), BC_E_MISMATCH);
 	assert_non_null(strstr(err.msg, "missing sign; has decrypt ("));
 	/* an HMAC key with every attribute is no AK either */
