@@ -144,21 +144,11 @@ static bool rc_is_unsupported(TSS2_RC rc)
 static bc_status high_range_ek(bc_tpm *tpm, const ek_template_def *def, TPM2B_PUBLIC *pub,
 			       bool *supported, bc_error *err)
 {
-	ESYS_CONTEXT *esys = bc_tpm_esys(tpm);
 	TPM2B_PUBLIC tmpl;
-	TPM2B_SENSITIVE_CREATE sensitive = {.size = 0};
-	TPM2B_DATA outside = {.size = 0};
-	TPML_PCR_SELECTION pcrs = {.count = 0};
-	_cleanup_esys_ TPM2B_PUBLIC *out = NULL;
-	_cleanup_esys_ TPM2B_CREATION_DATA *creation = NULL;
-	_cleanup_esys_ TPM2B_DIGEST *creation_hash = NULL;
-	_cleanup_esys_ TPMT_TK_CREATION *ticket = NULL;
 	ESYS_TR tr = ESYS_TR_NONE;
 	high_range_template(def, &tmpl);
 	*supported = true;
-	TSS2_RC rc = Esys_CreatePrimary(esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD,
-					ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &tmpl, &outside,
-					&pcrs, &tr, &out, &creation, &creation_hash, &ticket);
+	TSS2_RC rc = bc_ek_create_primary(tpm, &tmpl, &tr, pub);
 	if (rc_is_unsupported(rc)) {
 		*supported = false;
 		return BC_OK;
@@ -169,8 +159,7 @@ static bc_status high_range_ek(bc_tpm *tpm, const ek_template_def *def, TPM2B_PU
 			 def->label);
 		return bc_tpm_fail(tpm, err, rc, what);
 	}
-	Esys_FlushContext(esys, tr);
-	*pub = *out;
+	Esys_FlushContext(bc_tpm_esys(tpm), tr);
 	return BC_OK;
 }
 

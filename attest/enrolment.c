@@ -230,17 +230,11 @@ static bc_status parse_intermediates(json_t *root, const char *name, bc_identity
 	return BC_OK;
 }
 
-static bc_status parse_identity(json_t *root, const char *name, bc_identity *out, bc_error *err)
+/* The members that say which keys a machine has, in an identity and in a record alike:
+ * "ek_type", "ek_public", "ak_public", "ak_name" and the Keep's. */
+static bc_status parse_keys(json_t *root, const char *name, bc_identity *out, bc_error *err)
 {
-	json_t *cert = json_object_get(root, "ek_certificate");
-	bc_status s = BC_OK;
-	if (cert && !json_is_null(cert))
-		s = member_base64_new(cert, "ek_certificate", name, BC_IDENTITY_MAX_CERT,
-				      &out->ek_certificate, &out->ek_certificate_size, err);
-	if (s == BC_OK)
-		s = parse_intermediates(root, name, out, err);
-	if (s == BC_OK)
-		s = member_string(root, "ek_type", name, out->ek_type, sizeof(out->ek_type), err);
+	bc_status s = member_string(root, "ek_type", name, out->ek_type, sizeof(out->ek_type), err);
 	if (s == BC_OK)
 		s = member_base64(json_object_get(root, "ek_public"), "ek_public", name,
 				  out->ek_public, sizeof(out->ek_public), &out->ek_public_size,
@@ -255,6 +249,20 @@ static bc_status parse_identity(json_t *root, const char *name, bc_identity *out
 	if (s == BC_OK)
 		s = parse_keep(root, name, &out->has_keep, out->keep_provider,
 			       sizeof(out->keep_provider), out->keep_chip_id, err);
+	return s;
+}
+
+static bc_status parse_identity(json_t *root, const char *name, bc_identity *out, bc_error *err)
+{
+	json_t *cert = json_object_get(root, "ek_certificate");
+	bc_status s = BC_OK;
+	if (cert && !json_is_null(cert))
+		s = member_base64_new(cert, "ek_certificate", name, BC_IDENTITY_MAX_CERT,
+				      &out->ek_certificate, &out->ek_certificate_size, err);
+	if (s == BC_OK)
+		s = parse_intermediates(root, name, out, err);
+	if (s == BC_OK)
+		s = parse_keys(root, name, out, err);
 	return s;
 }
 
@@ -327,6 +335,21 @@ static bc_status check_ak(const bc_identity *id, bc_error *err)
 	return BC_OK;
 }
 
+/* The record keeps the keys of the identity: the members parse_keys() reads. */
+static void take_keys(bc_enrolment *rec, const bc_identity *id)
+{
+	snprintf(rec->ek_type, sizeof(rec->ek_type), "%s", id->ek_type);
+	memcpy(rec->ek_public, id->ek_public, id->ek_public_size);
+	rec->ek_public_size = id->ek_public_size;
+	memcpy(rec->ak_public, id->ak_public, id->ak_public_size);
+	rec->ak_public_size = id->ak_public_size;
+	memcpy(rec->ak_name, id->ak_name, id->ak_name_size);
+	rec->ak_name_size = id->ak_name_size;
+	rec->has_keep = id->has_keep;
+	memcpy(rec->keep_provider, id->keep_provider, sizeof(rec->keep_provider));
+	memcpy(rec->keep_chip_id, id->keep_chip_id, sizeof(rec->keep_chip_id));
+}
+
 bc_status bc_enrolment_check_identity(const bc_identity *id, const bc_ca_store *store,
 				      bool allow_uncertified, int64_t at, bc_enrolment *rec,
 				      bc_error *err)
@@ -354,16 +377,7 @@ bc_status bc_enrolment_check_identity(const bc_identity *id, const bc_ca_store *
 		s = check_ak(id, err);
 	if (s != BC_OK)
 		return s;
-	snprintf(rec->ek_type, sizeof(rec->ek_type), "%s", type);
-	memcpy(rec->ek_public, id->ek_public, id->ek_public_size);
-	rec->ek_public_size = id->ek_public_size;
-	memcpy(rec->ak_public, id->ak_public, id->ak_public_size);
-	rec->ak_public_size = id->ak_public_size;
-	memcpy(rec->ak_name, id->ak_name, id->ak_name_size);
-	rec->ak_name_size = id->ak_name_size;
-	rec->has_keep = id->has_keep;
-	memcpy(rec->keep_provider, id->keep_provider, sizeof(rec->keep_provider));
-	memcpy(rec->keep_chip_id, id->keep_chip_id, sizeof(rec->keep_chip_id));
+	take_keys(rec, id);
 	return BC_OK;
 }
 
@@ -546,6 +560,7 @@ static bc_status parse_chain(json_t *root, const char *name, bc_enrolment *out, 
 static bc_status parse_record(json_t *root, const char *name, bc_enrolment *out, bc_error *err)
 {
 	json_t *format = json_object_get(root, "format"), *certified;
+	bc_identity keys = {.ek_certificate = NULL}; /* only its keys: nothing to free */
 	TPM2B_PUBLIC ak;
 	TPM2B_NAME ak_name;
 	if (!json_is_string(format) || strcmp(json_string_value(format), BC_ENROLMENT_FORMAT))
@@ -563,23 +578,10 @@ static bc_status parse_record(json_t *root, const char *name, bc_enrolment *out,
 	if (s == BC_OK)
 		s = parse_chain(root, name, out, err);
 	if (s == BC_OK)
-		s = member_string(root, "ek_type", name, out->ek_type, sizeof(out->ek_type), err);
-	if (s == BC_OK)
-		s = member_base64(json_object_get(root, "ek_public"), "ek_public", name,
-				  out->ek_public, sizeof(out->ek_public), &out->ek_public_size,
-				  err);
-	if (s == BC_OK)
-		s = member_base64(json_object_get(root, "ak_public"), "ak_public", name,
-				  out->ak_public, sizeof(out->ak_public), &out->ak_public_size,
-				  err);
-	if (s == BC_OK)
-		s = member_hex(json_object_get(root, "ak_name"), "ak_name", name, out->ak_name,
-			       sizeof(out->ak_name), 0, &out->ak_name_size, err);
-	if (s == BC_OK)
-		s = parse_keep(root, name, &out->has_keep, out->keep_provider,
-			       sizeof(out->keep_provider), out->keep_chip_id, err);
+		s = parse_keys(root, name, &keys, err);
 	if (s != BC_OK)
 		return s;
+	take_keys(out, &keys);
 	/* the name is what finds the record: it must be that of the AK it holds */
 	if (bc_tpm_public_unmarshal(out->ak_public, out->ak_public_size, name, &ak, err) != BC_OK ||
 	    bc_tpm_public_name(&ak.publicArea, &ak_name, err) != BC_OK)

@@ -205,17 +205,9 @@ static bc_status open_persistent_ek(bc_tpm *tpm, bc_key_type type, ESYS_TR *hand
 	return BC_OK;
 }
 
-bc_status bc_ek_open(bc_tpm *tpm, bc_key_type type, ESYS_TR *handle, TPM2B_PUBLIC *pub,
-		     bc_error *err)
+TSS2_RC bc_ek_create_primary(bc_tpm *tpm, const TPM2B_PUBLIC *tmpl, ESYS_TR *handle,
+			     TPM2B_PUBLIC *pub)
 {
-	ESYS_CONTEXT *esys = bc_tpm_esys(tpm);
-	bool found = false;
-	*handle = ESYS_TR_NONE;
-	bc_status s = open_persistent_ek(tpm, type, handle, pub, &found, err);
-	if (s != BC_OK || found)
-		return s;
-
-	TPM2B_PUBLIC tmpl;
 	TPM2B_SENSITIVE_CREATE sensitive = {.size = 0};
 	TPM2B_DATA outside = {.size = 0};
 	TPML_PCR_SELECTION pcrs = {.count = 0};
@@ -223,18 +215,33 @@ bc_status bc_ek_open(bc_tpm *tpm, bc_key_type type, ESYS_TR *handle, TPM2B_PUBLI
 	_cleanup_esys_ TPM2B_CREATION_DATA *creation = NULL;
 	_cleanup_esys_ TPM2B_DIGEST *creation_hash = NULL;
 	_cleanup_esys_ TPMT_TK_CREATION *ticket = NULL;
+	*handle = ESYS_TR_NONE;
+	TSS2_RC rc = Esys_CreatePrimary(bc_tpm_esys(tpm), ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD,
+					ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, tmpl, &outside,
+					&pcrs, handle, &out, &creation, &creation_hash, &ticket);
+	if (rc == TSS2_RC_SUCCESS && pub)
+		*pub = *out;
+	return rc;
+}
+
+bc_status bc_ek_open(bc_tpm *tpm, bc_key_type type, ESYS_TR *handle, TPM2B_PUBLIC *pub,
+		     bc_error *err)
+{
+	bool found = false;
+	*handle = ESYS_TR_NONE;
+	bc_status s = open_persistent_ek(tpm, type, handle, pub, &found, err);
+	if (s != BC_OK || found)
+		return s;
+
+	TPM2B_PUBLIC tmpl;
 	ESYS_TR tr = ESYS_TR_NONE;
 	bc_ek_default_template(type, &tmpl);
-	TSS2_RC rc = Esys_CreatePrimary(esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD,
-					ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &tmpl, &outside,
-					&pcrs, &tr, &out, &creation, &creation_hash, &ticket);
+	TSS2_RC rc = bc_ek_create_primary(tpm, &tmpl, &tr, pub);
 	if (rc != TSS2_RC_SUCCESS)
 		return bc_tpm_fail(tpm, err, rc, "TPM2_CreatePrimary of the EK failed");
 	if ((s = bc_tpm_track(tpm, tr, err)) != BC_OK)
 		return s;
 	*handle = tr;
-	if (pub)
-		*pub = *out;
 	return BC_OK;
 }
 

@@ -65,6 +65,15 @@ const char *bc_key_type_name(bc_key_type type);
  */
 bc_status bc_ek_open(bc_tpm *tpm, bc_key_type type, ESYS_TR *handle, TPM2B_PUBLIC *pub,
 		     bc_error *err);
+/*
+ * TPM2_CreatePrimary of an EK of template tmpl in the endorsement hierarchy (empty
+ * endorsement auth, no outside info, no creation PCRs): bc_ek_open()'s transient EK and
+ * the EKs of the high-range templates (ekcert-nv.c). On success *handle is the new
+ * transient object, not tracked, and *pub (when not NULL) its public area. Returns the
+ * TPM's response code for the caller to judge and word.
+ */
+TSS2_RC bc_ek_create_primary(bc_tpm *tpm, const TPM2B_PUBLIC *tmpl, ESYS_TR *handle,
+			     TPM2B_PUBLIC *pub);
 /* Flush a transient EK; of a persistent one, only release the ESYS_TR. */
 void bc_ek_close(bc_tpm *tpm, ESYS_TR handle);
 

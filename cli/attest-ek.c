@@ -15,6 +15,7 @@
 #include <bootchain/ekcert.h>
 
 #include "cli/attest.h"
+#include "cli/ca-store.h"
 #include "cli/cli.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
@@ -24,7 +25,6 @@
 #include "util/text.h"
 
 #define CERT_FILE_MAX ((size_t)1 << 20)
-#define LIST_MAX      64
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(bc_tpm *, bc_tpm_close)
 DEFINE_TRIVIAL_CLEANUP_FUNC(bc_ca_store *, bc_ca_store_free)
@@ -56,23 +56,13 @@ static const char verify_usage[] =
     "Default store: ";
 
 static struct {
-	const char *ca_dirs[LIST_MAX], *ca_files[LIST_MAX], *crls[LIST_MAX];
-	size_t ca_dir_count, ca_file_count, crl_count;
+	cli_ca_options ca;
 	const char *cert, *tcti;
 	int64_t at;
 	bool json;
 } opt;
 
-enum { OPT_CA_DIR = 256, OPT_CA_FILE, OPT_CRL, OPT_AT, OPT_JSON };
-
-static int add_to_list(const char *cmd, const char **list, size_t *count, const char *option,
-		       const char *value)
-{
-	if (*count >= LIST_MAX)
-		return cli_usage_error(cmd, "at most %d %s options", LIST_MAX, option);
-	list[(*count)++] = value;
-	return 0;
-}
+enum { OPT_AT = 256, OPT_JSON };
 
 static int parse_epoch(const char *cmd, const char *text, int64_t *out)
 {
@@ -88,9 +78,9 @@ static int parse_epoch(const char *cmd, const char *text, int64_t *out)
 static int verify_parse(const char *cmd, int argc, char **argv, bool *help)
 {
 	static const struct option options[] = {
-	    {"ca-dir", required_argument, NULL, OPT_CA_DIR},
-	    {"ca-file", required_argument, NULL, OPT_CA_FILE},
-	    {"crl", required_argument, NULL, OPT_CRL},
+	    {"ca-dir", required_argument, NULL, CLI_OPT_CA_DIR},
+	    {"ca-file", required_argument, NULL, CLI_OPT_CA_FILE},
+	    {"crl", required_argument, NULL, CLI_OPT_CRL},
 	    {"at", required_argument, NULL, OPT_AT},
 	    {"tcti", required_argument, NULL, 'T'},
 	    {"json", no_argument, NULL, OPT_JSON},
@@ -101,16 +91,9 @@ static int verify_parse(const char *cmd, int argc, char **argv, bool *help)
 	*help = false;
 	while (rc == 0 && (o = getopt_long(argc, argv, ":T:h", options, NULL)) != -1) {
 		switch (o) {
-		case OPT_CA_DIR:
-			rc = add_to_list(cmd, opt.ca_dirs, &opt.ca_dir_count, "--ca-dir", optarg);
-			break;
-		case OPT_CA_FILE:
-			rc =
-			    add_to_list(cmd, opt.ca_files, &opt.ca_file_count, "--ca-file", optarg);
-			break;
-		case OPT_CRL:
-			rc = add_to_list(cmd, opt.crls, &opt.crl_count, "--crl", optarg);
-			break;
+		case CLI_OPT_CA_DIR:
+		case CLI_OPT_CA_FILE:
+		case CLI_OPT_CRL: rc = cli_ca_option(cmd, &opt.ca, o, optarg); break;
 		case OPT_AT: rc = parse_epoch(cmd, optarg, &opt.at); break;
 		case 'T': opt.tcti = optarg; break;
 		case OPT_JSON: opt.json = true; break;
@@ -135,26 +118,6 @@ static const char *default_store(void)
 {
 	const char *dir = getenv("BOOTCHAIN_TPM_CA_DIR");
 	return dir && *dir ? dir : bc_ca_store_default_dir();
-}
-
-/* The store of the options, or the default one. */
-static int load_store(const char *cmd, bc_ca_store **out)
-{
-	_cleanup_(bc_ca_store_freep) bc_ca_store *store = NULL;
-	bc_error err = {0};
-	bc_status s = bc_ca_store_new(&store, &err);
-	for (size_t i = 0; s == BC_OK && i < opt.ca_dir_count; i++)
-		s = bc_ca_store_add_dir(store, opt.ca_dirs[i], &err);
-	for (size_t i = 0; s == BC_OK && i < opt.ca_file_count; i++)
-		s = bc_ca_store_add_file(store, opt.ca_files[i], &err);
-	if (s == BC_OK && opt.ca_dir_count + opt.ca_file_count == 0)
-		s = bc_ca_store_add_dir(store, default_store(), &err);
-	for (size_t i = 0; s == BC_OK && i < opt.crl_count; i++)
-		s = bc_ca_store_add_crl(store, opt.crls[i], &err);
-	if (s != BC_OK)
-		return cli_fail(cmd, &err);
-	*out = TAKE_PTR(store);
-	return 0;
 }
 
 /* One verified certificate: from a file (nv NULL) or from NV. */
@@ -417,7 +380,7 @@ int attest_ek_verify(int argc, char **argv)
 	int rc = verify_parse(cmd, argc, argv, &help);
 	if (rc || help)
 		return rc ? rc : (printf("%s%s\n", verify_usage, default_store()), BC_EXIT_OK);
-	if ((rc = load_store(cmd, &store)) != 0)
+	if ((rc = cli_ca_store_load(cmd, &opt.ca, default_store(), &store)) != 0)
 		return rc;
 	return opt.cert ? verify_file(cmd, store) : verify_nv(cmd, store);
 }

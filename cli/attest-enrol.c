@@ -23,6 +23,7 @@
 #include <bootchain/enrolment.h>
 
 #include "cli/attest.h"
+#include "cli/ca-store.h"
 #include "cli/cli.h"
 #include "cli/http.h"
 #include "util/buf.h"
@@ -62,20 +63,15 @@ static const char enrol_usage[] =
     "      --json             one JSON object a line, one line a URL\n"
     "  -h, --help             show this help\n";
 
-#define MAX_STORE_ARGS 64
-
 static struct {
 	const char *out_dir, *token, *token_file, *cacert;
-	const char *ca_dirs[MAX_STORE_ARGS], *ca_files[MAX_STORE_ARGS];
-	size_t ca_dir_count, ca_file_count;
+	cli_ca_options ca; /* no --crl */
 	unsigned timeout;
 	bool allow_uncertified, json;
 } opt;
 
 enum {
-	OPT_CA_DIR = 256,
-	OPT_CA_FILE,
-	OPT_ALLOW_UNCERTIFIED,
+	OPT_ALLOW_UNCERTIFIED = 256,
 	OPT_TOKEN,
 	OPT_TOKEN_FILE,
 	OPT_CACERT,
@@ -108,20 +104,12 @@ static void set_outcome(result *r, outcome o, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int add_store_arg(const char *cmd, const char **list, size_t *count, const char *name)
-{
-	if (*count == MAX_STORE_ARGS)
-		return cli_usage_error(cmd, "%s: at most %d", name, MAX_STORE_ARGS);
-	list[(*count)++] = optarg;
-	return 0;
-}
-
 static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 {
 	static const struct option options[] = {
 	    {"out-dir", required_argument, NULL, 'o'},
-	    {"ca-dir", required_argument, NULL, OPT_CA_DIR},
-	    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+	    {"ca-dir", required_argument, NULL, CLI_OPT_CA_DIR},
+	    {"ca-file", required_argument, NULL, CLI_OPT_CA_FILE},
 	    {"allow-uncertified", no_argument, NULL, OPT_ALLOW_UNCERTIFIED},
 	    {"token", required_argument, NULL, OPT_TOKEN},
 	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
@@ -136,12 +124,8 @@ static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 	while (rc == 0 && (o = getopt_long(argc, argv, ":o:t:h", options, NULL)) != -1) {
 		switch (o) {
 		case 'o': opt.out_dir = optarg; break;
-		case OPT_CA_DIR:
-			rc = add_store_arg(cmd, opt.ca_dirs, &opt.ca_dir_count, "--ca-dir");
-			break;
-		case OPT_CA_FILE:
-			rc = add_store_arg(cmd, opt.ca_files, &opt.ca_file_count, "--ca-file");
-			break;
+		case CLI_OPT_CA_DIR:
+		case CLI_OPT_CA_FILE: rc = cli_ca_option(cmd, &opt.ca, o, optarg); break;
 		case OPT_ALLOW_UNCERTIFIED: opt.allow_uncertified = true; break;
 		case OPT_TOKEN: opt.token = optarg; break;
 		case OPT_TOKEN_FILE: opt.token_file = optarg; break;
@@ -183,26 +167,6 @@ static int out_dir_ready(const char *cmd)
 	return 0;
 }
 
-/* The CA store: the certificates given, else the default store. */
-static int load_store(const char *cmd, bc_ca_store **out)
-{
-	bc_error err = {0};
-	bc_ca_store *store = NULL;
-	bc_status s = bc_ca_store_new(&store, &err);
-	for (size_t i = 0; s == BC_OK && i < opt.ca_dir_count; i++)
-		s = bc_ca_store_add_dir(store, opt.ca_dirs[i], &err);
-	for (size_t i = 0; s == BC_OK && i < opt.ca_file_count; i++)
-		s = bc_ca_store_add_file(store, opt.ca_files[i], &err);
-	if (s == BC_OK && opt.ca_dir_count + opt.ca_file_count == 0)
-		s = bc_ca_store_add_dir(store, bc_ca_store_default_dir(), &err);
-	if (s != BC_OK) {
-		bc_ca_store_free(store);
-		return cli_fail(cmd, &err);
-	}
-	*out = store;
-	return 0;
-}
-
 /* ---- HTTP ---- */
 
 typedef struct client {
@@ -224,8 +188,8 @@ static bool request(client *c, result *r, const char *base, const char *path, co
 	}
 	bc_buf_reset(answer);
 	answer->failed = false;
-	bool ok = cli_http_setup(c->easy, url, (long)opt.timeout,
-				 body ? c->post_headers : c->headers, opt.cacert, answer, errbuf);
+	bool ok = bc_http_setup(c->easy, url, (long)opt.timeout,
+				body ? c->post_headers : c->headers, opt.cacert, answer, errbuf);
 	if (ok && body)
 		ok = curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, body) == CURLE_OK &&
 		     curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)body_size) == CURLE_OK;
@@ -243,7 +207,7 @@ static bool request(client *c, result *r, const char *base, const char *path, co
 		return false;
 	}
 	if (status != 200) {
-		cli_http_error_text(answer, why, sizeof(why));
+		bc_http_error_text(answer, why, sizeof(why));
 		/* the TPM refused the challenge: the AK is not in the TPM of that EK */
 		if (body && status == 422)
 			set_outcome(r, REFUSED, "activation failed: %s", why);
@@ -411,7 +375,8 @@ int attest_enrol(int argc, char **argv)
 		cli_error(cmd, "out of memory");
 		return BC_EXIT_ERROR;
 	}
-	if ((rc = out_dir_ready(cmd)) != 0 || (rc = load_store(cmd, &store)) != 0)
+	if ((rc = out_dir_ready(cmd)) != 0 ||
+	    (rc = cli_ca_store_load(cmd, &opt.ca, bc_ca_store_default_dir(), &store)) != 0)
 		return rc;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		bc_ca_store_free(store);

@@ -1,47 +1,36 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * bootchain attest poll: attest a fleet. For every host of a hosts file, a fresh random
- * nonce, GET /v1/evidence from its `attest serve` (libcurl multi: many hosts at once,
- * a timeout per attempt, retries with backoff), then every check of `attest verify`;
- * batched evidence is verified through its Merkle path first. One verdict a host, as a
- * table or as JSON lines.
+ * bootchain attest poll: attest a fleet. Reads the hosts file and each host's expected
+ * AK (an AKPUB, or an enrolment record), has the library's polling engine attest them
+ * all (bc_poll, bootchain/fleet.h: a fresh nonce each, libcurl multi, retries, every
+ * check of `attest verify`), and prints one verdict a host, as a table or as JSON
+ * lines, in the order of the hosts file.
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <curl/curl.h>
-#include <openssl/rand.h>
+#include <unistd.h>
 
 #include <bootchain/attest.h>
 #include <bootchain/enrolment.h>
+#include <bootchain/fleet.h>
 
-#include "attest/merkle.h"
 #include "cli/attest.h"
 #include "cli/cli.h"
 #include "cli/http.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
 #include "util/file.h"
-#include "util/hex.h"
 #include "util/text.h"
-#include "util/jscan.h"
 #include "util/json.h"
 
-#define HOSTS_FILE_MAX	((size_t)16 << 20)
-#define MAX_HOSTS	100000
-#define MAX_JOBS	1024
-#define DEFAULT_JOBS	32
-#define DEFAULT_TIMEOUT 10000
-#define DEFAULT_RETRIES 2
-#define BACKOFF_MS	200 /* before the first retry; doubled for each next one */
-#define NONCE_SIZE	32
-#define KEY_MAX		(64 * 1024)
+#define HOSTS_FILE_MAX ((size_t)16 << 20)
+#define MAX_HOSTS      100000
+#define KEY_MAX	       (64 * 1024)
 
 static const char poll_usage[] =
     "Usage: bootchain attest poll --hosts FILE (--enrolment FILE|DIR | --ak-dir DIR |\n"
@@ -101,41 +90,24 @@ enum {
 	OPT_REQUIRE_PCRS,
 };
 
-typedef enum verdict { V_PENDING, V_PASS, V_FAIL, V_ERROR } verdict;
-
+/* A host of the hosts file. */
 typedef struct host {
 	char *name, *url, *ak_path; /* ak_path: resolved, or NULL */
 	bc_verify_key *own_key;
 	const bc_verify_key *key;
-	const uint8_t *chip_id; /* enrolled with a Keep: its CHIP_ID, the Keep required */
-	/* the transfer */
-	CURL *easy;
-	bc_buf body;
-	char curl_error[CURL_ERROR_SIZE];
-	uint8_t nonce[NONCE_SIZE];
-	unsigned attempts;
-	uint64_t start_ns, retry_at_ns;
-	long http_status;
-	/* the verdict */
-	verdict verdict;
-	char detail[512];
-	bool has_result, batched;
-	bc_verify_result res;
-	size_t batch_index, batch_leaves;
-	uint64_t ms;
+	const bc_enrolment *enrolled; /* --enrolment: its record */
+	char *error;		      /* why it cannot be polled (no AK...), or NULL */
+	bc_poll_verdict verdict;
+	char *line; /* its line of the report, once it has a verdict */
 } host;
 
 typedef struct fleet {
 	host *hosts;
 	size_t count;
-	CURLM *multi;
-	struct curl_slist *headers;
-	const bc_golden *golden;
-	const bc_pcr_selection *require; /* what each quote must cover, or NULL */
-	char *pcrs_query;		 /* "&pcrs=..." escaped, or "" */
-	uint8_t *keep_ark, *keep_ask;	 /* the chain a Keep report's VCEK must lead to */
-	size_t keep_ark_size, keep_ask_size;
+	size_t width;		    /* of the HOST column */
 	bc_enrolment_set *enrolled; /* --enrolment */
+	size_t *which;		    /* the host of each one polled */
+	bool out_of_memory;	    /* a report line could not be made */
 } fleet;
 
 static int parse_options(int argc, char **argv, bool *help)
@@ -178,8 +150,8 @@ static int parse_options(int argc, char **argv, bool *help)
 		case 'p': opt.pcrs = optarg; break;
 		case OPT_REQUIRE_PCRS: opt.require = optarg; break;
 		case 'j':
-			if (!cli_parse_uint(optarg, MAX_JOBS, &opt.jobs) || !opt.jobs)
-				return cli_usage_error(cmd, "--jobs: 1 to %d", MAX_JOBS);
+			if (!cli_parse_uint(optarg, BC_POLL_MAX_JOBS, &opt.jobs) || !opt.jobs)
+				return cli_usage_error(cmd, "--jobs: 1 to %d", BC_POLL_MAX_JOBS);
 			break;
 		case 't':
 			if (!cli_parse_uint(optarg, 3600000, &opt.timeout) || !opt.timeout)
@@ -203,24 +175,6 @@ static int parse_options(int argc, char **argv, bool *help)
 	return 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void set_verdict(host *h, verdict v, const char *fmt, ...) BC_PRINTF(3, 4);
-static void set_verdict(host *h, verdict v, const char *fmt, ...)
-{
-	va_list ap;
-	h->verdict = v;
-	va_start(ap, fmt);
-	vsnprintf(h->detail, sizeof(h->detail), fmt, ap);
-	va_end(ap);
-	h->ms = (now_ns() - h->start_ns) / 1000000;
-}
-
 /* ---- the hosts file ---- */
 
 static void host_free(host *h)
@@ -229,11 +183,8 @@ static void host_free(host *h)
 	free(h->url);
 	free(h->ak_path);
 	bc_verify_key_free(h->own_key);
-	if (h->easy)
-		curl_easy_cleanup(h->easy);
-	bc_buf_free(&h->body);
-	if (h->has_result)
-		bc_verify_result_free(&h->res);
+	free(h->error);
+	free(h->line);
 }
 
 static void fleet_free(fleet *f)
@@ -241,10 +192,7 @@ static void fleet_free(fleet *f)
 	for (size_t i = 0; i < f->count; i++)
 		host_free(&f->hosts[i]);
 	free(f->hosts);
-	curl_slist_free_all(f->headers);
-	free(f->pcrs_query);
-	if (f->multi)
-		curl_multi_cleanup(f->multi);
+	free(f->which);
 	bc_enrolment_set_free(f->enrolled);
 }
 
@@ -339,6 +287,8 @@ static int read_hosts(const char *cmd, fleet *f)
 	return 0;
 }
 
+/* ---- the expected AKs ---- */
+
 static bc_status load_key(const char *path, bc_verify_key **out, bc_error *err)
 {
 	_cleanup_free_ uint8_t *data = NULL;
@@ -357,274 +307,107 @@ static bool exists(const char *path)
 	return access(path, R_OK) == 0;
 }
 
-/* The AK (and Keep chip) of a host from its enrolment record, found by its URL's host,
- * else by its name. */
-static void enrolled_key(const bc_enrolment_set *set, host *h)
+/* h cannot be polled: why, for the report. False when out of memory. */
+static bool set_error(host *h, const char *fmt, ...) BC_PRINTF(2, 3);
+static bool set_error(host *h, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&h->error, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		h->error = NULL;
+	return n >= 0;
+}
+
+/* The enrolment record of a host, found by its URL's host, else by its name; the
+ * library takes the AK (and Keep chip) from it. */
+static bool enrolled_record(const bc_enrolment_set *set, host *h)
 {
 	char where[256];
-	bc_error err = {0};
 	const bc_enrolment *rec = NULL;
-	if (h->ak_path) {
-		set_verdict(h, V_ERROR, "an AKPUB column and --enrolment exclude each other");
-		return;
-	}
+	if (h->ak_path)
+		return set_error(h, "an AKPUB column and --enrolment exclude each other");
 	if (bc_enrolment_host_of_url(h->url, where, sizeof(where)))
 		rec = bc_enrolment_set_find_host(set, where);
 	if (!rec)
 		rec = bc_enrolment_set_find_host(set, h->name);
-	if (!rec) {
-		set_verdict(h, V_ERROR, "not enrolled: no record of %s or %s", where, h->name);
-		return;
-	}
-	if (bc_verify_key_new(rec->ak_public, rec->ak_public_size, 0, &h->own_key, &err) != BC_OK) {
-		set_verdict(h, V_ERROR, "enrolled AK: %s", bc_error_message(&err));
-		return;
-	}
-	h->key = h->own_key;
-	h->chip_id = rec->has_keep ? rec->keep_chip_id : NULL;
+	if (!rec)
+		return set_error(h, "not enrolled: no record of %s or %s", where, h->name);
+	h->enrolled = rec;
+	return true;
 }
 
-/* The AK of each host: its enrolment record with --enrolment, else its own column, else
- * --ak-dir, else --ak. A host whose key cannot be had gets an error verdict (the others
- * are polled all the same). */
-static int load_keys(fleet *f, const bc_verify_key *shared)
+/* The AK of a host from its own column, else --ak-dir, else --ak. False when out of
+ * memory. */
+static bool own_key(host *h, const bc_verify_key *shared)
+{
+	bc_error err = {0};
+	if (!h->ak_path && opt.ak_dir) {
+		_cleanup_free_ char *pub = NULL, *pem = NULL;
+		if (asprintf(&pub, "%s/%s.pub", opt.ak_dir, h->name) < 0 ||
+		    asprintf(&pem, "%s/%s.pem", opt.ak_dir, h->name) < 0)
+			return false;
+		if (exists(pub))
+			h->ak_path = TAKE_PTR(pub);
+		else if (exists(pem))
+			h->ak_path = TAKE_PTR(pem);
+	}
+	if (h->ak_path) {
+		if (load_key(h->ak_path, &h->own_key, &err) != BC_OK)
+			return set_error(h, "AK: %s", bc_error_message(&err));
+		h->key = h->own_key;
+		return true;
+	}
+	if (shared) {
+		h->key = shared;
+		return true;
+	}
+	return set_error(h, "no AK: neither %s/%s.pub nor %s/%s.pem", opt.ak_dir, h->name,
+			 opt.ak_dir, h->name);
+}
+
+/* The expected AK of each host: its enrolment record with --enrolment, else its own
+ * column, else --ak-dir, else --ak. A host whose key cannot be had gets an error verdict
+ * (the others are polled all the same). */
+static int expected_keys(const char *cmd, fleet *f, const bc_verify_key *shared)
 {
 	for (size_t i = 0; i < f->count; i++) {
 		host *h = &f->hosts[i];
-		bc_error err = {0};
-		h->start_ns = now_ns();
-		if (f->enrolled) {
-			enrolled_key(f->enrolled, h);
-			continue;
+		if (!(f->enrolled ? enrolled_record(f->enrolled, h) : own_key(h, shared))) {
+			cli_error(cmd, "out of memory");
+			return BC_EXIT_ERROR;
 		}
-		if (!h->ak_path && opt.ak_dir) {
-			_cleanup_free_ char *pub = NULL, *pem = NULL;
-			if (asprintf(&pub, "%s/%s.pub", opt.ak_dir, h->name) < 0 ||
-			    asprintf(&pem, "%s/%s.pem", opt.ak_dir, h->name) < 0)
-				return BC_EXIT_ERROR;
-			if (exists(pub))
-				h->ak_path = TAKE_PTR(pub);
-			else if (exists(pem))
-				h->ak_path = TAKE_PTR(pem);
-		}
-		if (h->ak_path) {
-			if (load_key(h->ak_path, &h->own_key, &err) != BC_OK)
-				set_verdict(h, V_ERROR, "AK: %s", bc_error_message(&err));
-			h->key = h->own_key;
-		} else if (shared) {
-			h->key = shared;
-		} else {
-			set_verdict(h, V_ERROR, "no AK: neither %s/%s.pub nor %s/%s.pem",
-				    opt.ak_dir, h->name, opt.ak_dir, h->name);
-		}
-	}
-	return 0;
-}
-
-/* ---- fetching ---- */
-
-static bool start_transfer(fleet *f, host *h)
-{
-	char hex[2 * NONCE_SIZE + 1];
-	_cleanup_free_ char *url = NULL;
-	if (RAND_bytes(h->nonce, sizeof(h->nonce)) != 1)
-		return false;
-	bc_hex_encode(h->nonce, sizeof(h->nonce), hex);
-	if (asprintf(&url, "%s/v1/evidence?nonce=%s%s", h->url, hex, f->pcrs_query) < 0)
-		return false;
-	bc_buf_reset(&h->body);
-	h->body.failed = false;
-	h->curl_error[0] = 0;
-	h->http_status = 0;
-	h->attempts++;
-	if (!h->easy && !(h->easy = curl_easy_init()))
-		return false;
-	CURL *e = h->easy;
-	bool ok = cli_http_setup(e, url, (long)opt.timeout, f->headers, opt.cacert, &h->body,
-				 h->curl_error) &&
-		  curl_easy_setopt(e, CURLOPT_PRIVATE, h) == CURLE_OK;
-	return ok && curl_multi_add_handle(f->multi, e) == CURLM_OK;
-}
-
-/* The first check that failed, or -1. */
-static int first_failed(const bc_verify_result *r)
-{
-	for (int c = 0; c < BC_CHECK_COUNT; c++)
-		if (r->status[c] == BC_CHECK_FAIL)
-			return c;
-	return -1;
-}
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(bc_evidence *, bc_evidence_free)
-
-static void verify_answer(fleet *f, host *h)
-{
-	_cleanup_(bc_evidence_freep) bc_evidence *ev = NULL;
-	bc_evidence_batch batch;
-	bc_error err = {0};
-	bool batched = false;
-	bc_verify_opts vo = {.key = h->key,
-			     .nonce = h->nonce,
-			     .nonce_size = sizeof(h->nonce),
-			     .golden = f->golden,
-			     .require = f->require,
-			     .keep_required = opt.keep || h->chip_id,
-			     .keep_chip_id = h->chip_id,
-			     .keep_ark = f->keep_ark,
-			     .keep_ark_size = f->keep_ark_size,
-			     .keep_ask = f->keep_ask,
-			     .keep_ask_size = f->keep_ask_size};
-	const char *json = (const char *)h->body.data;
-	if (bc_evidence_parse(json, h->body.len, h->name, &ev, &err) != BC_OK ||
-	    bc_evidence_batch_parse(json, h->body.len, h->name, &batched, &batch, &err) != BC_OK) {
-		set_verdict(h, V_FAIL, "evidence: %s", bc_error_message(&err));
-		return;
-	}
-	/* evidence from a server that does not batch names the verifier's nonce itself */
-	bc_status s = batched ? bc_verify_batched_evidence(ev, &batch, &vo, &h->res, &err)
-			      : bc_verify_evidence(ev, &vo, &h->res, &err);
-	if (s != BC_OK) {
-		set_verdict(h, V_ERROR, "%s", bc_error_message(&err));
-		return;
-	}
-	h->has_result = true;
-	h->batched = batched;
-	h->batch_index = batched ? batch.index : 0;
-	h->batch_leaves = batched ? batch.leaves : 0;
-	int failed = first_failed(&h->res);
-	if (h->res.pass)
-		set_verdict(h, V_PASS, "every check passed");
-	else
-		set_verdict(h, V_FAIL, "%s: %s", bc_check_name((bc_check)failed),
-			    failed >= 0 ? h->res.message[failed] : "");
-}
-
-/* Failures worth another attempt: the host or the network may do better in a moment. */
-static bool transient(CURLcode rc, long status)
-{
-	if (rc == CURLE_OK)
-		return status == 429 || status == 500 || status == 502 || status == 503 ||
-		       status == 504;
-	switch (rc) {
-	case CURLE_WRITE_ERROR: /* the answer is too large: it will be again */
-	case CURLE_URL_MALFORMAT:
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_OUT_OF_MEMORY: return false;
-	default: return true;
-	}
-}
-
-/* A transfer is over: a verdict, or a retry to schedule (true). */
-static bool complete(fleet *f, host *h, CURLcode rc)
-{
-	char why[320];
-	curl_multi_remove_handle(f->multi, h->easy);
-	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &h->http_status);
-	if (rc == CURLE_OK && h->http_status == 200) {
-		verify_answer(f, h);
-		return false;
-	}
-	if (transient(rc, h->http_status) && h->attempts <= opt.retries) {
-		uint64_t wait = (uint64_t)BACKOFF_MS << (h->attempts - 1);
-		uint8_t jitter = 0;
-		RAND_bytes(&jitter, 1);
-		wait += wait * jitter / 1024; /* up to a quarter more: hosts do not retry in step */
-		h->retry_at_ns = now_ns() + wait * 1000000;
-		return true;
-	}
-	if (rc == CURLE_WRITE_ERROR)
-		set_verdict(h, V_ERROR, "fetch: the answer is larger than %zu bytes",
-			    BC_EVIDENCE_MAX_SIZE);
-	else if (rc != CURLE_OK)
-		set_verdict(h, V_ERROR, "fetch: %s (%u attempt%s)",
-			    h->curl_error[0] ? h->curl_error : curl_easy_strerror(rc), h->attempts,
-			    h->attempts == 1 ? "" : "s");
-	else {
-		cli_http_error_text(&h->body, why, sizeof(why));
-		set_verdict(h, V_ERROR, "HTTP %ld: %s (%u attempt%s)", h->http_status, why,
-			    h->attempts, h->attempts == 1 ? "" : "s");
-	}
-	return false;
-}
-
-static int poll_all(fleet *f)
-{
-	size_t next = 0, active = 0, left = 0, waiting = 0;
-	_cleanup_free_ host **retry = calloc(opt.jobs, sizeof(*retry));
-	if (!retry)
-		return BC_EXIT_ERROR;
-	for (size_t i = 0; i < f->count; i++)
-		left += f->hosts[i].verdict == V_PENDING;
-	while (left) {
-		uint64_t now = now_ns(), wake = now + 100 * 1000000ull;
-		/* retries that are due first, then hosts not tried yet */
-		for (size_t i = 0; i < waiting && active < opt.jobs;) {
-			if (retry[i]->retry_at_ns > now) {
-				if (retry[i]->retry_at_ns < wake)
-					wake = retry[i]->retry_at_ns;
-				i++;
-				continue;
-			}
-			host *h = retry[i];
-			retry[i] = retry[--waiting];
-			if (!start_transfer(f, h)) {
-				set_verdict(h, V_ERROR, "cannot start the transfer");
-				left--;
-			} else {
-				active++;
-			}
-		}
-		for (; next < f->count && active + waiting < opt.jobs; next++) {
-			host *h = &f->hosts[next];
-			if (h->verdict != V_PENDING)
-				continue;
-			h->start_ns = now_ns();
-			bc_buf_init(&h->body, BC_EVIDENCE_MAX_SIZE);
-			if (!start_transfer(f, h)) {
-				set_verdict(h, V_ERROR, "cannot start the transfer");
-				left--;
-			} else {
-				active++;
-			}
-		}
-		int running = 0;
-		curl_multi_perform(f->multi, &running);
-		CURLMsg *msg;
-		int queued = 0;
-		while ((msg = curl_multi_info_read(f->multi, &queued))) {
-			host *h = NULL;
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&h);
-			active--;
-			if (complete(f, h, msg->data.result))
-				retry[waiting++] = h;
-			else
-				left--;
-		}
-		if (!left)
-			break;
-		now = now_ns();
-		int ms = wake > now ? (int)((wake - now) / 1000000) : 0;
-		curl_multi_poll(f->multi, NULL, 0, ms ? ms : 1, NULL);
 	}
 	return 0;
 }
 
 /* ---- the report ---- */
 
-static const char *verdict_name(verdict v, bool json)
+static const char *verdict_word(bc_poll_verdict v)
 {
-	switch (v) {
-	case V_PASS: return "pass";
-	case V_FAIL: return json ? "fail" : "FAIL";
-	default: return json ? "error" : "ERROR";
-	}
+	return v == BC_POLL_PASS ? "pass" : v == BC_POLL_FAIL ? "FAIL" : "ERROR";
 }
 
-static void json_host(bc_buf *out, const host *h)
+static void json_checks(bc_json *j, const bc_verify_result *res)
+{
+	bc_json_key(j, "checks");
+	bc_json_object_begin(j);
+	for (int c = 0; c < BC_CHECK_COUNT; c++) {
+		bc_json_key(j, bc_check_name((bc_check)c));
+		bc_json_object_begin(j);
+		bc_json_key(j, "status");
+		bc_json_string(j, res->status[c] == BC_CHECK_PASS   ? "pass"
+				  : res->status[c] == BC_CHECK_FAIL ? "fail"
+								    : "skip");
+		bc_json_key(j, "message");
+		bc_json_string(j, res->message[c]);
+		bc_json_object_end(j);
+	}
+	bc_json_object_end(j);
+}
+
+static void json_host(bc_buf *out, const host *h, const bc_poll_result *r)
 {
 	bc_json j;
 	bc_json_init(&j, out);
@@ -634,92 +417,95 @@ static void json_host(bc_buf *out, const host *h)
 	bc_json_key(&j, "url");
 	bc_json_string(&j, h->url);
 	bc_json_key(&j, "pass");
-	bc_json_bool(&j, h->verdict == V_PASS);
+	bc_json_bool(&j, r->verdict == BC_POLL_PASS);
 	bc_json_key(&j, "verdict");
-	bc_json_string(&j, verdict_name(h->verdict, true));
+	bc_json_string(&j, bc_poll_verdict_name(r->verdict));
 	bc_json_key(&j, "detail");
-	bc_json_string(&j, h->detail);
+	bc_json_string(&j, r->detail);
 	bc_json_key(&j, "failed");
 	bc_json_array_begin(&j);
-	if (h->has_result) {
+	if (r->verify) {
 		for (int c = 0; c < BC_CHECK_COUNT; c++)
-			if (h->res.status[c] == BC_CHECK_FAIL)
+			if (r->verify->status[c] == BC_CHECK_FAIL)
 				bc_json_string(&j, bc_check_name((bc_check)c));
-	} else if (h->verdict == V_FAIL) {
+	} else if (r->verdict == BC_POLL_FAIL) {
 		bc_json_string(&j, "evidence");
 	}
 	bc_json_array_end(&j);
 	bc_json_key(&j, "http_status");
-	bc_json_uint(&j, h->http_status > 0 ? (uint64_t)h->http_status : 0);
+	bc_json_uint(&j, (uint64_t)r->http_status);
 	bc_json_key(&j, "attempts");
-	bc_json_uint(&j, h->attempts);
+	bc_json_uint(&j, r->attempts);
 	bc_json_key(&j, "ms");
-	bc_json_uint(&j, h->ms);
+	bc_json_uint(&j, r->ms);
 	bc_json_key(&j, "batch");
-	if (h->batched) {
+	if (r->batched) {
 		bc_json_object_begin(&j);
 		bc_json_key(&j, "index");
-		bc_json_uint(&j, h->batch_index);
+		bc_json_uint(&j, r->batch_index);
 		bc_json_key(&j, "leaves");
-		bc_json_uint(&j, h->batch_leaves);
+		bc_json_uint(&j, r->batch_leaves);
 		bc_json_object_end(&j);
 	} else {
 		bc_json_null(&j);
 	}
-	if (h->has_result) {
-		bc_json_key(&j, "checks");
-		bc_json_object_begin(&j);
-		for (int c = 0; c < BC_CHECK_COUNT; c++) {
-			bc_json_key(&j, bc_check_name((bc_check)c));
-			bc_json_object_begin(&j);
-			bc_json_key(&j, "status");
-			bc_json_string(&j, h->res.status[c] == BC_CHECK_PASS   ? "pass"
-					   : h->res.status[c] == BC_CHECK_FAIL ? "fail"
-									       : "skip");
-			bc_json_key(&j, "message");
-			bc_json_string(&j, h->res.message[c]);
-			bc_json_object_end(&j);
-		}
-		bc_json_object_end(&j);
-	}
+	if (r->verify)
+		json_checks(&j, r->verify);
 	bc_json_object_end(&j);
 	bc_buf_putc(out, '\n');
+}
+
+/* The host's line of the report, kept until every host has one: the report follows the
+ * order of the hosts file, the verdicts come in any order. */
+static void record(fleet *f, host *h, const bc_poll_result *r)
+{
+	_cleanup_(bc_buf_free) bc_buf line = {0};
+	bc_buf_init(&line, CLI_JSON_MAX);
+	h->verdict = r->verdict;
+	if (opt.json) {
+		json_host(&line, h, r);
+	} else {
+		/* the detail quotes the server and its evidence: untrusted text */
+		bc_buf_printf(&line, "%-*s  %-7s  ", (int)f->width, h->name,
+			      verdict_word(r->verdict));
+		bc_text_escape(&line, r->detail, strlen(r->detail));
+		if (r->batched)
+			bc_buf_printf(&line, " (batch of %zu)", r->batch_leaves);
+		bc_buf_putc(&line, '\n');
+	}
+	if (line.failed || !(h->line = strdup(bc_buf_str(&line))))
+		f->out_of_memory = true;
+}
+
+static void on_result(const bc_poll_result *r, void *user)
+{
+	fleet *f = user;
+	record(f, &f->hosts[f->which[r->index]], r);
 }
 
 static int report(const char *cmd, const fleet *f)
 {
 	_cleanup_(bc_buf_free) bc_buf out = {0};
-	size_t width = 4, counts[4] = {0};
-	bc_buf_init(&out, CLI_JSON_MAX);
-	for (size_t i = 0; i < f->count; i++) {
-		size_t len = strlen(f->hosts[i].name);
-		width = len > width ? len : width;
-		counts[f->hosts[i].verdict]++;
+	size_t counts[3] = {0};
+	if (f->out_of_memory) {
+		cli_error(cmd, "out of memory");
+		return BC_EXIT_ERROR;
 	}
+	bc_buf_init(&out, CLI_JSON_MAX);
 	if (!opt.json)
-		bc_buf_printf(&out, "%-*s  %-7s  %s\n", (int)width, "HOST", "VERDICT", "DETAIL");
+		bc_buf_printf(&out, "%-*s  %-7s  %s\n", (int)f->width, "HOST", "VERDICT", "DETAIL");
 	for (size_t i = 0; i < f->count; i++) {
-		const host *h = &f->hosts[i];
-		if (opt.json) {
-			json_host(&out, h);
-			continue;
-		}
-		/* the detail quotes the server and its evidence: untrusted text */
-		bc_buf_printf(&out, "%-*s  %-7s  ", (int)width, h->name,
-			      verdict_name(h->verdict, false));
-		bc_text_escape(&out, h->detail, strlen(h->detail));
-		if (h->batched)
-			bc_buf_printf(&out, " (batch of %zu)", h->batch_leaves);
-		bc_buf_putc(&out, '\n');
+		counts[f->hosts[i].verdict]++;
+		bc_buf_puts(&out, f->hosts[i].line);
 	}
 	if (!opt.json)
 		bc_buf_printf(&out, "\n%zu host%s: %zu passed, %zu failed, %zu in error\n",
-			      f->count, f->count == 1 ? "" : "s", counts[V_PASS], counts[V_FAIL],
-			      counts[V_ERROR]);
+			      f->count, f->count == 1 ? "" : "s", counts[BC_POLL_PASS],
+			      counts[BC_POLL_FAIL], counts[BC_POLL_ERROR]);
 	int rc = cli_emit_text(cmd, &out);
 	if (rc)
 		return rc;
-	return counts[V_PASS] == f->count ? BC_EXIT_OK : BC_EXIT_MISMATCH;
+	return counts[BC_POLL_PASS] == f->count ? BC_EXIT_OK : BC_EXIT_MISMATCH;
 }
 
 /* ---- the command ---- */
@@ -743,84 +529,123 @@ static int check_args(const char *cmd, int extra, char **argv)
 	return 0;
 }
 
-/* The request headers: the bearer token when there is one. */
-static int make_headers(const char *cmd, fleet *f)
+/* What the options name: the PCR selections, the token, the Keep's ARK and ASK. */
+typedef struct inputs {
+	bc_pcr_selection pcrs, require;
+	char *token;
+	uint8_t *keep_ark, *keep_ask;
+	size_t keep_ark_size, keep_ask_size;
+	bc_verify_key *shared; /* --ak */
+	bc_golden *golden;
+} inputs;
+
+static void inputs_free(inputs *in)
 {
-	return cli_http_headers(cmd, opt.token, opt.token_file, &f->headers);
+	cli_http_token_free(in->token);
+	free(in->keep_ark);
+	free(in->keep_ask);
+	bc_verify_key_free(in->shared);
+	bc_golden_free(in->golden);
 }
 
-static int pcrs_query(const char *cmd, fleet *f)
+static int parse_selections(const char *cmd, inputs *in)
 {
-	bc_pcr_selection sel;
 	bc_error err = {0};
-	if (!opt.pcrs) {
-		f->pcrs_query = strdup("");
-		return f->pcrs_query ? 0 : BC_EXIT_ERROR;
-	}
-	if (bc_pcr_selection_parse(opt.pcrs, &sel, &err) != BC_OK)
+	if (opt.pcrs && bc_pcr_selection_parse(opt.pcrs, &in->pcrs, &err) != BC_OK)
 		return cli_usage_error(cmd, "--pcrs: %s", bc_error_message(&err));
-	char *escaped = curl_easy_escape(NULL, opt.pcrs, 0);
-	int n = escaped ? asprintf(&f->pcrs_query, "&pcrs=%s", escaped) : -1;
-	curl_free(escaped);
-	return n < 0 ? BC_EXIT_ERROR : 0;
+	if (opt.require && bc_pcr_selection_parse(opt.require, &in->require, &err) != BC_OK)
+		return cli_usage_error(cmd, "--require-pcrs: %s", bc_error_message(&err));
+	return 0;
+}
+
+static int read_inputs(const char *cmd, fleet *f, inputs *in)
+{
+	bc_error err = {0};
+	int rc = read_hosts(cmd, f);
+	if (rc || (rc = cli_http_token(cmd, opt.token, opt.token_file, &in->token)) != 0)
+		return rc;
+	if (opt.ak && load_key(opt.ak, &in->shared, &err) != BC_OK)
+		return cli_fail(cmd, &err);
+	if (opt.enrolment && bc_enrolment_set_load(opt.enrolment, &f->enrolled, &err) != BC_OK)
+		return cli_fail(cmd, &err);
+	if (bc_golden_load(opt.golden, opt.pubkey, NULL, &in->golden, &err) != BC_OK)
+		return cli_fail(cmd, &err);
+	if (opt.keep_ark &&
+	    (bc_read_file(opt.keep_ark, KEY_MAX, &in->keep_ark, &in->keep_ark_size, &err) !=
+		 BC_OK ||
+	     bc_read_file(opt.keep_ask, KEY_MAX, &in->keep_ask, &in->keep_ask_size, &err) != BC_OK))
+		return cli_fail(cmd, &err);
+	return expected_keys(cmd, f, in->shared);
+}
+
+static void poll_options(const inputs *in, bc_poll_opts *po)
+{
+	bc_poll_opts_init(po);
+	po->jobs = opt.jobs;
+	po->timeout_ms = opt.timeout;
+	po->retries = opt.retries;
+	po->token = in->token;
+	po->cacert = opt.cacert;
+	po->pcrs = opt.pcrs ? &in->pcrs : NULL;
+	po->golden = in->golden;
+	po->require = opt.require ? &in->require : NULL;
+	po->keep_required = opt.keep;
+	po->keep_ark = in->keep_ark;
+	po->keep_ark_size = in->keep_ark_size;
+	po->keep_ask = in->keep_ask;
+	po->keep_ask_size = in->keep_ask_size;
+}
+
+/* Poll the hosts that have an AK; the others get their error verdict here. */
+static int poll_hosts(const char *cmd, fleet *f, const inputs *in)
+{
+	_cleanup_free_ bc_poll_host *targets = calloc(f->count, sizeof(*targets));
+	bc_poll_opts po;
+	bc_error err = {0};
+	size_t n = 0;
+	f->which = calloc(f->count, sizeof(*f->which));
+	if (!targets || !f->which) {
+		cli_error(cmd, "out of memory");
+		return BC_EXIT_ERROR;
+	}
+	for (size_t i = 0; i < f->count; i++) {
+		host *h = &f->hosts[i];
+		size_t len = strlen(h->name);
+		f->width = len > f->width ? len : f->width;
+		if (h->error)
+			continue;
+		f->which[n] = i;
+		targets[n++] = (bc_poll_host){
+		    .name = h->name, .url = h->url, .key = h->key, .enrolment = h->enrolled};
+	}
+	for (size_t i = 0; i < f->count; i++)
+		if (f->hosts[i].error)
+			record(f, &f->hosts[i],
+			       &(bc_poll_result){.verdict = BC_POLL_ERROR,
+						 .detail = f->hosts[i].error});
+	poll_options(in, &po);
+	if (bc_poll(targets, n, &po, on_result, f, &err) != BC_OK)
+		return cli_fail(cmd, &err);
+	return 0;
 }
 
 int attest_poll(int argc, char **argv)
 {
 	const char *cmd = "attest poll";
-	fleet f = {0};
-	bc_golden *db = NULL;
-	bc_verify_key *shared = NULL;
-	bc_error err = {0};
+	fleet f = {.width = 4};
+	inputs in = {0};
 	bool help;
-	opt = (typeof(opt)){
-	    .jobs = DEFAULT_JOBS, .timeout = DEFAULT_TIMEOUT, .retries = DEFAULT_RETRIES};
+	opt = (typeof(opt)){.jobs = BC_POLL_DEFAULT_JOBS,
+			    .timeout = BC_POLL_DEFAULT_TIMEOUT_MS,
+			    .retries = BC_POLL_DEFAULT_RETRIES};
 	int rc = parse_options(argc, argv, &help);
 	if (rc || help)
 		return rc ? rc : (fputs(poll_usage, stdout), BC_EXIT_OK);
-	if ((rc = check_args(cmd, argc - optind, argv + optind)) != 0)
-		return rc;
-	bc_pcr_selection require;
-	if (opt.require && bc_pcr_selection_parse(opt.require, &require, &err) != BC_OK)
-		return cli_usage_error(cmd, "--require-pcrs: %s", bc_error_message(&err));
-	f.require = opt.require ? &require : NULL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		cli_error(cmd, "cannot initialise libcurl");
-		return BC_EXIT_ERROR;
-	}
-	if ((rc = pcrs_query(cmd, &f)) == 0 && (rc = read_hosts(cmd, &f)) == 0 &&
-	    (rc = make_headers(cmd, &f)) == 0) {
-		if (opt.ak && load_key(opt.ak, &shared, &err) != BC_OK)
-			rc = cli_fail(cmd, &err);
-		else if (opt.enrolment &&
-			 bc_enrolment_set_load(opt.enrolment, &f.enrolled, &err) != BC_OK)
-			rc = cli_fail(cmd, &err);
-		else if (bc_golden_load(opt.golden, opt.pubkey, NULL, &db, &err) != BC_OK)
-			rc = cli_fail(cmd, &err);
-		else if (opt.keep_ark && (bc_read_file(opt.keep_ark, 64 * 1024, &f.keep_ark,
-						       &f.keep_ark_size, &err) ||
-					  bc_read_file(opt.keep_ask, 64 * 1024, &f.keep_ask,
-						       &f.keep_ask_size, &err)))
-			rc = cli_fail(cmd, &err);
-	}
-	if (rc == 0 && (rc = load_keys(&f, shared)) == 0) {
-		f.golden = db;
-		f.multi = curl_multi_init();
-		if (!f.multi || curl_multi_setopt(f.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-						  (long)opt.jobs) != CURLM_OK)
-			rc = BC_EXIT_ERROR;
-		if (rc == 0)
-			rc = poll_all(&f);
-		if (rc == 0)
-			rc = report(cmd, &f);
-		else
-			cli_error(cmd, "out of memory");
-	}
-	free(f.keep_ark);
-	free(f.keep_ask);
+	if ((rc = check_args(cmd, argc - optind, argv + optind)) == 0 &&
+	    (rc = parse_selections(cmd, &in)) == 0 && (rc = read_inputs(cmd, &f, &in)) == 0 &&
+	    (rc = poll_hosts(cmd, &f, &in)) == 0)
+		rc = report(cmd, &f);
+	inputs_free(&in);
 	fleet_free(&f);
-	bc_verify_key_free(shared);
-	bc_golden_free(db);
-	curl_global_cleanup();
 	return rc;
 }

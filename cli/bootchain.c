@@ -17,6 +17,7 @@ static const cli_command commands[] = {
     {"measure", cmd_measure, "measure boot layers: measured and trusted boot"},
     {"golden", cmd_golden, "build, sign, predict and check golden databases"},
     {"attest", cmd_attest, "attestation keys, quotes and evidence verification"},
+    {"fleet", cmd_fleet, "the fleet store: the machines a verifier attests"},
     {"help", cmd_help, "show help for bootchain or for a command"},
 };
 

@@ -26,6 +26,7 @@ typedef struct cli_command {
 } cli_command;
 
 int cmd_attest(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 int cmd_golden(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_measure(int argc, char **argv);

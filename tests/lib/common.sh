@@ -7,54 +7,121 @@ set -euo pipefail
 : "${BOOTCHAIN:?BOOTCHAIN must name the bootchain binary under test}"
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/bootchain-test.XXXXXX")
 SWTPM_PID_FILE=
+SWTPM2_PID_FILE=
+SERVE_PIDS=() # every `attest serve` start_serve started, killed at exit
 
 fail() {
 	echo "FAIL: $*" >&2
 	exit 1
 }
 
-stop_swtpm() {
-	[ -n "$SWTPM_PID_FILE" ] && [ -s "$SWTPM_PID_FILE" ] || return 0
+# Stop the swtpm of a pid file (nothing when the name is empty or the file is not there).
+stop_swtpm_of() { # pid-file
+	[ -n "$1" ] && [ -s "$1" ] || return 0
 	local pid
-	pid=$(cat "$SWTPM_PID_FILE")
+	pid=$(cat "$1")
 	kill "$pid" 2>/dev/null || true
 	for _ in $(seq 50); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	kill -9 "$pid" 2>/dev/null || true
+}
+
+stop_swtpm() {
+	stop_swtpm_of "$SWTPM_PID_FILE"
 	SWTPM_PID_FILE=
 }
 
+stop_swtpm2() {
+	stop_swtpm_of "$SWTPM2_PID_FILE"
+	SWTPM2_PID_FILE=
+}
+
 cleanup() {
+	local pid
+	for pid in "${SERVE_PIDS[@]}"; do
+		kill -9 "$pid" 2>/dev/null || true
+	done
+	stop_postgres
+	stop_swtpm2
 	stop_swtpm
 	rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
+# A swtpm daemon on loopback PORT (its control channel on the next), its state, pid
+# file and log in DIR. Returns 1 when it cannot start (the port is taken, say).
+swtpm_daemon() { # dir port
+	mkdir -p "$1"
+	swtpm socket --tpm2 --tpmstate dir="$1" \
+		--server type=tcp,port="$2",bindaddr=127.0.0.1 \
+		--ctrl type=tcp,port=$(($2 + 1)),bindaddr=127.0.0.1 \
+		--flags not-need-init,startup-clear \
+		--pid file="$1/pid" --log file="$1/log" --daemon 2>/dev/null
+}
+
+# swtpm_daemon on a free port; sets SWTPM_PORT. Returns 1 when none was found.
+launch_swtpm() { # dir
+	local port
+	for _ in $(seq 40); do
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		if swtpm_daemon "$1" "$port"; then
+			SWTPM_PORT=$port
+			return 0
+		fi
+	done
+	return 1
+}
+
 # Start swtpm on a free loopback port; sets TCTI and BOOTCHAIN_TCTI to reach it.
 start_swtpm() {
 	command -v swtpm >/dev/null ||
 		{ echo "ERROR: swtpm not found: run scripts/deps as root" >&2; exit 99; }
-	local dir="$TEST_TMP/swtpm" port
-	mkdir -p "$dir"
-	for _ in $(seq 40); do
-		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-		if swtpm socket --tpm2 --tpmstate dir="$dir" \
-			--server type=tcp,port="$port",bindaddr=127.0.0.1 \
-			--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
-			--flags not-need-init,startup-clear \
-			--pid file="$dir/pid" --log file="$dir/log" --daemon 2>/dev/null; then
-			SWTPM_PID_FILE="$dir/pid"
-			TCTI="swtpm:host=127.0.0.1,port=$port"
-			export BOOTCHAIN_TCTI="$TCTI"
-			unset TPM2TOOLS_TCTI
-			return 0
-		fi
+	if ! launch_swtpm "$TEST_TMP/swtpm"; then
+		echo "ERROR: could not start swtpm on a free port" >&2
+		exit 99
+	fi
+	SWTPM_PID_FILE="$TEST_TMP/swtpm/pid"
+	TCTI="swtpm:host=127.0.0.1,port=$SWTPM_PORT"
+	export BOOTCHAIN_TCTI="$TCTI"
+	unset TPM2TOOLS_TCTI
+}
+
+# A second machine's TPM, fresh, on a free loopback port; sets TCTI2 to reach it.
+start_swtpm2() {
+	rm -rf "$TEST_TMP/swtpm2"
+	launch_swtpm "$TEST_TMP/swtpm2" || fail "could not start a second swtpm"
+	SWTPM2_PID_FILE="$TEST_TMP/swtpm2/pid"
+	TCTI2="swtpm:host=127.0.0.1,port=$SWTPM_PORT"
+}
+
+# Start `bootchain attest serve` on a free loopback port in the background, its stderr
+# to NAME.err in the current folder; sets SERVE_PID and URL (the http:// or https://
+# address it prints).
+start_serve() { # name [serve options...]
+	local name=$1
+	shift
+	"$BOOTCHAIN" attest serve --listen 127.0.0.1:0 "$@" 2>"$name.err" &
+	SERVE_PID=$!
+	SERVE_PIDS+=("$SERVE_PID")
+	URL=
+	for _ in $(seq 100); do
+		URL=$(grep -o 'https\?://127\.0\.0\.1:[0-9]*' "$name.err" || true)
+		[ -n "$URL" ] && return 0
+		kill -0 "$SERVE_PID" 2>/dev/null || fail "$name did not start: $(cat "$name.err")"
+		sleep 0.1
 	done
-	echo "ERROR: could not start swtpm on a free port" >&2
-	exit 99
+	fail "$name did not start in 10 s: $(cat "$name.err")"
+}
+
+# SIGTERM: the server must exit 0.
+stop_serve() { # pid name
+	local rc=0
+	kill -TERM "$1"
+	wait "$1" || rc=$?
+	[ "$rc" = 0 ] || fail "$2 exited $rc on SIGTERM: $(cat "$2.err")"
 }
 
 # Like start_swtpm, on a TPM manufactured by swtpm_setup: a persistent RSA 2048 EK at
@@ -158,4 +225,59 @@ tpm2_tools_pcrs() { # yaml-file
 json_pcrs() {
 	jq -r '.pcrs | to_entries[] | .key as $b | .value | to_entries[] | "\($b) \(.key) \(.value)"' |
 		sort
+}
+
+# ---- PostgreSQL: a server of the test's own (initdb + pg_ctl in $TEST_TMP/pg) ----
+PG_DIR=
+PG_AS=()
+
+# Run a PostgreSQL program as the server's owner: initdb refuses root, so as root the
+# cluster belongs to the postgres user (or nobody).
+pg_run() {
+	"${PG_AS[@]}" "$@"
+}
+
+stop_postgres() {
+	[ -n "$PG_DIR" ] && [ -s "$PG_DIR/data/postmaster.pid" ] || return 0
+	pg_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+	PG_DIR=
+}
+
+# Start PostgreSQL on a free loopback port, trusting local connections (test only); sets
+# PG_PORT and PG_BIN. pg_new_db then makes a database and prints its URL.
+start_postgres() {
+	PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] ||
+		{ echo "ERROR: PostgreSQL's initdb not found: run scripts/deps as root" >&2; exit 99; }
+	local dir="$TEST_TMP/pg" port user
+	mkdir -p "$dir"
+	if [ "$(id -u)" = 0 ]; then
+		user=postgres
+		id "$user" >/dev/null 2>&1 || user=nobody
+		chmod 711 "$TEST_TMP" # the server's user must reach its folder, not list ours
+		chown "$user" "$dir"
+		PG_AS=(runuser -u "$user" --)
+	fi
+	pg_run "$PG_BIN/initdb" -D "$dir/data" -A trust -U bootchain -E UTF8 --locale=C \
+		--no-sync >"$dir/initdb.log" 2>&1 ||
+		{ echo "ERROR: initdb failed:" >&2; cat "$dir/initdb.log" >&2; exit 99; }
+	PG_DIR=$dir
+	for _ in $(seq 20); do
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		if pg_run "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 30 \
+			-o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" \
+			start >/dev/null 2>&1; then
+			PG_PORT=$port
+			return 0
+		fi
+	done
+	echo "ERROR: could not start PostgreSQL on a free port:" >&2
+	cat "$dir/log" >&2
+	exit 99
+}
+
+# A new database on the server of start_postgres; prints its URL.
+pg_new_db() { # name
+	"$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U bootchain "$1" >&2
+	echo "postgresql://bootchain@127.0.0.1:$PG_PORT/$1"
 }

@@ -17,42 +17,8 @@ MAKERS_STORE="$TESTS_LIB/../../data/tpm-ca"
 start_swtpm_with_ek_cert
 cd "$TEST_TMP"
 
-PIDS=()
-SWTPM2_PID_FILE=
-stop_all() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -9 "$pid" 2>/dev/null || true
-	done
-	[ -n "$SWTPM2_PID_FILE" ] && [ -s "$SWTPM2_PID_FILE" ] && kill "$(cat "$SWTPM2_PID_FILE")" 2>/dev/null
-	return 0
-}
-trap 'stop_all; cleanup' EXIT
-
-# A server on a free loopback port in the background; sets URL and SERVE_PID.
-start_serve() { # name [options...]
-	local name=$1
-	shift
-	local log=--no-log
-	case " $* " in *" --log "*) log= ;; esac
-	"$BOOTCHAIN" attest serve --listen 127.0.0.1:0 $log "$@" 2>"$name.err" &
-	SERVE_PID=$!
-	PIDS+=("$SERVE_PID")
-	URL=
-	for _ in $(seq 100); do
-		URL=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$name.err" || true)
-		[ -n "$URL" ] && return 0
-		kill -0 "$SERVE_PID" 2>/dev/null || fail "$name did not start: $(cat "$name.err")"
-		sleep 0.1
-	done
-	fail "$name did not start in 10 s: $(cat "$name.err")"
-}
-stop_serve() { # pid name
-	local rc=0
-	kill -TERM "$1"
-	wait "$1" || rc=$?
-	[ "$rc" = 0 ] || fail "$2 exited $rc on SIGTERM: $(cat "$2.err")"
-}
+PIDS=() # the stubs and simulators, killed at exit (common.sh stops the servers)
+trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; cleanup' EXIT
 
 # A lying machine (tests/tools/http-stub.pl) in front of URL; sets STUB_URL.
 start_stub() { # name [stub options...]
@@ -66,25 +32,6 @@ start_stub() { # name [stub options...]
 		sleep 0.1
 	done
 	fail "the stub $name did not start: $(cat "$name.err")"
-}
-
-# A second TPM, with no EK certificate, on a free port; sets TCTI2.
-start_swtpm2() {
-	local dir="$TEST_TMP/swtpm2" port
-	mkdir -p "$dir"
-	for _ in $(seq 40); do
-		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-		if swtpm socket --tpm2 --tpmstate dir="$dir" \
-			--server type=tcp,port="$port",bindaddr=127.0.0.1 \
-			--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
-			--flags not-need-init,startup-clear \
-			--pid file="$dir/pid" --log file="$dir/log" --daemon 2>/dev/null; then
-			SWTPM2_PID_FILE="$dir/pid"
-			TCTI2="swtpm:host=127.0.0.1,port=$port"
-			return 0
-		fi
-	done
-	fail "could not start a second swtpm"
 }
 
 # The name of a TPM2B_PUBLIC file's key (nameAlg SHA-256): 000b || SHA-256(TPMT_PUBLIC).
@@ -106,7 +53,7 @@ expect_exit 0 "$BOOTCHAIN" attest ek -T "$TCTI2" --out-public ek2.pub
 STORE=(--ca-file "$SWTPM_CA_ROOT" --ca-file "$SWTPM_CA_ISSUER")
 
 echo secret-token >token
-start_serve m1 --token-file token
+start_serve m1 --no-log --token-file token
 M1=$SERVE_PID
 URL1=$URL
 HOST1=${URL#http://}
@@ -173,7 +120,7 @@ nonce2=$(openssl rand -hex 16)
 expect_exit 0 "$BOOTCHAIN" attest quote -T "$TCTI2" --nonce "$nonce2" --no-log --out ev2.json
 expect_exit 3 "$BOOTCHAIN" attest verify ev2.json --enrolment recs --nonce "$nonce2"
 assert_contains "$(cat "$TEST_TMP/out")" "is not enrolled" "another TPM's quote"
-start_serve m1
+start_serve m1 --no-log
 M1=$SERVE_PID
 URL1=$URL
 HOST1=${URL#http://}
@@ -211,7 +158,7 @@ expect_exit 1 "$BOOTCHAIN" attest enrol "http://127.0.0.1:$(closed_port)" --out-
 	"${STORE[@]}"
 
 # --- a TPM without an EK certificate: refused unless --allow-uncertified ---
-start_serve m2 -T "$TCTI2"
+start_serve m2 --no-log -T "$TCTI2"
 HOST2=${URL#http://}
 expect_exit 3 "$BOOTCHAIN" attest enrol "$URL" --out-dir recs "${STORE[@]}"
 assert_contains "$(cat "$TEST_TMP/out")" "no EK certificate" "uncertified"
@@ -248,7 +195,7 @@ start_sim tsm-other snp-other/vcek-key.pem --chip-id "$other_chip"
 test_chip=$(for i in $(seq 192 255); do printf '%02x' "$i"; done) # snp-sim's default chip
 stop_serve "$M1" m1
 mkdir keep-recs
-start_serve keep --keep --tsm-root tsm --keep-vcek snp/vcek.pem
+start_serve keep --no-log --keep --tsm-root tsm --keep-vcek snp/vcek.pem
 HOSTK=${URL#http://}
 expect_exit 0 "$BOOTCHAIN" attest enrol "$URL" --out-dir keep-recs "${STORE[@]}"
 assert_eq sev_guest "$(jq -r .keep.provider "keep-recs/$HOSTK.json")" "the Keep's provider"
@@ -260,7 +207,7 @@ expect_exit 0 "$BOOTCHAIN" attest verify keep-ev.json --enrolment keep-recs --no
 assert_contains "$(cat "$TEST_TMP/out")" "CHIP_ID is the enrolled chip's" "keep-binding"
 stop_serve "$SERVE_PID" keep
 # the same TPM and AK in another chip's Keep (signed by that chip's own VCEK)
-start_serve keep-other --keep --tsm-root tsm-other --keep-vcek snp-other/vcek.pem
+start_serve keep-other --no-log --keep --tsm-root tsm-other --keep-vcek snp-other/vcek.pem
 curl -s "$URL/v1/evidence?nonce=$nonce" -o other-chip.json
 expect_exit 3 "$BOOTCHAIN" attest verify other-chip.json --enrolment keep-recs --nonce "$nonce" \
 	--keep-ark snp-other/ark.pem --keep-ask snp-other/ask.pem --json

@@ -163,17 +163,8 @@ fails keep-signature nokeep.json --golden keep-golden.json
 fails keep-binding nokeep.json --keep
 expect_exit 0 "$BOOTCHAIN" attest verify nokeep.json --ak ak.pub --nonce "$nonce" --golden golden.json
 # served and polled: the batch's root takes the nonce's place in the binding
-"$BOOTCHAIN" attest serve --listen 127.0.0.1:0 --log boot.log --keep --tsm-root tsm \
-	--keep-vcek certs/vcek.pem 2>serve.err &
-serve_pid=$!
-SIM_PIDS+=("$serve_pid")
-url=
-for _ in $(seq 100); do
-	url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' serve.err || true)
-	[ -n "$url" ] && break
-	sleep 0.1
-done
-[ -n "$url" ] || fail "serve did not start: $(cat serve.err)"
+start_serve serve --log boot.log --keep --tsm-root tsm --keep-vcek certs/vcek.pem
+url=$URL
 printf 'keep-machine %s ak.pub\n' "$url" >fleet.hosts
 expect_exit 0 "$BOOTCHAIN" attest poll --hosts fleet.hosts --ak ak.pub --golden keep-golden.json "${keep[@]}" \
 	--keep --json
@@ -190,6 +181,5 @@ for i in 1 2 3 4 5 6; do
 	expect_exit 0 "$BOOTCHAIN" attest verify "batch-$i.json" --ak ak.pub --nonce "$(cat "batch-$i.nonce")" \
 		--golden keep-golden.json "${keep[@]}"
 done
-kill -TERM "$serve_pid"
-wait "$serve_pid" || fail "serve did not exit 0 on SIGTERM"
+stop_serve "$SERVE_PID" serve
 echo "PASS"

@@ -11,44 +11,6 @@ command -v curl >/dev/null || { echo "ERROR: curl not found: run scripts/deps as
 start_swtpm
 cd "$TEST_TMP"
 
-SERVE_PIDS=()
-SWTPM2_PID_FILE=
-stop_all() {
-	local pid
-	for pid in "${SERVE_PIDS[@]}"; do
-		kill -9 "$pid" 2>/dev/null || true
-	done
-	[ -n "$SWTPM2_PID_FILE" ] && [ -s "$SWTPM2_PID_FILE" ] && kill "$(cat "$SWTPM2_PID_FILE")" 2>/dev/null
-	return 0
-}
-trap 'stop_all; cleanup' EXIT
-
-# Start a server on a free loopback port in the background; sets URL and SERVE_PID. Its
-# stderr goes to NAME.err.
-start_serve() { # name [options...]
-	local name=$1
-	shift
-	"$BOOTCHAIN" attest serve --listen 127.0.0.1:0 "$@" 2>"$name.err" &
-	SERVE_PID=$!
-	SERVE_PIDS+=("$SERVE_PID")
-	URL=
-	for _ in $(seq 100); do
-		URL=$(grep -o 'https\?://127\.0\.0\.1:[0-9]*' "$name.err" || true)
-		[ -n "$URL" ] && return 0
-		kill -0 "$SERVE_PID" 2>/dev/null || fail "$name did not start: $(cat "$name.err")"
-		sleep 0.1
-	done
-	fail "$name did not start in 10 s: $(cat "$name.err")"
-}
-
-# SIGTERM: the server must exit 0.
-stop_serve() { # pid name
-	local rc=0
-	kill -TERM "$1"
-	wait "$1" || rc=$?
-	[ "$rc" = 0 ] || fail "$2 exited $rc on SIGTERM: $(cat "$2.err")"
-}
-
 # GET: prints the status; the body goes to the file body.
 get() { # url [curl options...]
 	local url=$1
@@ -264,34 +226,6 @@ if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 
 fi
 
 # --- a fleet: a second machine on its own swtpm ---
-swtpm2_on() { # port
-	local dir="$TEST_TMP/swtpm2"
-	mkdir -p "$dir"
-	swtpm socket --tpm2 --tpmstate dir="$dir" \
-		--server type=tcp,port="$1",bindaddr=127.0.0.1 \
-		--ctrl type=tcp,port=$(($1 + 1)),bindaddr=127.0.0.1 \
-		--flags not-need-init,startup-clear \
-		--pid file="$dir/pid" --log file="$dir/log" --daemon 2>/dev/null || return 1
-	SWTPM2_PID_FILE="$dir/pid"
-	TCTI2="swtpm:host=127.0.0.1,port=$1"
-}
-start_swtpm2() { # a new TPM on a free port
-	rm -rf "$TEST_TMP/swtpm2"
-	for _ in $(seq 40); do
-		swtpm2_on $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000)) && return 0
-	done
-	fail "could not start a second swtpm"
-}
-stop_swtpm2() {
-	local pid
-	pid=$(cat "$SWTPM2_PID_FILE")
-	kill "$pid"
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	SWTPM2_PID_FILE=
-}
 # machine two boots the chain of chain2/ (same layers unless changed)
 boot_machine2() {
 	start_swtpm2
@@ -351,7 +285,7 @@ assert_eq 503 "$(get "$URL2/v1/evidence?nonce=00")" "the TPM gone"
 assert_eq 503 "$(jq -r .status body)" "JSON status of a TPM failure"
 [ "$(health tpm_errors)" -ge 1 ] || fail "TPM errors not counted: $(curl -s "$URL2/healthz")"
 for _ in $(seq 50); do
-	swtpm2_on "$port2" && break
+	swtpm_daemon "$TEST_TMP/swtpm2" "$port2" && SWTPM2_PID_FILE="$TEST_TMP/swtpm2/pid" && break
 	sleep 0.1
 done
 [ -n "$SWTPM2_PID_FILE" ] || fail "swtpm did not restart on port $port2"

@@ -27,6 +27,35 @@ EVP_PKEY *soft_ek_new(bc_key_type type, TPM2B_PUBLIC *pub)
 	return key;
 }
 
+bool soft_ak_public(TPMA_OBJECT attributes, TPM2B_PUBLIC *out)
+{
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	uint8_t point[65];
+	size_t len = 0;
+	bool ok = key &&
+		  EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, point,
+						  sizeof(point), &len) == 1 &&
+		  len == sizeof(point);
+	EVP_PKEY_free(key);
+	if (!ok)
+		return false;
+	*out = (TPM2B_PUBLIC){.size = 0};
+	TPMT_PUBLIC *p = &out->publicArea;
+	p->type = TPM2_ALG_ECC;
+	p->nameAlg = TPM2_ALG_SHA256;
+	p->objectAttributes = attributes;
+	p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+	p->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
+	p->parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
+	p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+	p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+	p->unique.ecc.x.size = 32;
+	memcpy(p->unique.ecc.x.buffer, point + 1, 32);
+	p->unique.ecc.y.size = 32;
+	memcpy(p->unique.ecc.y.buffer, point + 33, 32);
+	return true;
+}
+
 static bool rsa_seed(EVP_PKEY *key, const TPM2B_ENCRYPTED_SECRET *enc, uint8_t *seed, size_t *len)
 {
 	static const char label[] = "IDENTITY";

@@ -17,6 +17,10 @@
  * template; NULL on failure. */
 EVP_PKEY *soft_ek_new(bc_key_type type, TPM2B_PUBLIC *pub);
 
+/* An AK's public area: ECC P-256, ECDSA-SHA256, nameAlg SHA-256, these attributes and
+ * the point of a new OpenSSL key; false on failure. */
+bool soft_ak_public(TPMA_OBJECT attributes, TPM2B_PUBLIC *out);
+
 /* The seed of an encrypted secret, recovered with the private key as the TPM does at
  * the start of TPM2_ActivateCredential: RSA-OAEP decryption with the label "IDENTITY",
  * or ECDH with the ephemeral point then KDFe. */

@@ -235,6 +235,49 @@ static bc_ca_store *store_of(const char *const *files)
 	return store;
 }
 
+/* The DER of cert; OPENSSL_free() it. */
+static unsigned char *der_of(X509 *cert, size_t *len)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(cert, &der);
+	assert_true(n > 0);
+	*len = (size_t)n;
+	return der;
+}
+
+/* What most tests start from: a store of the root alone, and the EK certificate of
+ * ek_opts() (issued by the intermediate), in DER too. */
+typedef struct fixture {
+	bc_ca_store *store;
+	X509 *ek;
+	unsigned char *der;
+	size_t der_len;
+} fixture;
+
+static int setup_root_and_ek(void **state)
+{
+	const char *files[] = {pki.root_file, NULL};
+	cert_opts o = ek_opts();
+	fixture *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -1;
+	f->store = store_of(files);
+	f->ek = make_ek(&o);
+	f->der = der_of(f->ek, &f->der_len);
+	*state = f;
+	return 0;
+}
+
+static int teardown_fixture(void **state)
+{
+	fixture *f = *state;
+	OPENSSL_free(f->der);
+	X509_free(f->ek);
+	bc_ca_store_free(f->store);
+	free(f);
+	return 0;
+}
+
 typedef struct outcome {
 	bc_ek_cert_verdict verdict;
 	bc_ek_cert_info info;
@@ -248,11 +291,10 @@ static outcome verify_at(const bc_ca_store *store, const uint8_t *der, size_t si
 {
 	outcome o;
 	bc_error err = {0};
-	unsigned char *inter = NULL;
-	int inter_len = i2d_X509(pki.inter, &inter);
+	size_t inter_len = 0;
+	unsigned char *inter = der_of(pki.inter, &inter_len);
 	const uint8_t *helpers[] = {inter};
-	size_t sizes[] = {(size_t)inter_len};
-	assert_true(inter_len > 0);
+	size_t sizes[] = {inter_len};
 	assert_int_equal(bc_ek_cert_verify(store, der, size, helpers, sizes, with_inter ? 1 : 0, at,
 					   &o.verdict, &o.info, o.why, sizeof(o.why), &err),
 			 BC_OK);
@@ -262,29 +304,32 @@ static outcome verify_at(const bc_ca_store *store, const uint8_t *der, size_t si
 
 static outcome verify_cert(const bc_ca_store *store, X509 *cert, bool with_inter)
 {
-	unsigned char *der = NULL;
-	int len = i2d_X509(cert, &der);
-	assert_true(len > 0);
-	outcome o = verify_at(store, der, (size_t)len, with_inter, 0);
+	size_t len = 0;
+	unsigned char *der = der_of(cert, &len);
+	outcome o = verify_at(store, der, len, with_inter, 0);
 	OPENSSL_free(der);
 	return o;
 }
 
+/* The outcome for a new certificate of o for key, issued by the intermediate (given as
+ * a helper). */
+static outcome verify_new(const bc_ca_store *store, const cert_opts *o, EVP_PKEY *key)
+{
+	X509 *cert = make_cert(o, key, pki.inter, pki.inter_key);
+	outcome r = verify_cert(store, cert, true);
+	X509_free(cert);
+	return r;
+}
+
 static void test_trusted_through_intermediate_to_root(void **state)
 {
-	(void)state;
-	const char *files[] = {pki.root_file, NULL};
-	bc_ca_store *store = store_of(files);
-	cert_opts o = ek_opts();
-	X509 *ek = make_ek(&o);
-	unsigned char *der = NULL;
-	int len = i2d_X509(ek, &der);
+	fixture *f = *state;
 	uint8_t digest[32];
 	unsigned int dlen = 0;
 	/* the fingerprint, computed apart from the code under test */
-	assert_int_equal(EVP_Digest(der, (size_t)len, digest, &dlen, EVP_sha256(), NULL), 1);
+	assert_int_equal(EVP_Digest(f->der, f->der_len, digest, &dlen, EVP_sha256(), NULL), 1);
 
-	outcome r = verify_at(store, der, (size_t)len, true, 0);
+	outcome r = verify_at(f->store, f->der, f->der_len, true, 0);
 	assert_int_equal(r.verdict, BC_EK_CERT_TRUSTED);
 	assert_true(r.info.parsed);
 	assert_string_equal(r.info.manufacturer, "id:00001014");
@@ -299,254 +344,202 @@ static void test_trusted_through_intermediate_to_root(void **state)
 	assert_string_equal(r.info.anchor_file, pki.root_file);
 	assert_true(r.info.not_before < (int64_t)time(NULL));
 	assert_true(r.info.not_after > (int64_t)time(NULL) + 3000 * DAY);
-	OPENSSL_free(der);
-	X509_free(ek);
-	bc_ca_store_free(store);
 }
 
 static void test_intermediate_in_store_is_an_anchor(void **state)
 {
-	(void)state;
+	fixture *f = *state;
 	const char *files[] = {pki.inter_file, NULL};
 	bc_ca_store *store = store_of(files);
-	cert_opts o = ek_opts();
-	X509 *ek = make_ek(&o);
-	outcome r = verify_cert(store, ek, false);
+	outcome r = verify_cert(store, f->ek, false);
 	assert_int_equal(r.verdict, BC_EK_CERT_TRUSTED);
 	assert_int_equal(r.info.chain_len, 2);
 	assert_string_equal(r.info.anchor_subject, "CN = Test TPM Intermediate CA");
-	X509_free(ek);
 	bc_ca_store_free(store);
 }
 
 static void test_unknown_issuer(void **state)
 {
-	(void)state;
-	const char *other[] = {pki.other_file, NULL}, *root[] = {pki.root_file, NULL};
+	fixture *f = *state;
+	const char *other[] = {pki.other_file, NULL};
 	bc_ca_store *store = store_of(other);
-	cert_opts o = ek_opts();
-	X509 *ek = make_ek(&o);
-	outcome r = verify_cert(store, ek, true);
+	outcome r = verify_cert(store, f->ek, true);
 	assert_int_equal(r.verdict, BC_EK_CERT_UNKNOWN_ISSUER);
 	assert_int_equal(r.info.chain_len, 0);
 	assert_non_null(strstr(r.why, "Test TPM"));
 	bc_ca_store_free(store);
 	/* the root alone, without the intermediate to fill the gap */
-	store = store_of(root);
-	r = verify_cert(store, ek, false);
+	r = verify_cert(f->store, f->ek, false);
 	assert_int_equal(r.verdict, BC_EK_CERT_UNKNOWN_ISSUER);
-	X509_free(ek);
-	bc_ca_store_free(store);
 }
 
 static void test_changed_byte_is_a_bad_signature(void **state)
 {
-	(void)state;
-	const char *files[] = {pki.root_file, NULL};
-	bc_ca_store *store = store_of(files);
-	cert_opts o = ek_opts();
-	X509 *ek = make_ek(&o);
-	unsigned char *der = NULL;
-	int len = i2d_X509(ek, &der);
-	outcome r = verify_at(store, der, (size_t)len, true, 0);
+	fixture *f = *state;
+	outcome r = verify_at(f->store, f->der, f->der_len, true, 0);
 	assert_int_equal(r.verdict, BC_EK_CERT_TRUSTED);
-	der[len - 1] ^= 0x01; /* the last byte of the signature value */
-	r = verify_at(store, der, (size_t)len, true, 0);
+	f->der[f->der_len - 1] ^= 0x01; /* the last byte of the signature value */
+	r = verify_at(f->store, f->der, f->der_len, true, 0);
 	assert_int_equal(r.verdict, BC_EK_CERT_BAD_SIGNATURE);
-	OPENSSL_free(der);
-	X509_free(ek);
-	bc_ca_store_free(store);
 }
 
 static void test_expired_and_not_yet_valid(void **state)
 {
-	(void)state;
-	const char *files[] = {pki.root_file, NULL};
-	bc_ca_store *store = store_of(files);
+	fixture *f = *state;
 	cert_opts o = ek_opts();
 	o.not_before = -20 * DAY;
 	o.not_after = -10 * DAY;
-	X509 *old = make_ek(&o);
-	outcome r = verify_cert(store, old, true);
+	outcome r = verify_new(f->store, &o, pki.ek_key);
 	assert_int_equal(r.verdict, BC_EK_CERT_EXPIRED);
 	assert_non_null(strstr(r.why, "expired"));
 	o.not_before = 10 * DAY;
 	o.not_after = 20 * DAY;
-	X509 *early = make_ek(&o);
-	r = verify_cert(store, early, true);
-	assert_int_equal(r.verdict, BC_EK_CERT_EXPIRED);
-	X509_free(old);
-	X509_free(early);
-	bc_ca_store_free(store);
+	assert_int_equal(verify_new(f->store, &o, pki.ek_key).verdict, BC_EK_CERT_EXPIRED);
 }
 
 static void test_validity_at_another_time(void **state)
 {
-	(void)state;
-	const char *files[] = {pki.root_file, NULL};
-	bc_ca_store *store = store_of(files);
+	fixture *f = *state;
 	cert_opts o = ek_opts();
 	o.not_after = 10 * DAY;
 	X509 *ek = make_ek(&o);
-	unsigned char *der = NULL;
-	int len = i2d_X509(ek, &der);
+	size_t len = 0;
+	unsigned char *der = der_of(ek, &len);
 	int64_t now = (int64_t)time(NULL);
-	assert_int_equal(verify_at(store, der, (size_t)len, true, now + 5 * DAY).verdict,
+	assert_int_equal(verify_at(f->store, der, len, true, now + 5 * DAY).verdict,
 			 BC_EK_CERT_TRUSTED);
-	assert_int_equal(verify_at(store, der, (size_t)len, true, now + 11 * DAY).verdict,
+	assert_int_equal(verify_at(f->store, der, len, true, now + 11 * DAY).verdict,
 			 BC_EK_CERT_EXPIRED);
-	assert_int_equal(verify_at(store, der, (size_t)len, true, now - 2 * DAY).verdict,
+	assert_int_equal(verify_at(f->store, der, len, true, now - 2 * DAY).verdict,
 			 BC_EK_CERT_EXPIRED);
 	OPENSSL_free(der);
 	X509_free(ek);
+}
+
+/* A CRL of issuer revoking serial (0: none) in pki.dir/name; its path into path. */
+static void write_new_crl(char *path, size_t size, const char *name, X509 *issuer, EVP_PKEY *key,
+			  long revoked_serial)
+{
+	X509_CRL *crl = make_crl(issuer, key, revoked_serial);
+	snprintf(path, size, "%s/%s", pki.dir, name);
+	write_crl(path, crl);
+	X509_CRL_free(crl);
+}
+
+/* Verify cert (through the intermediate) against the root with the CRLs of the files
+ * crls (NULL-terminated). */
+static outcome verify_with_crls(X509 *cert, const char *const *crls)
+{
+	const char *files[] = {pki.root_file, NULL};
+	bc_ca_store *store = store_of(files);
+	bc_error err = {0};
+	for (size_t i = 0; crls[i]; i++)
+		assert_int_equal(bc_ca_store_add_crl(store, crls[i], &err), BC_OK);
+	outcome r = verify_cert(store, cert, true);
 	bc_ca_store_free(store);
+	return r;
 }
 
 static void test_revoked_by_crl(void **state)
 {
 	(void)state;
-	const char *files[] = {pki.root_file, NULL};
-	char inter_crl[160], inter_crl_clean[160], root_crl[160];
-	bc_error err = {0};
+	char inter_revoking[160], inter_clean[160], root_clean[160];
 	cert_opts o = ek_opts();
 	o.serial = 4242;
 	X509 *ek = make_ek(&o);
-	X509_CRL *revoking = make_crl(pki.inter, pki.inter_key, 4242);
-	X509_CRL *clean = make_crl(pki.inter, pki.inter_key, 0);
-	X509_CRL *of_root = make_crl(pki.root, pki.root_key, 0);
-	snprintf(inter_crl, sizeof(inter_crl), "%s/inter-revoking.crl", pki.dir);
-	snprintf(inter_crl_clean, sizeof(inter_crl_clean), "%s/inter-clean.crl", pki.dir);
-	snprintf(root_crl, sizeof(root_crl), "%s/root.crl", pki.dir);
-	write_crl(inter_crl, revoking);
-	write_crl(inter_crl_clean, clean);
-	write_crl(root_crl, of_root);
+	write_new_crl(inter_revoking, sizeof(inter_revoking), "inter-revoking.crl", pki.inter,
+		      pki.inter_key, 4242);
+	write_new_crl(inter_clean, sizeof(inter_clean), "inter-clean.crl", pki.inter, pki.inter_key,
+		      0);
+	write_new_crl(root_clean, sizeof(root_clean), "root.crl", pki.root, pki.root_key, 0);
+	const char *revoking[] = {inter_revoking, root_clean, NULL};
+	const char *clean[] = {inter_clean, root_clean, NULL};
+	const char *without_root[] = {inter_clean, NULL};
 
-	bc_ca_store *store = store_of(files);
-	assert_int_equal(bc_ca_store_add_crl(store, inter_crl, &err), BC_OK);
-	assert_int_equal(bc_ca_store_add_crl(store, root_crl, &err), BC_OK);
-	outcome r = verify_cert(store, ek, true);
+	outcome r = verify_with_crls(ek, revoking);
 	assert_int_equal(r.verdict, BC_EK_CERT_REVOKED);
 	assert_non_null(strstr(r.why, "revoked"));
-	bc_ca_store_free(store);
-
-	store = store_of(files);
-	assert_int_equal(bc_ca_store_add_crl(store, inter_crl_clean, &err), BC_OK);
-	assert_int_equal(bc_ca_store_add_crl(store, root_crl, &err), BC_OK);
-	assert_int_equal(verify_cert(store, ek, true).verdict, BC_EK_CERT_TRUSTED);
-	bc_ca_store_free(store);
-
+	assert_int_equal(verify_with_crls(ek, clean).verdict, BC_EK_CERT_TRUSTED);
 	/* once CRLs are given, the root's CRL is needed too: without it the intermediate
 	 * cannot be shown unrevoked */
-	store = store_of(files);
-	assert_int_equal(bc_ca_store_add_crl(store, inter_crl_clean, &err), BC_OK);
-	assert_int_equal(verify_cert(store, ek, true).verdict, BC_EK_CERT_REVOKED);
-	bc_ca_store_free(store);
-	X509_CRL_free(revoking);
-	X509_CRL_free(clean);
-	X509_CRL_free(of_root);
+	assert_int_equal(verify_with_crls(ek, without_root).verdict, BC_EK_CERT_REVOKED);
 	X509_free(ek);
 }
 
 static void test_ca_certificate_is_not_an_ek(void **state)
 {
-	(void)state;
-	const char *files[] = {pki.root_file, NULL};
-	bc_ca_store *store = store_of(files);
-	outcome r = verify_cert(store, pki.inter, false);
+	fixture *f = *state;
+	outcome r = verify_cert(f->store, pki.inter, false);
 	assert_int_equal(r.verdict, BC_EK_CERT_WRONG_USAGE);
 	assert_non_null(strstr(r.why, "CA"));
-	bc_ca_store_free(store);
 }
 
 static void test_key_usage_of_the_key_type(void **state)
 {
-	(void)state;
-	const char *files[] = {pki.root_file, NULL};
-	bc_ca_store *store = store_of(files);
-	cert_opts o = ek_opts();
-	/* ECC: keyAgreement, not digitalSignature */
-	o.key_usage = "critical,digitalSignature";
-	X509 *ecc_signing = make_ek(&o);
-	assert_int_equal(verify_cert(store, ecc_signing, true).verdict, BC_EK_CERT_WRONG_USAGE);
-	/* RSA: keyEncipherment */
-	o.key_usage = "critical,keyEncipherment";
-	X509 *rsa_ok = make_cert(&o, pki.rsa_key, pki.inter, pki.inter_key);
-	assert_int_equal(verify_cert(store, rsa_ok, true).verdict, BC_EK_CERT_TRUSTED);
-	o.key_usage = "critical,keyAgreement";
-	X509 *rsa_wrong = make_cert(&o, pki.rsa_key, pki.inter, pki.inter_key);
-	assert_int_equal(verify_cert(store, rsa_wrong, true).verdict, BC_EK_CERT_WRONG_USAGE);
-	/* no key usage at all: allowed */
-	o.key_usage = NULL;
-	X509 *no_ku = make_ek(&o);
-	assert_int_equal(verify_cert(store, no_ku, true).verdict, BC_EK_CERT_TRUSTED);
-	X509_free(ecc_signing);
-	X509_free(rsa_ok);
-	X509_free(rsa_wrong);
-	X509_free(no_ku);
-	bc_ca_store_free(store);
+	fixture *f = *state;
+	static const struct {
+		const char *key_usage; /* NULL: none */
+		bool rsa;
+		bc_ek_cert_verdict want;
+	} cases[] = {
+	    /* ECC: keyAgreement, not digitalSignature */
+	    {"critical,digitalSignature", false, BC_EK_CERT_WRONG_USAGE},
+	    /* RSA: keyEncipherment */
+	    {"critical,keyEncipherment", true, BC_EK_CERT_TRUSTED},
+	    {"critical,keyAgreement", true, BC_EK_CERT_WRONG_USAGE},
+	    /* no key usage at all: allowed */
+	    {NULL, false, BC_EK_CERT_TRUSTED},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cert_opts o = ek_opts();
+		o.key_usage = cases[i].key_usage;
+		EVP_PKEY *key = cases[i].rsa ? pki.rsa_key : pki.ek_key;
+		assert_int_equal(verify_new(f->store, &o, key).verdict, cases[i].want);
+	}
 }
 
 static void test_eku_other_than_the_ek(void **state)
 {
-	(void)state;
-	const char *files[] = {pki.root_file, NULL};
-	bc_ca_store *store = store_of(files);
+	fixture *f = *state;
 	cert_opts o = ek_opts();
 	o.eku = "serverAuth";
-	X509 *tls = make_ek(&o);
-	outcome r = verify_cert(store, tls, true);
+	outcome r = verify_new(f->store, &o, pki.ek_key);
 	assert_int_equal(r.verdict, BC_EK_CERT_WRONG_USAGE);
 	assert_false(r.info.has_ek_eku);
 	o.eku = NULL; /* none: many EK certificates have none */
-	X509 *none = make_ek(&o);
-	r = verify_cert(store, none, true);
+	r = verify_new(f->store, &o, pki.ek_key);
 	assert_int_equal(r.verdict, BC_EK_CERT_TRUSTED);
 	assert_false(r.info.has_ek_eku);
-	X509_free(tls);
-	X509_free(none);
-	bc_ca_store_free(store);
 }
 
 static void test_not_a_certificate(void **state)
 {
-	(void)state;
-	const char *files[] = {pki.root_file, NULL};
-	bc_ca_store *store = store_of(files);
+	fixture *f = *state;
 	static const uint8_t junk[] = {0x30, 0x03, 0x02, 0x01, 0x05};
-	outcome r = verify_at(store, junk, sizeof(junk), false, 0);
+	outcome r = verify_at(f->store, junk, sizeof(junk), false, 0);
 	assert_int_equal(r.verdict, BC_EK_CERT_MALFORMED);
 	assert_false(r.info.parsed);
-	r = verify_at(store, (const uint8_t *)"hello", 5, false, 0);
+	r = verify_at(f->store, (const uint8_t *)"hello", 5, false, 0);
 	assert_int_equal(r.verdict, BC_EK_CERT_MALFORMED);
-	bc_ca_store_free(store);
 }
 
 static void test_pem_input_and_padding(void **state)
 {
-	(void)state;
-	const char *files[] = {pki.root_file, NULL};
-	bc_ca_store *store = store_of(files);
-	cert_opts o = ek_opts();
-	X509 *ek = make_ek(&o);
+	fixture *f = *state;
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *pem;
-	PEM_write_bio_X509(bio, ek);
+	PEM_write_bio_X509(bio, f->ek);
 	long n = BIO_get_mem_data(bio, &pem);
-	assert_int_equal(verify_at(store, (const uint8_t *)pem, (size_t)n, true, 0).verdict,
+	assert_int_equal(verify_at(f->store, (const uint8_t *)pem, (size_t)n, true, 0).verdict,
 			 BC_EK_CERT_TRUSTED);
 	/* DER padded with 0xff to the size of an NV index */
-	unsigned char *der = NULL;
-	int len = i2d_X509(ek, &der);
 	uint8_t padded[4096];
-	assert_true((size_t)len < sizeof(padded));
+	assert_true(f->der_len < sizeof(padded));
 	memset(padded, 0xff, sizeof(padded));
-	memcpy(padded, der, (size_t)len);
-	assert_int_equal(verify_at(store, padded, sizeof(padded), true, 0).verdict,
+	memcpy(padded, f->der, f->der_len);
+	assert_int_equal(verify_at(f->store, padded, sizeof(padded), true, 0).verdict,
 			 BC_EK_CERT_TRUSTED);
-	OPENSSL_free(der);
 	BIO_free(bio);
-	X509_free(ek);
-	bc_ca_store_free(store);
 }
 
 static void test_store_file_errors(void **state)
@@ -628,21 +621,24 @@ static void test_names(void **state)
 	assert_string_equal(bc_ek_template_label(BC_EK_TEMPLATE_RSA4096_H), "H-7");
 }
 
+#define WITH_FIXTURE(test) \
+	cmocka_unit_test_setup_teardown(test, setup_root_and_ek, teardown_fixture)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_trusted_through_intermediate_to_root),
-	    cmocka_unit_test(test_intermediate_in_store_is_an_anchor),
-	    cmocka_unit_test(test_unknown_issuer),
-	    cmocka_unit_test(test_changed_byte_is_a_bad_signature),
-	    cmocka_unit_test(test_expired_and_not_yet_valid),
-	    cmocka_unit_test(test_validity_at_another_time),
+	    WITH_FIXTURE(test_trusted_through_intermediate_to_root),
+	    WITH_FIXTURE(test_intermediate_in_store_is_an_anchor),
+	    WITH_FIXTURE(test_unknown_issuer),
+	    WITH_FIXTURE(test_changed_byte_is_a_bad_signature),
+	    WITH_FIXTURE(test_expired_and_not_yet_valid),
+	    WITH_FIXTURE(test_validity_at_another_time),
 	    cmocka_unit_test(test_revoked_by_crl),
-	    cmocka_unit_test(test_ca_certificate_is_not_an_ek),
-	    cmocka_unit_test(test_key_usage_of_the_key_type),
-	    cmocka_unit_test(test_eku_other_than_the_ek),
-	    cmocka_unit_test(test_not_a_certificate),
-	    cmocka_unit_test(test_pem_input_and_padding),
+	    WITH_FIXTURE(test_ca_certificate_is_not_an_ek),
+	    WITH_FIXTURE(test_key_usage_of_the_key_type),
+	    WITH_FIXTURE(test_eku_other_than_the_ek),
+	    WITH_FIXTURE(test_not_a_certificate),
+	    WITH_FIXTURE(test_pem_input_and_padding),
 	    cmocka_unit_test(test_store_file_errors),
 	    cmocka_unit_test(test_every_shipped_ca_file_loads),
 	    cmocka_unit_test(test_names),

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <openssl/rand.h>
 
 #include <bootchain/enrolment.h>
 
@@ -25,24 +24,6 @@
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/json.h"
-
-/* An ECC P-256 AK's public area, with the attributes given. */
-static void make_ak(TPMA_OBJECT attributes, TPM2B_PUBLIC *pub)
-{
-	*pub = (TPM2B_PUBLIC){.size = 0};
-	TPMT_PUBLIC *p = &pub->publicArea;
-	p->type = TPM2_ALG_ECC;
-	p->nameAlg = TPM2_ALG_SHA256;
-	p->objectAttributes = attributes;
-	p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
-	p->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
-	p->parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
-	p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
-	p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
-	p->unique.ecc.x.size = p->unique.ecc.y.size = 32;
-	RAND_bytes(p->unique.ecc.x.buffer, 32);
-	RAND_bytes(p->unique.ecc.y.buffer, 32);
-}
 
 typedef struct fixture {
 	EVP_PKEY *ek_key;
@@ -57,7 +38,7 @@ static void make_identity(fixture *f, TPMA_OBJECT ak_attributes)
 	memset(f, 0, sizeof(*f));
 	f->ek_key = soft_ek_new(BC_KEY_RSA, &f->ek);
 	assert_non_null(f->ek_key);
-	make_ak(ak_attributes, &f->ak);
+	assert_true(soft_ak_public(ak_attributes, &f->ak));
 	assert_int_equal(bc_tpm_public_name(&f->ak.publicArea, &f->ak_name, NULL), BC_OK);
 	snprintf(f->id.ek_type, sizeof(f->id.ek_type), "rsa");
 	assert_int_equal(bc_tpm_public_marshal(&f->ek, f->id.ek_public, sizeof(f->id.ek_public),

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The fleet (bootchain-fleet(1)): a verifier that remembers. The polling engine
+ * attests many machines at once; the store keeps the enrolled machines, every
+ * attestation of each, and the leases by which several workers share the work.
+ */
+#ifndef BOOTCHAIN_FLEET_H
+#define BOOTCHAIN_FLEET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bootchain/attest.h>
+#include <bootchain/enrolment.h>
+#include <bootchain/golden.h>
+#include <bootchain/pcr.h>
+#include <bootchain/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- polling ---- */
+
+/*
+ * bc_poll() attests a list of hosts once (the engine of `attest poll` and `fleet run`).
+ * For each host, a fresh random nonce (OpenSSL RAND_bytes, a new one for every attempt),
+ * GET URL/v1/evidence?nonce=HEX over HTTP or HTTPS (libcurl multi: opts->jobs transfers
+ * at a time, a timeout per attempt), then every check of bc_verify_evidence() against
+ * the host's expected AK; evidence of a batching server is verified through its Merkle
+ * path first. Network errors and answers 429, 500, 502, 503 and 504 are retried
+ * (opts->retries times, waiting 200 ms before the first retry and twice as long before
+ * each next one, plus up to a quarter at random so that hosts do not retry in step); a
+ * verdict on evidence is never retried. The callback is called once per host with its
+ * result, in the order verdicts are reached (not the order of the list: result->index
+ * says which host).
+ *
+ * Thread-safety: bc_poll() runs in the calling thread, and calls the callback from it,
+ * one result at a time. Several threads may each run their own bc_poll() at once; what
+ * they share (keys, enrolment records, golden database) is only read. libcurl's global
+ * state is initialised by the library, once per process (pthread_once around
+ * curl_global_init()), and never cleaned up: a program that also uses libcurl may call
+ * curl_global_init() itself, before or after, as libcurl counts the calls.
+ */
+#define BC_POLL_NONCE_SIZE	   32
+#define BC_POLL_DEFAULT_JOBS	   32
+#define BC_POLL_MAX_JOBS	   1024
+#define BC_POLL_DEFAULT_TIMEOUT_MS 10000
+#define BC_POLL_DEFAULT_RETRIES	   2
+#define BC_POLL_BACKOFF_MS	   200 /* before the first retry; doubled for each next one */
+
+/* A machine to attest. The strings and what the pointers point to must stay valid
+ * during bc_poll(). */
+typedef struct bc_poll_host {
+	const char *name; /* for the caller and for messages */
+	const char *url;  /* http:// or https://, the server's root (a final '/' is ignored) */
+	/* the expected AK: key when given, else the AK of enrolment (a record with a Keep
+	 * also requires the Keep report, with the record's CHIP_ID); neither: an error
+	 * verdict */
+	const bc_verify_key *key;
+	const bc_enrolment *enrolment;
+	/* BC_CHIP_ID_SIZE bytes: require the Keep report with this CHIP_ID (over the
+	 * record's); NULL: the record's, or any */
+	const uint8_t *keep_chip_id;
+} bc_poll_host;
+
+typedef struct bc_poll_opts {
+	unsigned jobs;	     /* transfers at a time, 1 to BC_POLL_MAX_JOBS; 0: the default */
+	unsigned timeout_ms; /* for one attempt; 0: the default */
+	unsigned retries;    /* attempts after a failed one (bc_poll_opts_init: the default) */
+	const char *token;   /* sent as "Authorization: Bearer TOKEN"; NULL: none */
+	const char *cacert;  /* PEM file of the CA of the hosts' HTTPS certificates; NULL:
+				the system's */
+	const bc_pcr_selection *pcrs; /* ask for these PCRs; NULL: the server's default */
+	/* as in bc_verify_opts */
+	const bc_golden *golden;
+	const bc_pcr_selection *require;
+	bool keep_required; /* every host must send its Keep report */
+	const uint8_t *keep_ark, *keep_ask;
+	size_t keep_ark_size, keep_ask_size;
+} bc_poll_opts;
+
+/* Zero opts, then the defaults: BC_POLL_DEFAULT_JOBS, _TIMEOUT_MS and _RETRIES. */
+BC_EXPORT void bc_poll_opts_init(bc_poll_opts *opts);
+
+typedef enum bc_poll_verdict {
+	BC_POLL_PASS = 0, /* evidence verified: every check passed */
+	BC_POLL_FAIL,	  /* evidence that fails a check, or that does not parse */
+	BC_POLL_ERROR,	  /* no verdict on evidence: unreachable, an HTTP error, no AK... */
+} bc_poll_verdict;
+
+/* The result of one host. It and all it points to live during the callback only: copy
+ * what you keep. */
+typedef struct bc_poll_result {
+	size_t index; /* of the host in the list given to bc_poll() */
+	const bc_poll_host *host;
+	bc_poll_verdict verdict;
+	/* "every check passed"; for a fail the first failing check and why ("golden: PCR 8,
+	 * event 12: ...") or "evidence: ..." when it does not parse; for an error what went
+	 * wrong ("fetch: ... (3 attempts)", "HTTP 401: ... (1 attempt)"). Quotes the
+	 * server: untrusted text, to escape before printing. */
+	const char *detail;
+	const bc_verify_result *verify; /* the checks when the evidence was verified, else NULL */
+	bool batched;			/* the quote signed a batch of nonces: */
+	size_t batch_index, batch_leaves;
+	unsigned attempts;    /* transfers started: 1 + the retries made; 0 when none could be */
+	long http_status;     /* of the last attempt; 0: no answer */
+	uint64_t ms;	      /* from the first attempt to the verdict */
+	const uint8_t *nonce; /* of the last attempt; nonce_size 0 when none was made */
+	size_t nonce_size;
+} bc_poll_result;
+
+typedef void (*bc_poll_callback)(const bc_poll_result *result, void *user);
+
+/*
+ * Attest hosts[0..count), calling callback once per host. Returns BC_OK once every host
+ * has had its callback, whatever the verdicts. An error (BC_E_INVALID: bad options, a
+ * host without a name or URL; BC_E_NOMEM; BC_E_IO: libcurl cannot be initialised) is
+ * returned before any callback is made.
+ */
+BC_EXPORT bc_status bc_poll(const bc_poll_host *hosts, size_t count, const bc_poll_opts *opts,
+			    bc_poll_callback callback, void *user, bc_error *err);
+
+/* "pass", "fail", "error". */
+BC_EXPORT const char *bc_poll_verdict_name(bc_poll_verdict verdict);
+
+/* ---- the store ---- */
+
+/*
+ * One schema on SQLite or PostgreSQL, the same behaviour on both. URL: a file path or
+ * "sqlite:/path" (SQLite, WAL mode, a busy timeout), or "postgresql://..." and
+ * "postgres://..." (libpq connection URIs). Times are Unix seconds, given by the caller
+ * so that a schedule can be tested without waiting. Every statement binds its data as
+ * parameters.
+ */
+#define BC_FLEET_SCHEMA_VERSION 1
+#define BC_FLEET_DEFAULT_DB	"sqlite:/var/lib/bootchain/fleet.db"
+#define BC_FLEET_NAME_MAX	256
+#define BC_FLEET_VERDICT_MAX	32
+#define BC_FLEET_CHECK_MAX	64
+
+typedef struct bc_fleet_store bc_fleet_store;
+
+/*
+ * Open the store at url. create: make the SQLite file (and its folder) when missing,
+ * for bc_fleet_store_migrate(); otherwise the store must exist and be of
+ * BC_FLEET_SCHEMA_VERSION: one never initialised, or older (run `fleet init`), is
+ * BC_E_NOTFOUND; one newer than this code BC_E_UNSUPPORTED, each with a message that
+ * says so.
+ */
+BC_EXPORT bc_status bc_fleet_store_open(const char *url, bool create, bc_fleet_store **out,
+					bc_error *err);
+BC_EXPORT void bc_fleet_store_close(bc_fleet_store *store);
+
+/* The store as messages name it: its path, or its URL without user, password or
+ * parameters. */
+BC_EXPORT const char *bc_fleet_store_name(const bc_fleet_store *store);
+
+/* The schema version of the store: 0 when it was never initialised. */
+BC_EXPORT bc_status bc_fleet_store_version(bc_fleet_store *store, int *version, bc_error *err);
+
+/* Create or migrate the schema to BC_FLEET_SCHEMA_VERSION in one transaction; *from
+ * (may be NULL) is the version it had. A store newer than the code is refused
+ * (BC_E_UNSUPPORTED) and left as it is. */
+BC_EXPORT bc_status bc_fleet_store_migrate(bc_fleet_store *store, int *from, bc_error *err);
+
+/* A machine of the fleet, named by its enrolment record's host. */
+typedef struct bc_fleet_machine {
+	int64_t id;
+	char name[BC_FLEET_NAME_MAX];
+	char url[1024];
+	bool certified;
+	uint8_t ak_name[BC_KEY_NAME_MAX];
+	size_t ak_name_size;
+	uint8_t ak_public[BC_EVIDENCE_MAX_PUBLIC]; /* TPM2B_PUBLIC, marshalled */
+	size_t ak_public_size;
+	uint8_t ek_public[BC_EVIDENCE_MAX_PUBLIC];
+	size_t ek_public_size;
+	bool has_keep;
+	uint8_t keep_chip_id[BC_CHIP_ID_SIZE];
+	int64_t added_at;
+	int64_t removed_at; /* 0: in the fleet */
+	int64_t next_due;   /* when it is to be attested next */
+} bc_fleet_machine;
+
+typedef enum bc_fleet_add_result {
+	BC_FLEET_ADDED,	    /* a new machine */
+	BC_FLEET_READDED,   /* removed before, back with its history */
+	BC_FLEET_UPDATED,   /* in the fleet under another record (re-enrolled) */
+	BC_FLEET_UNCHANGED, /* in the fleet with this very record */
+} bc_fleet_add_result;
+
+/* Add the machine of an enrolment record, named rec->host, at time now. */
+BC_EXPORT bc_status bc_fleet_store_add(bc_fleet_store *store, const bc_enrolment *rec, int64_t now,
+				       bc_fleet_add_result *result, bc_error *err);
+
+/* Take a machine out of the fleet at time now; its history stays. BC_E_NOTFOUND when
+ * no machine of that name is in the fleet. */
+BC_EXPORT bc_status bc_fleet_store_remove(bc_fleet_store *store, const char *name, int64_t now,
+					  bc_error *err);
+
+/* The machine of that name (removed ones too); BC_E_NOTFOUND when there is none. */
+BC_EXPORT bc_status bc_fleet_store_find(bc_fleet_store *store, const char *name,
+					bc_fleet_machine *out, bc_error *err);
+
+/* The machines in the fleet (and the removed ones too when with_removed), by name;
+ * *out is malloc'd (NULL when there are none). */
+BC_EXPORT bc_status bc_fleet_store_list(bc_fleet_store *store, bool with_removed,
+					bc_fleet_machine **out, size_t *count, bc_error *err);
+
+/* What between-attestation comparison found (fleet run). */
+#define BC_FLEET_FLAG_REBOOT	   (1u << 0) /* the reset count went up */
+#define BC_FLEET_FLAG_CLOCK_BACK   (1u << 1) /* the TPM clock went back */
+#define BC_FLEET_FLAG_ROLLBACK	   (1u << 2) /* restart count down without a reset */
+#define BC_FLEET_FLAG_AK_CHANGED   (1u << 3)
+#define BC_FLEET_FLAG_CHIP_CHANGED (1u << 4) /* the Keep's CHIP_ID */
+
+/* One attestation of a machine. */
+typedef struct bc_fleet_attestation {
+	int64_t id; /* set by the store */
+	int64_t machine_id;
+	int64_t time;
+	char verdict[BC_FLEET_VERDICT_MAX];	      /* "pass", "fail", "unreachable"... */
+	char first_failing_check[BC_FLEET_CHECK_MAX]; /* "" when none */
+	char *detail;				      /* malloc'd text, or NULL */
+	char *differing_events;			      /* malloc'd JSON array, or NULL */
+	bool has_clock_info; /* false: no quote (unreachable); the four below are 0 */
+	uint32_t reset_count, restart_count;
+	uint64_t clock, firmware_version; /* kept as their 64 bits */
+	unsigned flags;			  /* BC_FLEET_FLAG_* */
+	/* the AK and the Keep chip the attestation expected (the machine's record then):
+	 * how the next one tells that they changed; ak_name_size 0: unknown */
+	uint8_t ak_name[BC_KEY_NAME_MAX];
+	size_t ak_name_size;
+	bool has_keep_chip;
+	uint8_t keep_chip_id[BC_CHIP_ID_SIZE];
+} bc_fleet_attestation;
+
+/* Frees what a stored attestation owns (detail, differing_events), not a itself. */
+BC_EXPORT void bc_fleet_attestation_clear(bc_fleet_attestation *a);
+BC_EXPORT void bc_fleet_attestations_free(bc_fleet_attestation *list, size_t count);
+
+/* Store a (a->id is not read); *id (may be NULL) is its id. */
+BC_EXPORT bc_status bc_fleet_store_record(bc_fleet_store *store, const bc_fleet_attestation *a,
+					  int64_t *id, bc_error *err);
+
+/* The latest attestation of a machine (by time, then by order of recording);
+ * BC_E_NOTFOUND when it has none. */
+BC_EXPORT bc_status bc_fleet_store_last(bc_fleet_store *store, int64_t machine_id,
+					bc_fleet_attestation *out, bc_error *err);
+
+/* The latest attestation of a machine that has a quote's clock information (one
+ * with an answer: not unreachable); BC_E_NOTFOUND when it has none. */
+BC_EXPORT bc_status bc_fleet_store_last_quoted(bc_fleet_store *store, int64_t machine_id,
+					       bc_fleet_attestation *out, bc_error *err);
+
+/* Its attestations, newest first, at most limit (0: all); *out is malloc'd. */
+BC_EXPORT bc_status bc_fleet_store_history(bc_fleet_store *store, int64_t machine_id, size_t limit,
+					   bc_fleet_attestation **out, size_t *count,
+					   bc_error *err);
+
+/*
+ * Leases, by which workers share the fleet (fleet run): take up to max machines of the
+ * fleet that are due at now (next_due <= now) and not leased to anyone until after now,
+ * for worker until the time until. On PostgreSQL the rows are taken with SELECT ...
+ * FOR UPDATE SKIP LOCKED, on SQLite in a single-writer transaction: two workers never
+ * hold the same machine, and the machines of a worker that died are taken over when
+ * its lease expires. *out is malloc'd (NULL when none are due).
+ */
+BC_EXPORT bc_status bc_fleet_store_lease(bc_fleet_store *store, const char *worker, int64_t now,
+					 int64_t until, size_t max, bc_fleet_machine **out,
+					 size_t *count, bc_error *err);
+
+/* Done with a machine: its lease ends and it is next due at next_due. BC_E_NOTFOUND
+ * when worker no longer holds its lease (it expired and another worker took it). */
+BC_EXPORT bc_status bc_fleet_store_complete(bc_fleet_store *store, int64_t machine_id,
+					    const char *worker, int64_t next_due, bc_error *err);
+
+/* Give a lease back without attesting: the machine stays due. */
+BC_EXPORT bc_status bc_fleet_store_release(bc_fleet_store *store, int64_t machine_id,
+					   const char *worker, bc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

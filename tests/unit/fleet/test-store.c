@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The fleet store (fleet/store.c) on its SQLite backend: migrations and versions,
+ * machines added, removed and added again, attestations recorded and read back (last,
+ * history), and leases: two workers never hold the same machine, an expired lease is
+ * taken over. tests/integration/fleet/store.sh runs the commands on SQLite and on
+ * PostgreSQL. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include <bootchain/fleet.h>
+
+typedef struct fixture {
+	char dir[64], path[128];
+	bc_fleet_store *store;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/bootchain-fleet-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/fleet.db", f->dir);
+	assert_int_equal(bc_fleet_store_open(f->path, true, &f->store, NULL), BC_OK);
+	assert_int_equal(bc_fleet_store_migrate(f->store, NULL, NULL), BC_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	char cmd[256];
+	bc_fleet_store_close(f->store);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* A record: the store keeps what it is given, so any bytes do for the keys. */
+static bc_enrolment make_record(const char *host, uint8_t seed)
+{
+	bc_enrolment rec = {.certified = true, .chain_len = 1};
+	snprintf(rec.host, sizeof(rec.host), "%s", host);
+	snprintf(rec.url, sizeof(rec.url), "http://%s", host);
+	snprintf(rec.time, sizeof(rec.time), "2026-12-02T00:00:00Z");
+	snprintf(rec.ek_type, sizeof(rec.ek_type), "rsa");
+	snprintf(rec.anchor_subject, sizeof(rec.anchor_subject), "CN = test");
+	snprintf(rec.anchor_file, sizeof(rec.anchor_file), "test.pem");
+	rec.ak_name_size = 34;
+	rec.ak_name[0] = 0x00;
+	rec.ak_name[1] = 0x0b;
+	memset(rec.ak_name + 2, seed, 32);
+	rec.ak_public_size = rec.ek_public_size = 100;
+	memset(rec.ak_public, seed, 100);
+	memset(rec.ek_public, seed ^ 0xff, 100);
+	return rec;
+}
+
+static int64_t add(fixture *f, const char *host, uint8_t seed, bc_fleet_add_result want)
+{
+	bc_enrolment rec = make_record(host, seed);
+	bc_fleet_add_result got;
+	bc_fleet_machine m;
+	assert_int_equal(bc_fleet_store_add(f->store, &rec, 1000, &got, NULL), BC_OK);
+	assert_int_equal(got, want);
+	assert_int_equal(bc_fleet_store_find(f->store, host, &m, NULL), BC_OK);
+	return m.id;
+}
+
+static void test_migrate_twice_is_up_to_date(void **state)
+{
+	fixture *f = *state;
+	int from = -1, version = -1;
+	assert_int_equal(bc_fleet_store_migrate(f->store, &from, NULL), BC_OK);
+	assert_int_equal(from, BC_FLEET_SCHEMA_VERSION);
+	assert_int_equal(bc_fleet_store_version(f->store, &version, NULL), BC_OK);
+	assert_int_equal(version, BC_FLEET_SCHEMA_VERSION);
+}
+
+static void test_open_refuses_newer_and_uninitialised(void **state)
+{
+	fixture *f = *state;
+	bc_fleet_store *other = NULL;
+	bc_error err = {0};
+	char empty[160];
+	sqlite3 *db;
+	snprintf(empty, sizeof(empty), "%s/empty.db", f->dir);
+	assert_int_equal(bc_fleet_store_open(empty, false, &other, &err), BC_E_NOTFOUND);
+	assert_int_equal(bc_fleet_store_open(empty, true, &other, NULL), BC_OK);
+	bc_fleet_store_close(other);
+	assert_int_equal(bc_fleet_store_open(empty, false, &other, &err), BC_E_NOTFOUND);
+	assert_non_null(strstr(err.msg, "fleet init"));
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "INSERT INTO schema_version VALUES (99, 0)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(bc_fleet_store_open(f->path, false, &other, &err), BC_E_UNSUPPORTED);
+	assert_non_null(strstr(err.msg, "version 99"));
+	assert_int_equal(bc_fleet_store_migrate(f->store, NULL, &err), BC_E_UNSUPPORTED);
+}
+
+static void test_add_remove_add_again(void **state)
+{
+	fixture *f = *state;
+	bc_fleet_machine *list = NULL, m;
+	size_t count = 0;
+	int64_t id = add(f, "m1:8400", 1, BC_FLEET_ADDED);
+	add(f, "m2:8400", 2, BC_FLEET_ADDED);
+	add(f, "m1:8400", 1, BC_FLEET_UNCHANGED);
+	add(f, "m1:8400", 3, BC_FLEET_UPDATED);
+	assert_int_equal(bc_fleet_store_find(f->store, "m1:8400", &m, NULL), BC_OK);
+	assert_int_equal(m.ak_name[2], 3);
+	assert_int_equal(m.ak_public_size, 100);
+	assert_true(m.certified);
+
+	assert_int_equal(bc_fleet_store_remove(f->store, "m1:8400", 2000, NULL), BC_OK);
+	assert_int_equal(bc_fleet_store_remove(f->store, "m1:8400", 2000, NULL), BC_E_NOTFOUND);
+	assert_int_equal(bc_fleet_store_list(f->store, false, &list, &count, NULL), BC_OK);
+	assert_int_equal(count, 1);
+	assert_string_equal(list[0].name, "m2:8400");
+	free(list);
+	assert_int_equal(bc_fleet_store_list(f->store, true, &list, &count, NULL), BC_OK);
+	assert_int_equal(count, 2);
+	assert_int_equal(list[0].removed_at, 2000);
+	free(list);
+	/* back with the same id, so with its history */
+	assert_int_equal(add(f, "m1:8400", 3, BC_FLEET_READDED), id);
+}
+
+static bc_fleet_attestation attestation(int64_t machine, int64_t time, const char *verdict)
+{
+	bc_fleet_attestation a = {.machine_id = machine, .time = time};
+	snprintf(a.verdict, sizeof(a.verdict), "%s", verdict);
+	return a;
+}
+
+static void test_record_last_history(void **state)
+{
+	fixture *f = *state;
+	int64_t id = add(f, "m1:8400", 1, BC_FLEET_ADDED), rid[3];
+	bc_fleet_attestation a = attestation(id, 10, "pass"), last, *list = NULL;
+	size_t count = 0;
+	assert_int_equal(bc_fleet_store_last(f->store, id, &last, NULL), BC_E_NOTFOUND);
+	a.has_clock_info = true;
+	a.reset_count = 7;
+	a.restart_count = UINT32_MAX;
+	a.clock = UINT64_MAX; /* kept as its 64 bits */
+	a.firmware_version = 0x8000000000000001u;
+	assert_int_equal(bc_fleet_store_record(f->store, &a, &rid[0], NULL), BC_OK);
+
+	a = attestation(id, 20, "fail");
+	snprintf(a.first_failing_check, sizeof(a.first_failing_check), "golden");
+	a.detail = (char *)"event 12 differs";
+	a.differing_events = (char *)"[{\"event\":12}]";
+	a.flags = BC_FLEET_FLAG_REBOOT | BC_FLEET_FLAG_CHIP_CHANGED;
+	assert_int_equal(bc_fleet_store_record(f->store, &a, &rid[1], NULL), BC_OK);
+	a = attestation(id, 20, "unreachable"); /* the same second: the later one is last */
+	assert_int_equal(bc_fleet_store_record(f->store, &a, &rid[2], NULL), BC_OK);
+
+	assert_int_equal(bc_fleet_store_last(f->store, id, &last, NULL), BC_OK);
+	assert_int_equal(last.id, rid[2]);
+	assert_string_equal(last.verdict, "unreachable");
+	assert_false(last.has_clock_info);
+	assert_null(last.detail);
+	bc_fleet_attestation_clear(&last);
+
+	assert_int_equal(bc_fleet_store_history(f->store, id, 0, &list, &count, NULL), BC_OK);
+	assert_int_equal(count, 3);
+	assert_int_equal(list[0].id, rid[2]);
+	assert_int_equal(list[1].id, rid[1]);
+	assert_string_equal(list[1].first_failing_check, "golden");
+	assert_string_equal(list[1].detail, "event 12 differs");
+	assert_string_equal(list[1].differing_events, "[{\"event\":12}]");
+	assert_int_equal(list[1].flags, BC_FLEET_FLAG_REBOOT | BC_FLEET_FLAG_CHIP_CHANGED);
+	assert_int_equal(list[2].id, rid[0]);
+	assert_true(list[2].has_clock_info);
+	assert_int_equal(list[2].reset_count, 7);
+	assert_int_equal(list[2].restart_count, UINT32_MAX);
+	assert_true(list[2].clock == UINT64_MAX);
+	assert_true(list[2].firmware_version == 0x8000000000000001u);
+	assert_int_equal(list[2].flags, 0);
+	assert_string_equal(list[2].first_failing_check, "");
+	bc_fleet_attestations_free(list, count);
+
+	assert_int_equal(bc_fleet_store_history(f->store, id, 2, &list, &count, NULL), BC_OK);
+	assert_int_equal(count, 2);
+	bc_fleet_attestations_free(list, count);
+	a = attestation(id + 100, 30, "pass"); /* no such machine */
+	assert_int_not_equal(bc_fleet_store_record(f->store, &a, NULL, NULL), BC_OK);
+}
+
+static void add_machines(fixture *f, int n)
+{
+	char host[32];
+	for (int i = 0; i < n; i++) {
+		snprintf(host, sizeof(host), "m%d:8400", i);
+		add(f, host, (uint8_t)i, BC_FLEET_ADDED);
+	}
+}
+
+static bool contains(const bc_fleet_machine *list, size_t count, int64_t id)
+{
+	for (size_t i = 0; i < count; i++)
+		if (list[i].id == id)
+			return true;
+	return false;
+}
+
+static void test_two_leases_never_share_a_machine(void **state)
+{
+	fixture *f = *state;
+	bc_fleet_store *other = NULL;
+	bc_fleet_machine *a = NULL, *b = NULL, *c = NULL;
+	size_t na = 0, nb = 0, nc = 0;
+	add_machines(f, 5);
+	assert_int_equal(bc_fleet_store_open(f->path, false, &other, NULL), BC_OK);
+	assert_int_equal(bc_fleet_store_lease(f->store, "A", 100, 160, 3, &a, &na, NULL), BC_OK);
+	assert_int_equal(bc_fleet_store_lease(other, "B", 100, 160, 5, &b, &nb, NULL), BC_OK);
+	assert_int_equal(na, 3);
+	assert_int_equal(nb, 2);
+	for (size_t i = 0; i < nb; i++)
+		assert_false(contains(a, na, b[i].id));
+	assert_int_equal(bc_fleet_store_lease(other, "C", 100, 160, 5, &c, &nc, NULL), BC_OK);
+	assert_int_equal(nc, 0);
+	/* a worker ends only its own leases */
+	assert_int_equal(bc_fleet_store_complete(other, a[0].id, "B", 200, NULL), BC_E_NOTFOUND);
+	assert_int_equal(bc_fleet_store_complete(f->store, a[0].id, "A", 200, NULL), BC_OK);
+	assert_int_equal(bc_fleet_store_release(other, b[0].id, "B", NULL), BC_OK);
+	/* released: due again at once; completed: not before 200 */
+	free(c);
+	assert_int_equal(bc_fleet_store_lease(other, "C", 110, 170, 5, &c, &nc, NULL), BC_OK);
+	assert_int_equal(nc, 1);
+	assert_int_equal(c[0].id, b[0].id);
+	free(a);
+	free(b);
+	free(c);
+	bc_fleet_store_close(other);
+}
+
+static void test_expired_lease_is_taken_over(void **state)
+{
+	fixture *f = *state;
+	bc_fleet_machine *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0;
+	add_machines(f, 3);
+	assert_int_equal(bc_fleet_store_remove(f->store, "m2:8400", 50, NULL), BC_OK);
+	assert_int_equal(bc_fleet_store_lease(f->store, "A", 100, 160, 10, &a, &na, NULL), BC_OK);
+	assert_int_equal(na, 2); /* not the removed machine */
+	assert_int_equal(bc_fleet_store_lease(f->store, "B", 159, 200, 10, &b, &nb, NULL), BC_OK);
+	assert_int_equal(nb, 0);
+	assert_int_equal(bc_fleet_store_lease(f->store, "B", 160, 220, 10, &b, &nb, NULL), BC_OK);
+	assert_int_equal(nb, 2); /* A died: its lease ran out at 160 */
+	assert_int_equal(bc_fleet_store_complete(f->store, a[0].id, "A", 300, NULL), BC_E_NOTFOUND);
+	assert_int_equal(bc_fleet_store_complete(f->store, b[0].id, "B", 300, NULL), BC_OK);
+	free(a);
+	free(b);
+}
+
+/* Two processes, each its own connection, lease one machine at a time until none is
+ * left: every machine is taken exactly once. */
+static void lease_until_none(const char *path, const char *worker, int fd, int most)
+{
+	bc_fleet_store *store = NULL;
+	if (bc_fleet_store_open(path, false, &store, NULL) != BC_OK)
+		_exit(2);
+	for (;;) {
+		bc_fleet_machine *m = NULL;
+		size_t n = 0;
+		if (bc_fleet_store_lease(store, worker, 100, 1000, 1, &m, &n, NULL) != BC_OK)
+			_exit(3);
+		if (n == 0)
+			break;
+		if (most-- == 0) /* a machine taken again and again: fail, do not hang */
+			_exit(5);
+		if (write(fd, &m[0].id, sizeof(m[0].id)) != sizeof(m[0].id))
+			_exit(4);
+		free(m);
+	}
+	bc_fleet_store_close(store);
+	_exit(0);
+}
+
+static void test_concurrent_workers_take_each_machine_once(void **state)
+{
+	fixture *f = *state;
+	enum { MACHINES = 40 };
+	int fds[2], status, seen[MACHINES + 1] = {0};
+	pid_t pids[2];
+	int64_t id;
+	add_machines(f, MACHINES);
+	assert_int_equal(pipe(fds), 0);
+	for (int i = 0; i < 2; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			close(fds[0]);
+			lease_until_none(f->path, i ? "B" : "A", fds[1], MACHINES);
+		}
+	}
+	close(fds[1]);
+	size_t total = 0;
+	while (read(fds[0], &id, sizeof(id)) == sizeof(id)) {
+		assert_true(id >= 1 && id <= MACHINES);
+		seen[id]++;
+		total++;
+	}
+	close(fds[0]);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	assert_int_equal(total, MACHINES);
+	for (int i = 1; i <= MACHINES; i++)
+		assert_int_equal(seen[i], 1);
+}
+
+static void test_url_forms(void **state)
+{
+	fixture *f = *state;
+	bc_fleet_store *other = NULL;
+	bc_error err = {0};
+	char url[160];
+	snprintf(url, sizeof(url), "sqlite:%s", f->path);
+	assert_int_equal(bc_fleet_store_open(url, false, &other, NULL), BC_OK);
+	assert_string_equal(bc_fleet_store_name(other), f->path);
+	bc_fleet_store_close(other);
+	assert_int_equal(bc_fleet_store_open("mysql://x/y", false, &other, &err), BC_E_INVALID);
+	/* a connection that fails names the server without the password */
+	assert_int_not_equal(
+	    bc_fleet_store_open("postgresql://u:secret@127.0.0.1:1/db", false, &other, &err),
+	    BC_OK);
+	assert_null(strstr(err.msg, "secret"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_migrate_twice_is_up_to_date, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_open_refuses_newer_and_uninitialised, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_add_remove_add_again, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_record_last_history, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_two_leases_never_share_a_machine, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_expired_lease_is_taken_over, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_workers_take_each_machine_once, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_url_forms, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
