@@ -3,9 +3,12 @@
  * fleet-list.c), and what the verbs share: --db and opening the store. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/fleet.h"
@@ -17,6 +20,8 @@ static const char fleet_usage[] =
     "add      add the machines of enrolment records (`attest enrol`)\n"
     "remove   take machines out of the fleet (their history stays)\n"
     "list     the machines of the fleet\n"
+    "run      attest the fleet on a schedule, storing every attestation\n"
+    "status   counts by verdict, failing machines, machines not seen, a history\n"
     "\n"
     "--db URL: a path or sqlite:/PATH (SQLite), or postgresql://... (PostgreSQL);\n"
     "default " BC_FLEET_DEFAULT_DB ".\n"
@@ -26,10 +31,8 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } verbs[] = {
-    {"init", fleet_init},
-    {"add", fleet_add},
-    {"remove", fleet_remove},
-    {"list", fleet_list},
+    {"init", fleet_init}, {"add", fleet_add}, {"remove", fleet_remove},
+    {"list", fleet_list}, {"run", fleet_run}, {"status", fleet_status},
 };
 
 int cmd_fleet(int argc, char **argv)
@@ -37,7 +40,8 @@ int cmd_fleet(int argc, char **argv)
 	if (argc < 2 || argv[1][0] == '-') {
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 			return fputs(fleet_usage, stdout), BC_EXIT_OK;
-		return cli_usage_error("fleet", "expected a verb: init, add, remove or list");
+		return cli_usage_error("fleet",
+				       "expected a verb: init, add, remove, list, run or status");
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(argv[1], verbs[i].name) == 0)
@@ -84,4 +88,35 @@ int fleet_parse_options(const char *cmd, int argc, char **argv, const char **db,
 		}
 	}
 	return 0;
+}
+
+bool fleet_parse_duration(const char *text, uint64_t max_ms, uint64_t *ms)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t ms;
+	} units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"", 1000}};
+	char *end;
+	if (!text || *text < '0' || *text > '9')
+		return false;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno)
+		return false;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].suffix) == 0) {
+			if (v > max_ms / units[i].ms)
+				return false;
+			*ms = v * units[i].ms;
+			return true;
+		}
+	return false;
+}
+
+void fleet_iso_time(int64_t t, char *out, size_t size)
+{
+	time_t when = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&when, &tm) || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, size, "?");
 }

@@ -4,6 +4,8 @@
 #define BC_CLI_FLEET_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <bootchain/fleet.h>
 
@@ -11,6 +13,31 @@ int fleet_init(int argc, char **argv);
 int fleet_add(int argc, char **argv);
 int fleet_remove(int argc, char **argv);
 int fleet_list(int argc, char **argv);
+int fleet_run(int argc, char **argv);
+int fleet_status(int argc, char **argv);
+
+/* A duration: a number with ms, s, m or h (no unit: seconds), at most max_ms; false
+ * when it is not one. */
+bool fleet_parse_duration(const char *text, uint64_t max_ms, uint64_t *ms);
+
+/* ---- notifications of fleet run (cli/fleet-notify.c) ---- */
+
+typedef struct fleet_notify_opts {
+	const char *webhook; /* POST the event there; NULL: none */
+	const char *secret;  /* sign it: X-Bootchain-Signature: sha256=HMAC-SHA256 hex */
+	const char *exec;    /* run this (/bin/sh -c) with the event on stdin; NULL: none */
+} fleet_notify_opts;
+
+/* The event (a BC_FLEET_EVENT_* bit) of a result as one JSON line, malloc'd; NULL when
+ * out of memory. */
+char *fleet_event_json(const bc_fleet_run_result *r, unsigned event);
+
+/* Send an event to the webhook (3 attempts) and the command; false (each failure
+ * reported on stderr) when one failed. */
+bool fleet_notify(const char *cmd, const fleet_notify_opts *o, const char *event_json);
+
+/* Unix time t as ISO 8601 UTC, "2026-12-02T00:44:29Z" ("?" when it cannot be). */
+void fleet_iso_time(int64_t t, char *out, size_t size);
 
 /* Open the store at url (create: for init); on failure reports and returns the exit
  * status, else 0. */

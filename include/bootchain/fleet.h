@@ -215,6 +215,11 @@ BC_EXPORT bc_status bc_fleet_store_list(bc_fleet_store *store, bool with_removed
 #define BC_FLEET_FLAG_ROLLBACK	   (1u << 2) /* restart count down without a reset */
 #define BC_FLEET_FLAG_AK_CHANGED   (1u << 3)
 #define BC_FLEET_FLAG_CHIP_CHANGED (1u << 4) /* the Keep's CHIP_ID */
+#define BC_FLEET_FLAG_LAST	   BC_FLEET_FLAG_CHIP_CHANGED
+
+/* "reboot", "clock-back", "rollback", "ak-changed", "chip-changed" for one flag; NULL for
+ * anything else. */
+BC_EXPORT const char *bc_fleet_flag_name(unsigned flag);
 
 /* One attestation of a machine. */
 typedef struct bc_fleet_attestation {
@@ -280,6 +285,88 @@ BC_EXPORT bc_status bc_fleet_store_complete(bc_fleet_store *store, int64_t machi
 /* Give a lease back without attesting: the machine stays due. */
 BC_EXPORT bc_status bc_fleet_store_release(bc_fleet_store *store, int64_t machine_id,
 					   const char *worker, bc_error *err);
+
+/* ---- running ---- */
+
+/*
+ * bc_fleet_run_round() is one round of `fleet run`: while machines are due at now, lease
+ * up to opts->batch of them for opts->worker (bc_fleet_store_lease), attest them
+ * (bc_poll: each machine's enrolled AK and Keep chip, the golden database and the rest
+ * of opts->poll), and for each result compare with the machine's previous attestation,
+ * store the attestation and complete the lease, next due at now + opts->interval (so
+ * that rounds every interval find every machine due again). A machine that gives no
+ * answer is stored with the verdict "error" and the first failing check "unreachable".
+ * Between two batches the round stops early when *opts->stop is set (a signal): every
+ * stored attestation is complete, and no lease is left held. Library code: it prints
+ * nothing; the callback reports.
+ */
+#define BC_FLEET_DEFAULT_BATCH 1024
+
+/* What an attestation changed, for reports and notifications: one bit each. */
+#define BC_FLEET_EVENT_FAIL	    (1u << 0) /* verdict now fail: was pass, error or none */
+#define BC_FLEET_EVENT_PASS	    (1u << 1) /* verdict now pass: was fail or error */
+#define BC_FLEET_EVENT_UNREACHABLE  (1u << 2) /* verdict now error: was pass, fail or none */
+#define BC_FLEET_EVENT_REBOOT	    (1u << 3) /* BC_FLEET_FLAG_REBOOT */
+#define BC_FLEET_EVENT_ROLLBACK	    (1u << 4) /* BC_FLEET_FLAG_ROLLBACK or _CLOCK_BACK */
+#define BC_FLEET_EVENT_AK_CHANGED   (1u << 5)
+#define BC_FLEET_EVENT_CHIP_CHANGED (1u << 6)
+#define BC_FLEET_EVENT_COUNT	    7
+
+/* "fail", "pass", "unreachable", "reboot", "rollback", "ak-changed", "chip-changed" for
+ * one bit; NULL for anything else. */
+BC_EXPORT const char *bc_fleet_event_name(unsigned event);
+
+/*
+ * The flags of an attestation cur after prev (the machine's latest attestation with a
+ * quote; NULL: none): BC_FLEET_FLAG_REBOOT when the reset count went up; _ROLLBACK when
+ * it went down, or when, without a reset, the restart count went down; _CLOCK_BACK when,
+ * without a reset, the clock went back (both: replayed or rolled-back TPM state);
+ * _AK_CHANGED and _CHIP_CHANGED when the AK or Keep chip expected differ from prev's.
+ * Clock information is compared only when both have it.
+ */
+BC_EXPORT unsigned bc_fleet_compare(const bc_fleet_attestation *prev,
+				    const bc_fleet_attestation *cur);
+
+/* The events (BC_FLEET_EVENT_*) of cur (its flags set) after last, the machine's
+ * latest attestation of any kind (NULL: none). */
+BC_EXPORT unsigned bc_fleet_events(const bc_fleet_attestation *last,
+				   const bc_fleet_attestation *cur);
+
+typedef struct bc_fleet_run_opts {
+	const char *worker;	  /* the name the leases are held under */
+	int64_t interval;	  /* seconds from an attestation to the machine's next */
+	int64_t lease;		  /* seconds a batch may hold its machines */
+	size_t batch;		  /* machines leased at a time; 0: BC_FLEET_DEFAULT_BATCH */
+	bc_poll_opts poll;	  /* how to attest (the hosts' AKs come from the store) */
+	const volatile int *stop; /* may be NULL; checked between batches */
+} bc_fleet_run_opts;
+
+/* One attested machine. Lives during the callback only. */
+typedef struct bc_fleet_run_result {
+	const bc_fleet_machine *machine;
+	const bc_fleet_attestation *attestation; /* as stored, flags set */
+	const bc_fleet_attestation *last;	 /* its latest one before, or NULL */
+	unsigned events;			 /* BC_FLEET_EVENT_* */
+	const bc_poll_result *poll;		 /* NULL when it was not polled */
+} bc_fleet_run_result;
+
+typedef void (*bc_fleet_run_callback)(const bc_fleet_run_result *result, void *user);
+
+typedef struct bc_fleet_round {
+	size_t attested, pass, fail, error;
+	size_t lost;  /* leases that expired before their attestation was complete */
+	bool stopped; /* *opts->stop ended it early */
+	uint64_t ms;
+} bc_fleet_round;
+
+/*
+ * One round at now (see above): callback (may be NULL) is called once per machine after
+ * its attestation is stored. Returns BC_OK when every attestation was stored; on a store
+ * error the round ends at once (the leases still held are given back) with that error.
+ */
+BC_EXPORT bc_status bc_fleet_run_round(bc_fleet_store *store, const bc_fleet_run_opts *opts,
+				       int64_t now, bc_fleet_run_callback callback, void *user,
+				       bc_fleet_round *round, bc_error *err);
 
 #ifdef __cplusplus
 }
