@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * bootchain attest enrol: enrol machines served by `attest serve`. For each URL: GET
- * /v1/identity, the checks of bc_enrolment_check_identity() (the EK certificate chains
- * to the CA store and certifies the EK; the AK is a restricted signing key), a
- * credential challenge for the AK under the EK, POST /v1/activate, the secret compared;
- * then the enrolment record DIR/HOST.json (bootchain-enrolment(5)).
+ * bootchain attest enrol and bootchain fleet enrol: enrol machines served by `attest
+ * serve`. For each URL the enrolment of fleet/enrol.c (GET /v1/identity, the checks of
+ * bc_enrolment_check_identity(), a credential challenge for the AK under the EK, POST
+ * /v1/activate, the secret compared); then the enrolment record DIR/HOST.json
+ * (bootchain-enrolment(5)) and, for fleet enrol, the machine in the fleet store.
  */
 #include "config.h"
 
@@ -25,7 +25,9 @@
 #include "cli/attest.h"
 #include "cli/ca-store.h"
 #include "cli/cli.h"
+#include "cli/fleet.h"
 #include "cli/http.h"
+#include "fleet/enrol.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
 #include "util/hex.h"
@@ -33,7 +35,6 @@
 #include "util/text.h"
 
 #define DEFAULT_TIMEOUT 10000
-#define ANSWER_MAX	((size_t)1 << 16)
 
 static const char enrol_usage[] =
     "Usage: bootchain attest enrol URL... --out-dir DIR [OPTIONS]\n"
@@ -63,11 +64,30 @@ static const char enrol_usage[] =
     "      --json             one JSON object a line, one line a URL\n"
     "  -h, --help             show this help\n";
 
+static const char fleet_enrol_usage[] =
+    "Usage: bootchain fleet enrol [--db URL] URL... [OPTIONS]\n"
+    "\n"
+    "Enrol the machines that `bootchain attest serve` serves at URL, with the checks of\n"
+    "`bootchain attest enrol` (the EK certificate against the CA store, the AK a\n"
+    "restricted signing key, the credential challenge), and add each machine enrolled to\n"
+    "the fleet store, as `bootchain fleet add` adds a record. A machine refused is not\n"
+    "stored. Exit status 3 when a machine is refused (the reason is printed), 1 when one\n"
+    "cannot be reached or stored.\n"
+    "\n"
+    "Options:\n"
+    "      --db URL           the store (default " BC_FLEET_DEFAULT_DB ")\n"
+    "  -o, --out-dir DIR      write the enrolment records there too (DIR/HOST[:PORT].json)\n"
+    "      --ca-dir DIR, --ca-file PEM, --allow-uncertified, --token TOKEN,\n"
+    "      --token-file FILE, --cacert PEM, -t, --timeout MS\n"
+    "                         as for `bootchain attest enrol`\n"
+    "      --json             one JSON object a line, one line a URL\n"
+    "  -h, --help             show this help\n";
+
 static struct {
-	const char *out_dir, *token, *token_file, *cacert;
+	const char *out_dir, *db, *token, *token_file, *cacert;
 	cli_ca_options ca; /* no --crl */
 	unsigned timeout;
-	bool allow_uncertified, json;
+	bool fleet, allow_uncertified, json;
 } opt;
 
 enum {
@@ -76,38 +96,21 @@ enum {
 	OPT_TOKEN_FILE,
 	OPT_CACERT,
 	OPT_JSON,
+	OPT_DB,
 };
-
-/* What became of one URL. */
-typedef enum outcome {
-	ENROLLED,
-	REFUSED,     /* the machine failed a check: exit 3 */
-	UNREACHABLE, /* or any other error: exit 1 */
-} outcome;
 
 typedef struct result {
 	const char *url;
-	char host[256];
-	outcome outcome;
-	char reason[1024];
-	char record[4096]; /* the record file written */
-	bc_enrolment rec;
+	bc_enrol_result e;
+	char record[4096];	   /* the record file written, or "" */
+	bc_fleet_add_result added; /* with --db: what the store did */
 } result;
-
-static void set_outcome(result *r, outcome o, const char *fmt, ...) BC_PRINTF(3, 4);
-static void set_outcome(result *r, outcome o, const char *fmt, ...)
-{
-	va_list ap;
-	r->outcome = o;
-	va_start(ap, fmt);
-	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
-	va_end(ap);
-}
 
 static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 {
 	static const struct option options[] = {
 	    {"out-dir", required_argument, NULL, 'o'},
+	    {"db", required_argument, NULL, OPT_DB},
 	    {"ca-dir", required_argument, NULL, CLI_OPT_CA_DIR},
 	    {"ca-file", required_argument, NULL, CLI_OPT_CA_FILE},
 	    {"allow-uncertified", no_argument, NULL, OPT_ALLOW_UNCERTIFIED},
@@ -124,6 +127,14 @@ static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 	while (rc == 0 && (o = getopt_long(argc, argv, ":o:t:h", options, NULL)) != -1) {
 		switch (o) {
 		case 'o': opt.out_dir = optarg; break;
+		case OPT_DB:
+			/* attest enrol has no store */
+			if (!opt.fleet)
+				return cli_usage_error(cmd, "unknown option '--db'");
+			if (!*optarg)
+				return cli_usage_error(cmd, "--db: the URL is empty");
+			opt.db = optarg;
+			break;
 		case CLI_OPT_CA_DIR:
 		case CLI_OPT_CA_FILE: rc = cli_ca_option(cmd, &opt.ca, o, optarg); break;
 		case OPT_ALLOW_UNCERTIFIED: opt.allow_uncertified = true; break;
@@ -143,7 +154,7 @@ static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 		return rc;
 	if (optind == argc)
 		return cli_usage_error(cmd, "expected the URL of at least one machine");
-	if (!opt.out_dir)
+	if (!opt.out_dir && !opt.fleet)
 		return cli_usage_error(cmd, "--out-dir DIR is required");
 	if (opt.token && opt.token_file)
 		return cli_usage_error(cmd, "--token and --token-file exclude each other");
@@ -155,6 +166,8 @@ static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 static int out_dir_ready(const char *cmd)
 {
 	struct stat st;
+	if (!opt.out_dir)
+		return 0;
 	if (mkdir(opt.out_dir, 0755) != 0 && errno != EEXIST) {
 		cli_error(cmd, "--out-dir %s: %s", opt.out_dir, strerror(errno));
 		return BC_EXIT_ERROR;
@@ -167,172 +180,93 @@ static int out_dir_ready(const char *cmd)
 	return 0;
 }
 
-/* ---- HTTP ---- */
-
-typedef struct client {
-	CURL *easy;
-	struct curl_slist *headers, *post_headers;
-} client;
-
-/* One request: GET, or POST of body (JSON). false with r set when there is no 200
- * answer (refused: the server's error answer to an activation). */
-static bool request(client *c, result *r, const char *base, const char *path, const char *body,
-		    size_t body_size, bc_buf *answer)
+static void set_error(result *r, const char *why)
 {
-	char errbuf[CURL_ERROR_SIZE] = "", why[320];
-	_cleanup_free_ char *url = NULL;
-	long status = 0;
-	if (asprintf(&url, "%s%s", base, path) < 0) {
-		set_outcome(r, UNREACHABLE, "out of memory");
-		return false;
-	}
-	bc_buf_reset(answer);
-	answer->failed = false;
-	bool ok = bc_http_setup(c->easy, url, (long)opt.timeout,
-				body ? c->post_headers : c->headers, opt.cacert, answer, errbuf);
-	if (ok && body)
-		ok = curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, body) == CURLE_OK &&
-		     curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)body_size) == CURLE_OK;
-	if (!ok) {
-		set_outcome(r, UNREACHABLE, "%s: cannot set up the request", path);
-		return false;
-	}
-	CURLcode rc = curl_easy_perform(c->easy);
-	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (rc != CURLE_OK) {
-		set_outcome(r, UNREACHABLE, "%s: %s", path,
-			    rc == CURLE_WRITE_ERROR ? "the answer is too large"
-			    : errbuf[0]		    ? errbuf
-						    : curl_easy_strerror(rc));
-		return false;
-	}
-	if (status != 200) {
-		bc_http_error_text(answer, why, sizeof(why));
-		/* the TPM refused the challenge: the AK is not in the TPM of that EK */
-		if (body && status == 422)
-			set_outcome(r, REFUSED, "activation failed: %s", why);
-		else
-			set_outcome(r, UNREACHABLE, "%s: HTTP %ld: %s", path, status, why);
-		return false;
-	}
-	return true;
+	r->e.outcome = BC_ENROL_ERROR;
+	snprintf(r->e.reason, sizeof(r->e.reason), "%s", why);
 }
 
-/* ---- one machine ---- */
-
-static void wipe(uint8_t (*secret)[BC_ENROLMENT_SECRET_SIZE])
+/* Enrol (fleet/enrol.c), then keep what was learnt: the record file, the fleet store. */
+static void enrol_one(const bc_enrol_client *c, const bc_ca_store *store, bc_fleet_store *fleet,
+		      result *r)
 {
-	explicit_bzero(*secret, sizeof(*secret));
-}
-
-/* The challenge, its answer, and the secret compared. */
-static void activate(client *c, result *r, const char *base, bc_buf *answer)
-{
-	_cleanup_(wipe) uint8_t secret[BC_ENROLMENT_SECRET_SIZE];
-	_cleanup_free_ char *body = NULL;
-	size_t size = 0;
+	_cleanup_free_ char *path = NULL;
 	bc_error err = {0};
-	if (bc_enrolment_challenge(&r->rec, secret, &body, &size, &err) != BC_OK) {
-		set_outcome(r, UNREACHABLE, "challenge: %s", bc_error_message(&err));
+	bc_enrol_url(c, store, opt.allow_uncertified, r->url, &r->e);
+	if (r->e.outcome != BC_ENROL_DONE)
 		return;
+	if (opt.out_dir) {
+		if (asprintf(&path, "%s/%s.json", opt.out_dir, r->e.host) < 0 ||
+		    (size_t)snprintf(r->record, sizeof(r->record), "%s", path) >=
+			sizeof(r->record)) {
+			set_error(r, "the record's path is too long");
+			return;
+		}
+		if (bc_enrolment_write(&r->e.rec, path, &err) != BC_OK) {
+			set_error(r, bc_error_message(&err));
+			return;
+		}
 	}
-	if (!request(c, r, base, "/v1/activate", body, size, answer))
-		return;
-	bc_status s = bc_enrolment_check_answer(answer->data, answer->len, secret, &err);
-	if (s != BC_OK)
-		set_outcome(r, REFUSED, "activation: %s", bc_error_message(&err));
-}
-
-static void iso_time(char *out, size_t size)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void enrol_one(client *c, const bc_ca_store *store, result *r)
-{
-	_cleanup_free_ char *base = strdup(r->url), *path = NULL;
-	_cleanup_(bc_buf_free) bc_buf answer = {0};
-	bc_identity id;
-	bc_error err = {0};
-	r->outcome = ENROLLED;
-	if (!base || !bc_enrolment_host_of_url(r->url, r->host, sizeof(r->host))) {
-		set_outcome(r, UNREACHABLE, "not an http:// or https:// URL");
-		return;
-	}
-	for (size_t len = strlen(base); len && base[len - 1] == '/'; len--)
-		base[len - 1] = 0;
-	bc_buf_init(&answer, BC_IDENTITY_MAX);
-	if (!request(c, r, base, "/v1/identity", NULL, 0, &answer))
-		return;
-	if (bc_identity_parse(answer.data, answer.len, "the identity", &id, &err) != BC_OK) {
-		set_outcome(r, REFUSED, "%s", bc_error_message(&err));
-		return;
-	}
-	bc_status s =
-	    bc_enrolment_check_identity(&id, store, opt.allow_uncertified, 0, &r->rec, &err);
-	bc_identity_free(&id);
-	if (s != BC_OK) {
-		set_outcome(r, s == BC_E_MISMATCH ? REFUSED : UNREACHABLE, "%s",
-			    bc_error_message(&err));
-		return;
-	}
-	activate(c, r, base, &answer);
-	if (r->outcome != ENROLLED)
-		return;
-	snprintf(r->rec.host, sizeof(r->rec.host), "%s", r->host);
-	snprintf(r->rec.url, sizeof(r->rec.url), "%s", base);
-	iso_time(r->rec.time, sizeof(r->rec.time));
-	if (asprintf(&path, "%s/%s.json", opt.out_dir, r->host) < 0 ||
-	    (size_t)snprintf(r->record, sizeof(r->record), "%s", path) >= sizeof(r->record)) {
-		set_outcome(r, UNREACHABLE, "the record's path is too long");
-		return;
-	}
-	if (bc_enrolment_write(&r->rec, path, &err) != BC_OK)
-		set_outcome(r, UNREACHABLE, "%s", bc_error_message(&err));
+	if (fleet &&
+	    bc_fleet_store_add(fleet, &r->e.rec, (int64_t)time(NULL), &r->added, &err) != BC_OK)
+		set_error(r, bc_error_message(&err));
 }
 
 /* ---- the report ---- */
 
+static const char *const added_words[] = {
+    [BC_FLEET_ADDED] = "added",
+    [BC_FLEET_READDED] = "added again",
+    [BC_FLEET_UPDATED] = "updated",
+    [BC_FLEET_UNCHANGED] = "unchanged",
+};
+
 static void json_result(bc_buf *out, const result *r)
 {
 	char hex[2 * BC_KEY_NAME_MAX + 1];
-	bool ok = r->outcome == ENROLLED;
+	bool ok = r->e.outcome == BC_ENROL_DONE;
 	bc_json j;
 	bc_json_init(&j, out);
 	bc_json_object_begin(&j);
 	bc_json_key(&j, "url");
 	bc_json_string(&j, r->url);
 	bc_json_key(&j, "host");
-	bc_json_string(&j, r->host);
+	bc_json_string(&j, r->e.host);
 	bc_json_key(&j, "enrolled");
 	bc_json_bool(&j, ok);
 	bc_json_key(&j, "verdict");
-	bc_json_string(&j, ok ? "enrolled" : r->outcome == REFUSED ? "refused" : "error");
+	bc_json_string(&j, ok				      ? "enrolled"
+			   : r->e.outcome == BC_ENROL_REFUSED ? "refused"
+							      : "error");
 	bc_json_key(&j, "reason");
 	if (ok)
 		bc_json_null(&j);
 	else
-		bc_json_string(&j, r->reason);
+		bc_json_string(&j, r->e.reason);
 	bc_json_key(&j, "certified");
-	bc_json_bool(&j, ok && r->rec.certified);
+	bc_json_bool(&j, ok && r->e.rec.certified);
 	bc_json_key(&j, "anchor");
-	if (ok && r->rec.certified)
-		bc_json_string(&j, r->rec.anchor_subject);
+	if (ok && r->e.rec.certified)
+		bc_json_string(&j, r->e.rec.anchor_subject);
 	else
 		bc_json_null(&j);
 	bc_json_key(&j, "ak_name");
 	if (ok)
-		bc_json_string(&j, bc_hex_encode(r->rec.ak_name, r->rec.ak_name_size, hex));
+		bc_json_string(&j, bc_hex_encode(r->e.rec.ak_name, r->e.rec.ak_name_size, hex));
 	else
 		bc_json_null(&j);
 	bc_json_key(&j, "record");
-	if (ok)
+	if (ok && r->record[0])
 		bc_json_string(&j, r->record);
 	else
 		bc_json_null(&j);
+	if (opt.fleet) {
+		bc_json_key(&j, "fleet");
+		if (ok)
+			bc_json_string(&j, added_words[r->added]);
+		else
+			bc_json_null(&j);
+	}
 	bc_json_object_end(&j);
 	bc_buf_putc(out, '\n');
 }
@@ -340,79 +274,117 @@ static void json_result(bc_buf *out, const result *r)
 static void text_result(bc_buf *out, const result *r)
 {
 	char hex[2 * BC_KEY_NAME_MAX + 1];
+	const bc_enrolment *rec = &r->e.rec;
 	/* reasons quote the server: untrusted text */
-	if (r->outcome != ENROLLED) {
-		bc_buf_printf(out, "%s: %s: ", r->host[0] ? r->host : r->url,
-			      r->outcome == REFUSED ? "REFUSED" : "ERROR");
-		bc_text_escape(out, r->reason, strlen(r->reason));
+	if (r->e.outcome != BC_ENROL_DONE) {
+		bc_buf_printf(out, "%s: %s: ", r->e.host[0] ? r->e.host : r->url,
+			      r->e.outcome == BC_ENROL_REFUSED ? "REFUSED" : "ERROR");
+		bc_text_escape(out, r->e.reason, strlen(r->e.reason));
 		bc_buf_putc(out, '\n');
 		return;
 	}
-	bc_buf_printf(out, "%s: enrolled, AK %s, ", r->host,
-		      bc_hex_encode(r->rec.ak_name, r->rec.ak_name_size, hex));
-	if (r->rec.certified) {
+	bc_buf_printf(out, "%s: enrolled, AK %s, ", r->e.host,
+		      bc_hex_encode(rec->ak_name, rec->ak_name_size, hex));
+	if (rec->certified) {
 		bc_buf_puts(out, "EK certified by ");
-		bc_text_escape(out, r->rec.anchor_subject, strlen(r->rec.anchor_subject));
+		bc_text_escape(out, rec->anchor_subject, strlen(rec->anchor_subject));
 	} else {
 		bc_buf_puts(out, "NO EK certificate (--allow-uncertified)");
 	}
-	bc_buf_printf(out, "%s: %s\n", r->rec.has_keep ? ", with its Keep" : "", r->record);
+	bc_buf_puts(out, rec->has_keep ? ", with its Keep" : "");
+	if (r->record[0])
+		bc_buf_printf(out, ": %s", r->record);
+	if (opt.fleet)
+		bc_buf_printf(out, "; fleet: %s", added_words[r->added]);
+	bc_buf_putc(out, '\n');
 }
 
-int attest_enrol(int argc, char **argv)
+/* The HTTP handle and the headers of every request; reports and returns the exit
+ * status, or 0. */
+static int client_setup(const char *cmd, bc_enrol_client *c)
 {
-	const char *cmd = "attest enrol";
+	bc_error err = {0};
+	if (bc_http_init(&err) != BC_OK)
+		return cli_fail(cmd, &err);
+	c->cacert = opt.cacert;
+	c->timeout_ms = (long)opt.timeout;
+	int rc = cli_http_headers(cmd, opt.token, opt.token_file, &c->headers);
+	if (rc == 0 &&
+	    (rc = cli_http_headers(cmd, opt.token, opt.token_file, &c->post_headers)) == 0)
+		c->post_headers =
+		    curl_slist_append(c->post_headers, "Content-Type: application/json");
+	if (rc == 0 && (!c->post_headers || !(c->easy = curl_easy_init()))) {
+		cli_error(cmd, "out of memory");
+		rc = BC_EXIT_ERROR;
+	}
+	return rc;
+}
+
+static void client_free(bc_enrol_client *c)
+{
+	if (c->easy)
+		curl_easy_cleanup(c->easy);
+	curl_slist_free_all(c->headers);
+	curl_slist_free_all(c->post_headers);
+}
+
+/* Exit status 3 when a machine was refused, else 1 when one failed otherwise. */
+static int worst_status(const result *results, size_t count)
+{
+	int worst = BC_EXIT_OK;
+	for (size_t i = 0; i < count; i++)
+		if (results[i].e.outcome == BC_ENROL_REFUSED)
+			worst = BC_EXIT_MISMATCH;
+		else if (results[i].e.outcome == BC_ENROL_ERROR && worst == BC_EXIT_OK)
+			worst = BC_EXIT_ERROR;
+	return worst;
+}
+
+/* attest enrol, and fleet enrol (fleet: --db, the machines stored). Where the records
+ * go (the folder, the store) is made ready before any machine is asked, so that an
+ * enrolment is never done and then lost. */
+static int enrol_main(const char *cmd, const char *usage, bool fleet, int argc, char **argv)
+{
 	bc_ca_store *store = NULL;
-	client c = {0};
+	bc_fleet_store *fleet_store = NULL;
+	bc_enrol_client c = {0};
 	bool help;
-	opt = (typeof(opt)){.timeout = DEFAULT_TIMEOUT};
+	opt = (typeof(opt)){.timeout = DEFAULT_TIMEOUT, .fleet = fleet, .db = BC_FLEET_DEFAULT_DB};
 	int rc = parse_options(cmd, argc, argv, &help);
 	if (rc || help)
-		return rc ? rc : (fputs(enrol_usage, stdout), BC_EXIT_OK);
+		return rc ? rc : (fputs(usage, stdout), BC_EXIT_OK);
 	size_t count = (size_t)(argc - optind);
 	_cleanup_free_ result *results = calloc(count, sizeof(*results));
 	if (!results) {
 		cli_error(cmd, "out of memory");
 		return BC_EXIT_ERROR;
 	}
-	if ((rc = out_dir_ready(cmd)) != 0 ||
-	    (rc = cli_ca_store_load(cmd, &opt.ca, bc_ca_store_default_dir(), &store)) != 0)
-		return rc;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		bc_ca_store_free(store);
-		cli_error(cmd, "cannot initialise libcurl");
-		return BC_EXIT_ERROR;
-	}
-	rc = cli_http_headers(cmd, opt.token, opt.token_file, &c.headers);
-	if (rc == 0 &&
-	    (rc = cli_http_headers(cmd, opt.token, opt.token_file, &c.post_headers)) == 0)
-		c.post_headers =
-		    curl_slist_append(c.post_headers, "Content-Type: application/json");
-	if (rc == 0 && (!c.post_headers || !(c.easy = curl_easy_init()))) {
-		cli_error(cmd, "out of memory");
-		rc = BC_EXIT_ERROR;
-	}
+	if ((rc = out_dir_ready(cmd)) == 0 &&
+	    (rc = cli_ca_store_load(cmd, &opt.ca, bc_ca_store_default_dir(), &store)) == 0 &&
+	    (!fleet || (rc = fleet_open_store(cmd, opt.db, false, &fleet_store)) == 0))
+		rc = client_setup(cmd, &c);
 	_cleanup_(bc_buf_free) bc_buf out = {0};
 	bc_buf_init(&out, CLI_JSON_MAX);
 	for (size_t i = 0; rc == 0 && i < count; i++) {
 		result *r = &results[i];
 		r->url = argv[optind + i];
-		enrol_one(&c, store, r);
+		enrol_one(&c, store, fleet_store, r);
 		(opt.json ? json_result : text_result)(&out, r);
 	}
-	int worst = BC_EXIT_OK;
-	for (size_t i = 0; rc == 0 && i < count; i++)
-		if (results[i].outcome == REFUSED)
-			worst = BC_EXIT_MISMATCH;
-		else if (results[i].outcome == UNREACHABLE && worst == BC_EXIT_OK)
-			worst = BC_EXIT_ERROR;
 	if (rc == 0)
 		rc = cli_emit_text(cmd, &out);
-	if (c.easy)
-		curl_easy_cleanup(c.easy);
-	curl_slist_free_all(c.headers);
-	curl_slist_free_all(c.post_headers);
-	curl_global_cleanup();
+	client_free(&c);
+	bc_fleet_store_close(fleet_store);
 	bc_ca_store_free(store);
-	return rc ? rc : worst;
+	return rc ? rc : worst_status(results, count);
+}
+
+int attest_enrol(int argc, char **argv)
+{
+	return enrol_main("attest enrol", enrol_usage, false, argc, argv);
+}
+
+int fleet_enrol(int argc, char **argv)
+{
+	return enrol_main("fleet enrol", fleet_enrol_usage, true, argc, argv);
 }

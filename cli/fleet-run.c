@@ -43,6 +43,7 @@ static const char run_usage[] =
     "      --rounds N         stop after N rounds (default: run until a signal)\n"
     "      --worker NAME      the name leases are held under (default HOSTNAME:PID)\n"
     "      --lease D          how long a batch of machines is held (default 120s)\n"
+    "      --batch N          machines leased at a time (default 1024)\n"
     "  -g, --golden DB        the golden database every event is checked against\n"
     "      --pubkey PUB       refuse DB unless signed by this key\n"
     "      --require-pcrs SEL the PCRs each quote must cover (default: those the golden\n"
@@ -67,7 +68,7 @@ static struct {
 	const char *keep_ark, *keep_ask;
 	fleet_notify_opts notify;
 	uint64_t interval_ms, lease_ms, timeout_ms;
-	unsigned rounds, jobs, retries;
+	unsigned rounds, jobs, retries, batch;
 	bool keep;
 } opt;
 
@@ -85,6 +86,7 @@ enum {
 	OPT_ROUNDS,
 	OPT_WORKER,
 	OPT_LEASE,
+	OPT_BATCH,
 	OPT_PUBKEY,
 	OPT_REQUIRE_PCRS,
 	OPT_TOKEN,
@@ -116,6 +118,10 @@ static int parse_option(const char *cmd, int o, char **argv)
 		return parse_duration_option(cmd, "--interval", 1000, 365 * DAY_MS,
 					     &opt.interval_ms);
 	case OPT_LEASE: return parse_duration_option(cmd, "--lease", 1000, DAY_MS, &opt.lease_ms);
+	case OPT_BATCH:
+		if (!cli_parse_uint(optarg, 1000000, &opt.batch) || !opt.batch)
+			return cli_usage_error(cmd, "--batch: 1 to 1000000");
+		return 0;
 	case 't': { /* a bare number is ms here, as in attest poll */
 		unsigned ms = 0;
 		if (cli_parse_uint(optarg, MAX_TIMEOUT_MS, &ms) && ms) {
@@ -170,6 +176,7 @@ static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 	    {"rounds", required_argument, NULL, OPT_ROUNDS},
 	    {"worker", required_argument, NULL, OPT_WORKER},
 	    {"lease", required_argument, NULL, OPT_LEASE},
+	    {"batch", required_argument, NULL, OPT_BATCH},
 	    {"golden", required_argument, NULL, 'g'},
 	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
 	    {"require-pcrs", required_argument, NULL, OPT_REQUIRE_PCRS},
@@ -260,6 +267,7 @@ static void run_options(const inputs *in, bc_fleet_run_opts *ro)
 	*ro = (bc_fleet_run_opts){.worker = in->worker,
 				  .interval = (int64_t)(opt.interval_ms / 1000),
 				  .lease = (int64_t)((opt.lease_ms + 999) / 1000),
+				  .batch = opt.batch,
 				  .stop = &stop_requested};
 	bc_poll_opts *po = &ro->poll;
 	bc_poll_opts_init(po);

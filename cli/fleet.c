@@ -17,11 +17,14 @@ static const char fleet_usage[] =
     "Usage: bootchain fleet VERB [--db URL] [OPTIONS]\n"
     "\n"
     "init     create the fleet store, or migrate it to this bootchain's schema\n"
+    "enrol    enrol machines served by `attest serve` into the fleet\n"
     "add      add the machines of enrolment records (`attest enrol`)\n"
     "remove   take machines out of the fleet (their history stays)\n"
     "list     the machines of the fleet\n"
     "run      attest the fleet on a schedule, storing every attestation\n"
     "status   counts by verdict, failing machines, machines not seen, a history\n"
+    "report   the fleet as one self-contained HTML page\n"
+    "serve    the page, JSON and Prometheus metrics over HTTP (read-only)\n"
     "\n"
     "--db URL: a path or sqlite:/PATH (SQLite), or postgresql://... (PostgreSQL);\n"
     "default " BC_FLEET_DEFAULT_DB ".\n"
@@ -31,8 +34,9 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } verbs[] = {
-    {"init", fleet_init}, {"add", fleet_add}, {"remove", fleet_remove},
-    {"list", fleet_list}, {"run", fleet_run}, {"status", fleet_status},
+    {"init", fleet_init},     {"enrol", fleet_enrol},	{"add", fleet_add},
+    {"remove", fleet_remove}, {"list", fleet_list},	{"run", fleet_run},
+    {"status", fleet_status}, {"report", fleet_report}, {"serve", fleet_serve},
 };
 
 int cmd_fleet(int argc, char **argv)
@@ -40,8 +44,8 @@ int cmd_fleet(int argc, char **argv)
 	if (argc < 2 || argv[1][0] == '-') {
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 			return fputs(fleet_usage, stdout), BC_EXIT_OK;
-		return cli_usage_error("fleet",
-				       "expected a verb: init, add, remove, list, run or status");
+		return cli_usage_error("fleet", "expected a verb: init, enrol, add, remove, list, "
+						"run, status, report or serve");
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(argv[1], verbs[i].name) == 0)

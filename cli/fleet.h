@@ -11,10 +11,13 @@
 
 int fleet_init(int argc, char **argv);
 int fleet_add(int argc, char **argv);
+int fleet_enrol(int argc, char **argv); /* in cli/attest-enrol.c, with attest enrol */
 int fleet_remove(int argc, char **argv);
 int fleet_list(int argc, char **argv);
 int fleet_run(int argc, char **argv);
 int fleet_status(int argc, char **argv);
+int fleet_report(int argc, char **argv);
+int fleet_serve(int argc, char **argv);
 
 /* A duration: a number with ms, s, m or h (no unit: seconds), at most max_ms; false
  * when it is not one. */

@@ -690,6 +690,36 @@ bc_status bc_fleet_store_history(bc_fleet_store *st, int64_t machine_id, size_t 
 	return BC_OK;
 }
 
+bc_status bc_fleet_store_count_verdicts(bc_fleet_store *st, bc_fleet_verdict_count **out,
+					size_t *count, bc_error *err)
+{
+	_cleanup_(sql_rows_free) sql_rows r = {0};
+	*out = NULL;
+	*count = 0;
+	bc_status s = query(st,
+			    "SELECT verdict, COUNT(*) FROM attestations GROUP BY verdict "
+			    "ORDER BY verdict",
+			    NULL, 0, &r, err);
+	if (s != BC_OK || r.rows == 0)
+		return s;
+	bc_fleet_verdict_count *list = calloc(r.rows, sizeof(*list));
+	if (!list)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < r.rows; i++) {
+		int64_t n = 0;
+		if (!cell_text(&r, i, 0, list[i].verdict, sizeof(list[i].verdict)) ||
+		    !cell_int(&r, i, 1, &n) || n < 0) {
+			free(list);
+			return bc_fail(err, BC_E_FORMAT,
+				       "%s: a count of attestations makes no sense", st->display);
+		}
+		list[i].count = (uint64_t)n;
+	}
+	*out = list;
+	*count = r.rows;
+	return BC_OK;
+}
+
 bc_status bc_fleet_store_last(bc_fleet_store *st, int64_t machine_id, bc_fleet_attestation *out,
 			      bc_error *err)
 {

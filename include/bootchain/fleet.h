@@ -265,6 +265,18 @@ BC_EXPORT bc_status bc_fleet_store_history(bc_fleet_store *store, int64_t machin
 					   bc_fleet_attestation **out, size_t *count,
 					   bc_error *err);
 
+/* How many attestations the store holds of each verdict. */
+typedef struct bc_fleet_verdict_count {
+	char verdict[BC_FLEET_VERDICT_MAX];
+	uint64_t count;
+} bc_fleet_verdict_count;
+
+/* The counts of every verdict stored, by verdict; *out is malloc'd (NULL when the store
+ * holds no attestation). */
+BC_EXPORT bc_status bc_fleet_store_count_verdicts(bc_fleet_store *store,
+						  bc_fleet_verdict_count **out, size_t *count,
+						  bc_error *err);
+
 /*
  * Leases, by which workers share the fleet (fleet run): take up to max machines of the
  * fleet that are due at now (next_due <= now) and not leased to anyone until after now,
@@ -367,6 +379,49 @@ typedef struct bc_fleet_round {
 BC_EXPORT bc_status bc_fleet_run_round(bc_fleet_store *store, const bc_fleet_run_opts *opts,
 				       int64_t now, bc_fleet_run_callback callback, void *user,
 				       bc_fleet_round *round, bc_error *err);
+
+/* ---- report ---- */
+
+/*
+ * What `fleet report` writes and `fleet serve` serves, read from the store: the fleet
+ * as one self-contained HTML page (inline CSS and script, no external asset, every
+ * string from the store escaped), as JSON, and as Prometheus metrics. Each call reads
+ * the store anew; the result is malloc'd text (NUL-terminated, *size without the NUL).
+ */
+#define BC_FLEET_REPORT_HISTORY	    30 /* attestations per machine in the timeline */
+#define BC_FLEET_NOT_SEEN_INTERVALS 3  /* no quote for that many intervals: not seen */
+
+typedef struct bc_fleet_report_opts {
+	int64_t now;		 /* the report's time, Unix seconds */
+	int64_t interval;	 /* of `fleet run`, seconds (not seen: 3 of them); 0: 60 */
+	size_t history;		 /* attestations per machine; 0: BC_FLEET_REPORT_HISTORY */
+	const bc_golden *golden; /* shows the versions allowed of differing components */
+} bc_fleet_report_opts;
+
+/* The page: a summary, the fleet table (sortable by verdict and last seen), a timeline
+ * of each machine's latest attestations (newest right; reboots and rollbacks marked),
+ * and for each failing machine the events that differ, with the versions the golden
+ * database allows of their components. */
+BC_EXPORT bc_status bc_fleet_report_html(bc_fleet_store *store, const bc_fleet_report_opts *opts,
+					 char **out, size_t *size, bc_error *err);
+
+/* {"time", "machines": [{"name", "url", "last_seen", "not_seen", "last": ATTESTATION or
+ * null}]}: ATTESTATION as in `fleet status --json` (bootchain-fleet(1)). */
+BC_EXPORT bc_status bc_fleet_report_machines_json(bc_fleet_store *store,
+						  const bc_fleet_report_opts *opts, char **out,
+						  size_t *size, bc_error *err);
+
+/* {"host", "url", "removed", "history": [ATTESTATION...]}, newest first, at most
+ * opts->history; BC_E_NOTFOUND when no machine has that name. */
+BC_EXPORT bc_status bc_fleet_report_machine_json(bc_fleet_store *store, const char *name,
+						 const bc_fleet_report_opts *opts, char **out,
+						 size_t *size, bc_error *err);
+
+/* Prometheus text format (version 0.0.4): bootchain_fleet_attestations_total{verdict},
+ * bootchain_fleet_machines{verdict} (by each machine's latest; "never" when none),
+ * bootchain_fleet_machines_not_seen. */
+BC_EXPORT bc_status bc_fleet_report_metrics(bc_fleet_store *store, const bc_fleet_report_opts *opts,
+					    char **out, size_t *size, bc_error *err);
 
 #ifdef __cplusplus
 }

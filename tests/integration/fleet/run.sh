@@ -55,13 +55,18 @@ stop_swtpm
 cp -a "$TEST_TMP/swtpm" saved-tpm
 reboot_tpm
 boot kernel
-PORT=$(closed_port)
+# The first start takes a port the kernel gives (no race with other tests for a port
+# picked as free); restarts take that port again.
+PORT=0
 serve() {
 	"$BOOTCHAIN" attest serve --listen "127.0.0.1:$PORT" --log boot.log 2>serve.err &
 	SERVE_PID=$!
 	SERVE_PIDS+=("$SERVE_PID")
 	for _ in $(seq 100); do
-		grep -q "http://" serve.err && return 0
+		if grep -q "http://" serve.err; then
+			PORT=$(grep -o 'http://127\.0\.0\.1:[0-9]*' serve.err | head -1 | sed 's/.*://')
+			return 0
+		fi
 		kill -0 "$SERVE_PID" 2>/dev/null || fail "attest serve did not start: $(cat serve.err)"
 		sleep 0.1
 	done
