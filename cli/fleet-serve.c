@@ -17,7 +17,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <microhttpd.h>
 #include <openssl/crypto.h>
@@ -31,7 +30,6 @@
 #include "util/file.h"
 #include "util/json.h"
 
-#define MAX_INTERVAL_MS (365ull * 24 * 3600 * 1000)
 #define TOKEN_FILE_MAX	4096
 #define MAX_CONNECTIONS 64
 #define IDLE_TIMEOUT_S	30
@@ -62,9 +60,8 @@ static const char serve_usage[] =
     "  -h, --help             show this help\n";
 
 static struct {
-	const char *db, *listen, *token, *token_file, *golden, *pubkey;
-	uint64_t interval_ms;
-	unsigned history;
+	fleet_view_opts view;
+	const char *listen, *token, *token_file;
 	bool metrics;
 } opt;
 
@@ -76,53 +73,36 @@ typedef struct server {
 	uint8_t token_digest[SHA256_DIGEST_LENGTH];
 } server;
 
-enum {
-	OPT_DB = 256,
-	OPT_LISTEN,
-	OPT_TOKEN,
-	OPT_TOKEN_FILE,
-	OPT_METRICS,
-	OPT_INTERVAL,
-	OPT_PUBKEY,
-	OPT_HISTORY
-};
+enum { OPT_LISTEN = FLEET_OPT_OWN, OPT_TOKEN, OPT_TOKEN_FILE, OPT_METRICS };
 
 static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 {
 	static const struct option options[] = {
-	    {"db", required_argument, NULL, OPT_DB},
+	    {"db", required_argument, NULL, FLEET_OPT_DB},
 	    {"listen", required_argument, NULL, OPT_LISTEN},
 	    {"token", required_argument, NULL, OPT_TOKEN},
 	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 	    {"metrics", no_argument, NULL, OPT_METRICS},
-	    {"interval", required_argument, NULL, OPT_INTERVAL},
+	    {"interval", required_argument, NULL, FLEET_OPT_INTERVAL},
 	    {"golden", required_argument, NULL, 'g'},
-	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
-	    {"history", required_argument, NULL, OPT_HISTORY},
+	    {"pubkey", required_argument, NULL, FLEET_OPT_PUBKEY},
+	    {"history", required_argument, NULL, FLEET_OPT_HISTORY},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int o;
+	int o, rc;
 	*help = false;
 	while ((o = getopt_long(argc, argv, ":g:h", options, NULL)) != -1) {
+		if ((rc = fleet_view_option(cmd, o, optarg, &opt.view)) != FLEET_OPT_OTHER) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (o) {
-		case OPT_DB: opt.db = optarg; break;
 		case OPT_LISTEN: opt.listen = optarg; break;
 		case OPT_TOKEN: opt.token = optarg; break;
 		case OPT_TOKEN_FILE: opt.token_file = optarg; break;
 		case OPT_METRICS: opt.metrics = true; break;
-		case OPT_INTERVAL:
-			if (!fleet_parse_duration(optarg, MAX_INTERVAL_MS, &opt.interval_ms) ||
-			    opt.interval_ms < 1000)
-				return cli_usage_error(cmd, "--interval: a duration of 1s or more "
-							    "(60s, 5m, 1h)");
-			break;
-		case 'g': opt.golden = optarg; break;
-		case OPT_PUBKEY: opt.pubkey = optarg; break;
-		case OPT_HISTORY:
-			if (!cli_parse_uint(optarg, 100000, &opt.history) || opt.history == 0)
-				return cli_usage_error(cmd, "--history: a number from 1 to 100000");
-			break;
 		case 'h': *help = true; return 0;
 		default: return cli_bad_option(cmd, o, argv);
 		}
@@ -133,9 +113,7 @@ static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 		return cli_usage_error(cmd, "--listen ADDR:PORT is required");
 	if (opt.token && opt.token_file)
 		return cli_usage_error(cmd, "--token and --token-file exclude each other");
-	if (opt.pubkey && !opt.golden)
-		return cli_usage_error(cmd, "--pubkey goes with --golden");
-	return 0;
+	return fleet_view_check(cmd, &opt.view);
 }
 
 /* ---- the token ---- */
@@ -266,12 +244,7 @@ static bc_status metrics(bc_fleet_store *s, const char *name, const bc_fleet_rep
 static enum MHD_Result answer_report(server *srv, struct MHD_Connection *c, report_fn fn,
 				     const char *name, const char *type)
 {
-	bc_fleet_report_opts ro = {
-	    .now = (int64_t)time(NULL),
-	    .interval = (int64_t)(opt.interval_ms / 1000),
-	    .history = opt.history,
-	    .golden = srv->golden,
-	};
+	bc_fleet_report_opts ro = fleet_view_report_opts(&opt.view, srv->golden);
 	bc_error err = {0};
 	char *body = NULL;
 	size_t size = 0;
@@ -395,21 +368,18 @@ int fleet_serve(int argc, char **argv)
 {
 	const char *cmd = "fleet serve";
 	server srv = {0};
-	bc_error err = {0};
 	bool help;
-	opt = (typeof(opt)){.db = BC_FLEET_DEFAULT_DB, .interval_ms = 60000};
+	opt = (typeof(opt)){.view = FLEET_VIEW_OPTS_DEFAULT};
 	int rc = parse_options(cmd, argc, argv, &help);
 	if (rc || help)
 		return rc ? rc : (fputs(serve_usage, stdout), BC_EXIT_OK);
 	if ((rc = load_token(cmd, &srv)) != 0)
 		return rc;
 	srv.metrics = opt.metrics;
-	if (opt.golden && bc_golden_load(opt.golden, opt.pubkey, NULL, &srv.golden, &err) != BC_OK)
-		return cli_fail(cmd, &err);
-	if ((rc = fleet_open_store(cmd, opt.db, false, &srv.store)) == 0) {
-		rc = serve(cmd, &srv);
-		bc_fleet_store_close(srv.store);
-	}
+	if ((rc = fleet_view_open(cmd, &opt.view, &srv.store, &srv.golden)) != 0)
+		return rc;
+	rc = serve(cmd, &srv);
+	bc_fleet_store_close(srv.store);
 	bc_golden_free(srv.golden);
 	return rc;
 }

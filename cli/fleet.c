@@ -124,3 +124,67 @@ void fleet_iso_time(int64_t t, char *out, size_t size)
 	if (!gmtime_r(&when, &tm) || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(out, size, "?");
 }
+
+/* ---- what status, report and serve share ---- */
+
+#define MAX_INTERVAL_MS (365ull * 24 * 3600 * 1000)
+
+static int parse_history(const char *cmd, const char *arg, fleet_view_opts *v)
+{
+	if (v->history_all) {
+		if (!cli_parse_uint(arg, 1000000000, &v->history))
+			return cli_usage_error(cmd, "--history: a number");
+	} else if (!cli_parse_uint(arg, 100000, &v->history) || v->history == 0) {
+		return cli_usage_error(cmd, "--history: a number from 1 to 100000");
+	}
+	return 0;
+}
+
+int fleet_view_option(const char *cmd, int o, const char *arg, fleet_view_opts *v)
+{
+	switch (o) {
+	case FLEET_OPT_DB: v->db = arg; return 0;
+	case FLEET_OPT_INTERVAL:
+		if (!fleet_parse_duration(arg, MAX_INTERVAL_MS, &v->interval_ms) ||
+		    v->interval_ms < 1000)
+			return cli_usage_error(cmd, "--interval: a duration of 1s or more "
+						    "(60s, 5m, 1h)");
+		return 0;
+	case 'g': v->golden = arg; return 0;
+	case FLEET_OPT_PUBKEY: v->pubkey = arg; return 0;
+	case FLEET_OPT_HISTORY: return parse_history(cmd, arg, v);
+	default: return FLEET_OPT_OTHER;
+	}
+}
+
+int fleet_view_check(const char *cmd, const fleet_view_opts *v)
+{
+	if (v->pubkey && !v->golden)
+		return cli_usage_error(cmd, "--pubkey goes with --golden");
+	return 0;
+}
+
+int fleet_view_open(const char *cmd, const fleet_view_opts *v, bc_fleet_store **store,
+		    bc_golden **golden)
+{
+	bc_error err = {0};
+	int rc;
+	if (golden && v->golden &&
+	    bc_golden_load(v->golden, v->pubkey, NULL, golden, &err) != BC_OK)
+		return cli_fail(cmd, &err);
+	if ((rc = fleet_open_store(cmd, v->db, false, store)) != 0 && golden) {
+		bc_golden_free(*golden);
+		*golden = NULL;
+	}
+	return rc;
+}
+
+bc_fleet_report_opts fleet_view_report_opts(const fleet_view_opts *v, const bc_golden *golden)
+{
+	return (bc_fleet_report_opts){
+	    .now = (int64_t)time(NULL),
+	    .interval = (int64_t)(v->interval_ms / 1000),
+	    .history = v->history_all && v->history == 0 ? SIZE_MAX : v->history,
+	    .golden = golden,
+	};
+}

@@ -52,4 +52,42 @@ int fleet_open_store(const char *cmd, const char *url, bool create, bc_fleet_sto
 int fleet_parse_options(const char *cmd, int argc, char **argv, const char **db, bool *json,
 			bool *help);
 
+/* ---- what status, report and serve share: options and what they load ---- */
+
+/* The codes of the shared options in a verb's getopt_long table, --golden as 'g' (the
+ * verb's own options from FLEET_OPT_OWN on). */
+enum { FLEET_OPT_DB = 256, FLEET_OPT_INTERVAL, FLEET_OPT_PUBKEY, FLEET_OPT_HISTORY, FLEET_OPT_OWN };
+
+typedef struct fleet_view_opts {
+	const char *db;
+	uint64_t interval_ms; /* of fleet run */
+	const char *golden, *pubkey;
+	unsigned history; /* 0: the library's default, or all where history_all */
+	bool history_all; /* --history takes 0 (all) to 10^9; else 1 to 100000 */
+} fleet_view_opts;
+
+#define FLEET_VIEW_OPTS_DEFAULT                                 \
+	{                                                       \
+		.db = BC_FLEET_DEFAULT_DB, .interval_ms = 60000 \
+	}
+
+/* Take option o of getopt_long (its argument arg) when it is a shared one: 0 when taken,
+ * the usage error's exit status when its argument is wrong, FLEET_OPT_OTHER when o is
+ * none of them. */
+#define FLEET_OPT_OTHER (-1)
+int fleet_view_option(const char *cmd, int o, const char *arg, fleet_view_opts *v);
+
+/* After the options: their checks across options (--pubkey goes with --golden); 0 or the
+ * exit status. */
+int fleet_view_check(const char *cmd, const fleet_view_opts *v);
+
+/* Load the golden database into *golden (NULL first; it stays NULL without --golden;
+ * golden itself may be NULL when the verb takes none) and open the store; on failure
+ * reports, frees what it loaded and returns the exit status, else 0. */
+int fleet_view_open(const char *cmd, const fleet_view_opts *v, bc_fleet_store **store,
+		    bc_golden **golden);
+
+/* What the library's reports read, as of now. */
+bc_fleet_report_opts fleet_view_report_opts(const fleet_view_opts *v, const bc_golden *golden);
+
 #endif

@@ -26,27 +26,13 @@
 
 /* ---- the fleet as read from the store ---- */
 
-typedef struct host {
-	const bc_fleet_machine *m;
-	bc_fleet_attestation *history; /* newest first */
-	size_t count;
-	int64_t seen; /* time of its latest quote; 0: never */
-} host;
-
-typedef struct fleet_view {
-	bc_fleet_machine *machines;
-	host *hosts;
-	size_t count;
-	size_t pass, fail, error, never, not_seen;
-	int64_t now, not_seen_after;
-} fleet_view;
-
-static void view_free(fleet_view *v)
+void bc_fleet_view_free(bc_fleet_view *v)
 {
 	for (size_t i = 0; v->hosts && i < v->count; i++)
 		bc_fleet_attestations_free(v->hosts[i].history, v->hosts[i].count);
 	free(v->hosts);
 	free(v->machines);
+	*v = (bc_fleet_view){0};
 }
 
 static int64_t interval_of(const bc_fleet_report_opts *o)
@@ -60,29 +46,28 @@ static size_t history_of(const bc_fleet_report_opts *o)
 }
 
 /* The time of h's latest quote: in its history, else asked of the store. */
-static bc_status find_seen(bc_fleet_store *store, host *h, bc_error *err)
+static bc_status find_seen(bc_fleet_store *store, bc_fleet_host *h, bc_error *err)
 {
 	bc_fleet_attestation quoted;
 	for (size_t i = 0; i < h->count; i++)
 		if (h->history[i].has_clock_info) {
-			h->seen = h->history[i].time;
+			h->last_seen = h->history[i].time;
 			return BC_OK;
 		}
 	if (h->count == 0)
 		return BC_OK;
-	bc_status s = bc_fleet_store_last_quoted(store, h->m->id, &quoted, err);
+	bc_status s = bc_fleet_store_last_quoted(store, h->machine->id, &quoted, err);
 	if (s == BC_E_NOTFOUND)
 		return BC_OK;
 	if (s == BC_OK)
-		h->seen = quoted.time;
+		h->last_seen = quoted.time;
 	bc_fleet_attestation_clear(&quoted);
 	return s;
 }
 
-static void count_host(fleet_view *v, const host *h)
+static void count_host(bc_fleet_view *v, const bc_fleet_host *h)
 {
 	const char *verdict = h->count ? h->history[0].verdict : "";
-	int64_t since = h->seen ? h->seen : h->m->added_at;
 	if (!verdict[0])
 		v->never++;
 	else if (!strcmp(verdict, "pass"))
@@ -91,35 +76,40 @@ static void count_host(fleet_view *v, const host *h)
 		v->fail++;
 	else
 		v->error++;
-	if (since < v->not_seen_after)
+	if (h->not_seen)
 		v->not_seen++;
 }
 
-static bc_status view_load(bc_fleet_store *store, const bc_fleet_report_opts *o, size_t history,
-			   fleet_view *v, bc_error *err)
+static bc_status view_read(bc_fleet_store *store, const bc_fleet_report_opts *o, size_t history,
+			   bc_fleet_view *v, bc_error *err)
 {
-	*v = (fleet_view){.now = o->now};
-	v->not_seen_after = o->now - interval_of(o) * BC_FLEET_NOT_SEEN_INTERVALS;
+	int64_t not_seen_after = o->now - interval_of(o) * BC_FLEET_NOT_SEEN_INTERVALS;
 	bc_status s = bc_fleet_store_list(store, false, &v->machines, &v->count, err);
 	if (s != BC_OK)
 		return s;
 	if (v->count && !(v->hosts = calloc(v->count, sizeof(*v->hosts))))
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < v->count; i++) {
-		host *h = &v->hosts[i];
-		h->m = &v->machines[i];
-		if ((s = bc_fleet_store_history(store, h->m->id, history, &h->history, &h->count,
-						err)) != BC_OK ||
+		bc_fleet_host *h = &v->hosts[i];
+		h->machine = &v->machines[i];
+		if ((s = bc_fleet_store_history(store, h->machine->id, history, &h->history,
+						&h->count, err)) != BC_OK ||
 		    (s = find_seen(store, h, err)) != BC_OK)
 			return s;
+		h->not_seen = (h->last_seen ? h->last_seen : h->machine->added_at) < not_seen_after;
 		count_host(v, h);
 	}
 	return BC_OK;
 }
 
-static bool host_not_seen(const fleet_view *v, const host *h)
+bc_status bc_fleet_view_load(bc_fleet_store *store, const bc_fleet_report_opts *opts,
+			     size_t history, bc_fleet_view *view, bc_error *err)
 {
-	return (h->seen ? h->seen : h->m->added_at) < v->not_seen_after;
+	*view = (bc_fleet_view){.now = opts->now};
+	bc_status s = view_read(store, opts, history, view, err);
+	if (s != BC_OK)
+		bc_fleet_view_free(view);
+	return s;
 }
 
 /* ---- output ---- */
@@ -270,7 +260,7 @@ static void html_cell(bc_buf *b, const bc_fleet_attestation *a)
 	bc_buf_printf(b, "\">%s</span>", mark[0] ? mark : "&nbsp;");
 }
 
-static void html_timeline(bc_buf *b, const host *h)
+static void html_timeline(bc_buf *b, const bc_fleet_host *h)
 {
 	bc_buf_puts(b, "<td class=\"tl\">");
 	for (size_t i = h->count; i > 0; i--) /* oldest left, newest right */
@@ -278,32 +268,32 @@ static void html_timeline(bc_buf *b, const host *h)
 	bc_buf_puts(b, "</td>");
 }
 
-static void html_row(bc_buf *b, const fleet_view *v, const host *h, size_t index)
+static void html_row(bc_buf *b, const bc_fleet_host *h, size_t index)
 {
 	const bc_fleet_attestation *last = h->count ? &h->history[0] : NULL;
 	const char *verdict = last ? last->verdict : "";
 	char seen[32] = "never";
-	if (h->seen)
-		iso_time(h->seen, seen, sizeof(seen));
+	if (h->last_seen)
+		iso_time(h->last_seen, seen, sizeof(seen));
 	bc_buf_puts(b, "<tr><td data-key=\"");
-	html(b, h->m->name);
+	html(b, h->machine->name);
 	bc_buf_puts(b, "\">");
 	if (last && strcmp(verdict, "pass")) {
 		bc_buf_printf(b, "<a href=\"#m%zu\">", index);
-		html(b, h->m->name);
+		html(b, h->machine->name);
 		bc_buf_puts(b, "</a>");
 	} else {
-		html(b, h->m->name);
+		html(b, h->machine->name);
 	}
 	bc_buf_puts(b, "</td><td class=\"url\">");
-	html(b, h->m->url);
+	html(b, h->machine->url);
 	bc_buf_printf(b, "</td><td class=\"v-%s\" data-key=\"%d\">", verdict_class(verdict),
 		      verdict_rank(verdict));
 	html(b, verdict[0] ? verdict : "never attested");
 	bc_buf_puts(b, "</td>");
-	bc_buf_printf(b, "<td data-key=\"%lld\"%s>%s%s</td><td>", (long long)-h->seen,
-		      host_not_seen(v, h) ? " class=\"stale\"" : "", seen,
-		      host_not_seen(v, h) ? " (not seen)" : "");
+	bc_buf_printf(b, "<td data-key=\"%lld\"%s>%s%s</td><td>", (long long)-h->last_seen,
+		      h->not_seen ? " class=\"stale\"" : "", seen,
+		      h->not_seen ? " (not seen)" : "");
 	if (last)
 		html(b, last->first_failing_check);
 	bc_buf_puts(b, "</td>");
@@ -311,7 +301,7 @@ static void html_row(bc_buf *b, const fleet_view *v, const host *h, size_t index
 	bc_buf_puts(b, "</tr>\n");
 }
 
-static void html_table(bc_buf *b, const fleet_view *v)
+static void html_table(bc_buf *b, const bc_fleet_view *v)
 {
 	bc_buf_puts(b, "<table id=\"fleet\">\n<thead><tr>"
 		       "<th class=\"sort\" data-type=\"text\" title=\"sort by name\">Machine</th>"
@@ -322,7 +312,7 @@ static void html_table(bc_buf *b, const fleet_view *v)
 		       "<th>First failing check</th><th>Timeline (newest right)</th>"
 		       "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < v->count; i++)
-		html_row(b, v, &v->hosts[i], i);
+		html_row(b, &v->hosts[i], i);
 	bc_buf_puts(b, "</tbody>\n</table>\n");
 }
 
@@ -421,11 +411,11 @@ static void html_differing(bc_buf *b, const bc_fleet_attestation *a, const bc_go
 	json_decref(list);
 }
 
-static void html_failing(bc_buf *b, const fleet_view *v, const bc_golden *golden)
+static void html_failing(bc_buf *b, const bc_fleet_view *v, const bc_golden *golden)
 {
 	size_t shown = 0;
 	for (size_t i = 0; i < v->count; i++) {
-		const host *h = &v->hosts[i];
+		const bc_fleet_host *h = &v->hosts[i];
 		const bc_fleet_attestation *a = h->count ? &h->history[0] : NULL;
 		char when[32];
 		if (!a || !strcmp(a->verdict, "pass"))
@@ -434,7 +424,7 @@ static void html_failing(bc_buf *b, const fleet_view *v, const bc_golden *golden
 			bc_buf_puts(b, "<h2>Machines failing</h2>\n");
 		iso_time(a->time, when, sizeof(when));
 		bc_buf_printf(b, "<section id=\"m%zu\">\n<h3>", i);
-		html(b, h->m->name);
+		html(b, h->machine->name);
 		bc_buf_printf(b, "</h3>\n<p class=\"v-%s\">%s: ", verdict_class(a->verdict), when);
 		html(b, a->verdict);
 		if (a->first_failing_check[0]) {
@@ -454,7 +444,7 @@ static void html_failing(bc_buf *b, const fleet_view *v, const bc_golden *golden
 		bc_buf_puts(b, "<h2>Machines failing</h2>\n<p>None.</p>\n");
 }
 
-static void html_summary(bc_buf *b, bc_fleet_store *store, const fleet_view *v,
+static void html_summary(bc_buf *b, bc_fleet_store *store, const bc_fleet_view *v,
 			 const bc_fleet_report_opts *o)
 {
 	char when[32];
@@ -478,13 +468,11 @@ static void html_summary(bc_buf *b, bc_fleet_store *store, const fleet_view *v,
 bc_status bc_fleet_report_html(bc_fleet_store *store, const bc_fleet_report_opts *opts, char **out,
 			       size_t *size, bc_error *err)
 {
-	fleet_view v;
+	bc_fleet_view v;
 	bc_buf b;
-	bc_status s = view_load(store, opts, history_of(opts), &v, err);
-	if (s != BC_OK) {
-		view_free(&v);
+	bc_status s = bc_fleet_view_load(store, opts, history_of(opts), &v, err);
+	if (s != BC_OK)
 		return s;
-	}
 	bc_buf_init(&b, REPORT_MAX);
 	bc_buf_puts(&b, page_head);
 	html_summary(&b, store, &v, opts);
@@ -492,7 +480,7 @@ bc_status bc_fleet_report_html(bc_fleet_store *store, const bc_fleet_report_opts
 	html_failing(&b, &v, opts->golden);
 	bc_buf_puts(&b, page_script);
 	bc_buf_puts(&b, "</body>\n</html>\n");
-	view_free(&v);
+	bc_fleet_view_free(&v);
 	return take(&b, out, size, err);
 }
 
@@ -544,49 +532,102 @@ static void json_attestation(bc_json *j, const bc_fleet_attestation *a)
 	bc_json_object_end(j);
 }
 
-bc_status bc_fleet_report_machines_json(bc_fleet_store *store, const bc_fleet_report_opts *opts,
-					char **out, size_t *size, bc_error *err)
+/* [{"name", "url", "last_seen", "not_seen", "last": ATTESTATION or null}...] */
+static void json_hosts(bc_json *j, const bc_fleet_view *v)
 {
-	fleet_view v;
+	bc_json_array_begin(j);
+	for (size_t i = 0; i < v->count; i++) {
+		const bc_fleet_host *h = &v->hosts[i];
+		bc_json_object_begin(j);
+		bc_json_key(j, "name");
+		bc_json_string(j, h->machine->name);
+		bc_json_key(j, "url");
+		bc_json_string(j, h->machine->url);
+		bc_json_key(j, "last_seen");
+		if (h->last_seen)
+			json_time(j, h->last_seen);
+		else
+			bc_json_null(j);
+		bc_json_key(j, "not_seen");
+		bc_json_bool(j, h->not_seen);
+		bc_json_key(j, "last");
+		if (h->count)
+			json_attestation(j, &h->history[0]);
+		else
+			bc_json_null(j);
+		bc_json_object_end(j);
+	}
+	bc_json_array_end(j);
+}
+
+/* The machines by the verdict of their latest attestation, in the order of the JSON of
+ * fleet status and of the metrics. */
+static const char *const verdict_names[] = {"pass", "fail", "error", "never"};
+#define VERDICT_KINDS (sizeof(verdict_names) / sizeof(verdict_names[0]))
+
+static void verdict_counts(const bc_fleet_view *v, size_t counts[VERDICT_KINDS])
+{
+	counts[0] = v->pass;
+	counts[1] = v->fail;
+	counts[2] = v->error;
+	counts[3] = v->never;
+}
+
+/* {"time", then the keys add writes}: the fleet, the latest attestation of each machine. */
+static bc_status fleet_json(bc_fleet_store *store, const bc_fleet_report_opts *opts,
+			    void (*add)(bc_json *j, const bc_fleet_view *v), char **out,
+			    size_t *size, bc_error *err)
+{
+	bc_fleet_view v;
 	bc_buf b;
 	bc_json j;
-	bc_status s = view_load(store, opts, 1, &v, err);
-	if (s != BC_OK) {
-		view_free(&v);
+	bc_status s = bc_fleet_view_load(store, opts, 1, &v, err);
+	if (s != BC_OK)
 		return s;
-	}
 	bc_buf_init(&b, REPORT_MAX);
 	bc_json_init(&j, &b);
 	bc_json_object_begin(&j);
 	bc_json_key(&j, "time");
 	json_time(&j, v.now);
-	bc_json_key(&j, "machines");
-	bc_json_array_begin(&j);
-	for (size_t i = 0; i < v.count; i++) {
-		const host *h = &v.hosts[i];
-		bc_json_object_begin(&j);
-		bc_json_key(&j, "name");
-		bc_json_string(&j, h->m->name);
-		bc_json_key(&j, "url");
-		bc_json_string(&j, h->m->url);
-		bc_json_key(&j, "last_seen");
-		if (h->seen)
-			json_time(&j, h->seen);
-		else
-			bc_json_null(&j);
-		bc_json_key(&j, "not_seen");
-		bc_json_bool(&j, host_not_seen(&v, h));
-		bc_json_key(&j, "last");
-		if (h->count)
-			json_attestation(&j, &h->history[0]);
-		else
-			bc_json_null(&j);
-		bc_json_object_end(&j);
-	}
-	bc_json_array_end(&j);
+	add(&j, &v);
 	bc_json_object_end(&j);
-	view_free(&v);
+	bc_fleet_view_free(&v);
 	return take(&b, out, size, err);
+}
+
+static void add_machines(bc_json *j, const bc_fleet_view *v)
+{
+	bc_json_key(j, "machines");
+	json_hosts(j, v);
+}
+
+bc_status bc_fleet_report_machines_json(bc_fleet_store *store, const bc_fleet_report_opts *opts,
+					char **out, size_t *size, bc_error *err)
+{
+	return fleet_json(store, opts, add_machines, out, size, err);
+}
+
+static void add_status(bc_json *j, const bc_fleet_view *v)
+{
+	size_t counts[VERDICT_KINDS];
+	verdict_counts(v, counts);
+	bc_json_key(j, "machines");
+	bc_json_uint(j, v->count);
+	bc_json_key(j, "verdicts");
+	bc_json_object_begin(j);
+	for (size_t i = 0; i < VERDICT_KINDS; i++) {
+		bc_json_key(j, verdict_names[i]);
+		bc_json_uint(j, counts[i]);
+	}
+	bc_json_object_end(j);
+	bc_json_key(j, "hosts");
+	json_hosts(j, v);
+}
+
+bc_status bc_fleet_status_json(bc_fleet_store *store, const bc_fleet_report_opts *opts, char **out,
+			       size_t *size, bc_error *err)
+{
+	return fleet_json(store, opts, add_status, out, size, err);
 }
 
 bc_status bc_fleet_report_machine_json(bc_fleet_store *store, const char *name,
@@ -658,29 +699,29 @@ static bc_status metrics_attestations(bc_fleet_store *store, bc_buf *b, bc_error
 bc_status bc_fleet_report_metrics(bc_fleet_store *store, const bc_fleet_report_opts *opts,
 				  char **out, size_t *size, bc_error *err)
 {
-	fleet_view v;
+	bc_fleet_view v;
 	bc_buf b;
-	bc_status s = view_load(store, opts, 1, &v, err);
+	size_t counts[VERDICT_KINDS];
+	bc_status s = bc_fleet_view_load(store, opts, 1, &v, err);
 	bc_buf_init(&b, REPORT_MAX);
 	if (s == BC_OK)
 		s = metrics_attestations(store, &b, err);
 	if (s != BC_OK) {
-		view_free(&v);
+		bc_fleet_view_free(&v);
 		bc_buf_free(&b);
 		return s;
 	}
-	const char *names[] = {"pass", "fail", "error", "never"};
-	size_t counts[] = {v.pass, v.fail, v.error, v.never};
+	verdict_counts(&v, counts);
 	bc_buf_puts(&b, "# HELP bootchain_fleet_machines Machines of the fleet by the verdict of "
 			"their latest attestation.\n# TYPE bootchain_fleet_machines gauge\n");
-	for (size_t i = 0; i < 4; i++)
-		bc_buf_printf(&b, "bootchain_fleet_machines{verdict=\"%s\"} %zu\n", names[i],
-			      counts[i]);
+	for (size_t i = 0; i < VERDICT_KINDS; i++)
+		bc_buf_printf(&b, "bootchain_fleet_machines{verdict=\"%s\"} %zu\n",
+			      verdict_names[i], counts[i]);
 	bc_buf_printf(&b,
 		      "# HELP bootchain_fleet_machines_not_seen Machines without a quote for %d "
 		      "intervals.\n# TYPE bootchain_fleet_machines_not_seen gauge\n"
 		      "bootchain_fleet_machines_not_seen %zu\n",
 		      BC_FLEET_NOT_SEEN_INTERVALS, v.not_seen);
-	view_free(&v);
+	bc_fleet_view_free(&v);
 	return take(&b, out, size, err);
 }

@@ -20,6 +20,7 @@
 
 #define DIFFERING_EVENTS_MAX 64		 /* events kept per attestation; the rest counted */
 #define DIFFERING_JSON_MAX   (64 * 1024) /* their JSON */
+#define LEASE_POLL_MS	     200	 /* how often a round looks for leases ended */
 
 static const char *const event_names[BC_FLEET_EVENT_COUNT] = {
     "fail", "pass", "unreachable", "reboot", "rollback", "ak-changed", "chip-changed",
@@ -371,6 +372,25 @@ static uint64_t monotonic_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Once nothing more can be leased, whether the round should lease again: while a machine
+ * due in it is held by a lease that ends before the next round (its worker killed, or
+ * still attesting it), poll the store every LEASE_POLL_MS. A worker that completes its
+ * batch ends its leases, which ends the wait at once; an expired one is taken over. */
+static bc_status wait_for_leases(bc_fleet_store *store, const bc_fleet_run_opts *opts, int64_t now,
+				 bool *again, bc_error *err)
+{
+	int64_t until;
+	bc_status s = bc_fleet_store_lease_expiry(store, now, now + opts->interval, &until, err);
+	*again = s == BC_OK;
+	if (s == BC_E_NOTFOUND) {
+		*err = (bc_error){0};
+		return BC_OK;
+	}
+	if (s == BC_OK)
+		nanosleep(&(struct timespec){.tv_nsec = LEASE_POLL_MS * 1000000L}, NULL);
+	return s;
+}
+
 static bc_status check_opts(const bc_fleet_run_opts *o, bc_error *err)
 {
 	if (!o || !o->worker || !*o->worker)
@@ -398,11 +418,21 @@ bc_status bc_fleet_run_round(bc_fleet_store *store, const bc_fleet_run_opts *opt
 		bc_fleet_machine *machines = NULL;
 		size_t count = 0;
 		int64_t t = (int64_t)time(NULL);
-		/* due at the round's time: a machine attested in this round is not again */
-		s = bc_fleet_store_lease(store, opts->worker, now,
-					 (t > now ? t : now) + opts->lease, max, &machines, &count,
-					 err);
-		if (s != BC_OK || count == 0) {
+		if (t < now)
+			t = now;
+		/* due at the round's time: a machine attested in this round is not again; the
+		 * leases compared with the current time: one expired since is taken over */
+		s = bc_fleet_store_lease_due(store, opts->worker, now, t, t + opts->lease, max,
+					     &machines, &count, err);
+		if (s == BC_OK && count == 0) {
+			bool again;
+			free(machines);
+			s = wait_for_leases(store, opts, now, &again, err);
+			if (s == BC_OK && again)
+				continue;
+			break;
+		}
+		if (s != BC_OK) {
 			free(machines);
 			break;
 		}

@@ -758,6 +758,13 @@ bc_status bc_fleet_store_last_quoted(bc_fleet_store *st, int64_t machine_id,
 bc_status bc_fleet_store_lease(bc_fleet_store *st, const char *worker, int64_t now, int64_t until,
 			       size_t max, bc_fleet_machine **out, size_t *count, bc_error *err)
 {
+	return bc_fleet_store_lease_due(st, worker, now, now, until, max, out, count, err);
+}
+
+bc_status bc_fleet_store_lease_due(bc_fleet_store *st, const char *worker, int64_t due, int64_t now,
+				   int64_t until, size_t max, bc_fleet_machine **out, size_t *count,
+				   bc_error *err)
+{
 	_cleanup_(sql_rows_free) sql_rows r = {0};
 	char sql[1024];
 	*out = NULL;
@@ -771,11 +778,11 @@ bc_status bc_fleet_store_lease(bc_fleet_store *st, const char *worker, int64_t n
 	snprintf(sql, sizeof(sql),
 		 "UPDATE machines SET lease_worker = $1, lease_until = $2 WHERE id IN ("
 		 "SELECT id FROM machines WHERE removed_at IS NULL AND next_due <= $3 AND "
-		 "(lease_until IS NULL OR lease_until <= $3) ORDER BY next_due, id LIMIT $4%s) "
+		 "(lease_until IS NULL OR lease_until <= $5) ORDER BY next_due, id LIMIT $4%s) "
 		 "RETURNING " MACHINE_COLUMNS,
 		 st->be->skip_locked);
-	sql_param p[] = {SQL_S(worker), SQL_I(until), SQL_I(now),
-			 SQL_I(max < INT64_MAX ? (int64_t)max : INT64_MAX)};
+	sql_param p[] = {SQL_S(worker), SQL_I(until), SQL_I(due),
+			 SQL_I(max < INT64_MAX ? (int64_t)max : INT64_MAX), SQL_I(now)};
 	bc_status s = st->be->begin(st->db, true, err);
 	if (s == BC_OK)
 		s = query(st, sql, p, ELEMENTSOF(p), &r, err);
@@ -786,6 +793,27 @@ bc_status bc_fleet_store_lease(bc_fleet_store *st, const char *worker, int64_t n
 		return s;
 	}
 	return machines_from_rows(st, &r, out, count, err);
+}
+
+bc_status bc_fleet_store_lease_expiry(bc_fleet_store *st, int64_t due, int64_t before,
+				      int64_t *until, bc_error *err)
+{
+	_cleanup_(sql_rows_free) sql_rows r = {0};
+	sql_param p[] = {SQL_I(due), SQL_I(before)};
+	/* MIN() gives one row, NULL when no lease qualifies */
+	bc_status s = query(st,
+			    "SELECT MIN(lease_until) FROM machines WHERE removed_at IS NULL AND "
+			    "next_due <= $1 AND lease_until IS NOT NULL AND lease_until < $2",
+			    p, ELEMENTSOF(p), &r, err);
+	if (s != BC_OK)
+		return s;
+	if (r.rows != 1 || !sql_cell(&r, 0, 0))
+		return bc_fail(err, BC_E_NOTFOUND, "no lease of a due machine ends before %" PRId64,
+			       before);
+	if (!cell_int(&r, 0, 0, until))
+		return bc_fail(err, BC_E_FORMAT, "%s: machines.lease_until is not a number",
+			       st->display);
+	return BC_OK;
 }
 
 static bc_status end_lease(bc_fleet_store *st, const char *sql, const sql_param *p, size_t n,

@@ -289,6 +289,19 @@ BC_EXPORT bc_status bc_fleet_store_lease(bc_fleet_store *store, const char *work
 					 int64_t until, size_t max, bc_fleet_machine **out,
 					 size_t *count, bc_error *err);
 
+/* The same, with the round's time due (next_due <= due) apart from the current time now
+ * that leases are compared with (lease_until <= now): a round that began earlier still
+ * takes over the leases that have expired since. bc_fleet_store_lease() is due == now. */
+BC_EXPORT bc_status bc_fleet_store_lease_due(bc_fleet_store *store, const char *worker, int64_t due,
+					     int64_t now, int64_t until, size_t max,
+					     bc_fleet_machine **out, size_t *count, bc_error *err);
+
+/* In *until, the earliest lease_until among the machines due at due that are leased
+ * (to any worker) until before the time before; BC_E_NOTFOUND when there is none. A
+ * round waits for these leases rather than leave their machines to the next round. */
+BC_EXPORT bc_status bc_fleet_store_lease_expiry(bc_fleet_store *store, int64_t due, int64_t before,
+						int64_t *until, bc_error *err);
+
 /* Done with a machine: its lease ends and it is next due at next_due. BC_E_NOTFOUND
  * when worker no longer holds its lease (it expired and another worker took it). */
 BC_EXPORT bc_status bc_fleet_store_complete(bc_fleet_store *store, int64_t machine_id,
@@ -308,6 +321,10 @@ BC_EXPORT bc_status bc_fleet_store_release(bc_fleet_store *store, int64_t machin
  * store the attestation and complete the lease, next due at now + opts->interval (so
  * that rounds every interval find every machine due again). A machine that gives no
  * answer is stored with the verdict "error" and the first failing check "unreachable".
+ * When nothing more can be leased, the round waits (polling the store every 200 ms) while
+ * machines due at now are leased until before now + opts->interval
+ * (bc_fleet_store_lease_expiry): the leases of workers still attesting end when they
+ * complete, those of a worker that died expire and are taken over in this round.
  * Between two batches the round stops early when *opts->stop is set (a signal): every
  * stored attestation is complete, and no lease is left held. Library code: it prints
  * nothing; the callback reports.
@@ -392,11 +409,42 @@ BC_EXPORT bc_status bc_fleet_run_round(bc_fleet_store *store, const bc_fleet_run
 #define BC_FLEET_NOT_SEEN_INTERVALS 3  /* no quote for that many intervals: not seen */
 
 typedef struct bc_fleet_report_opts {
-	int64_t now;		 /* the report's time, Unix seconds */
-	int64_t interval;	 /* of `fleet run`, seconds (not seen: 3 of them); 0: 60 */
-	size_t history;		 /* attestations per machine; 0: BC_FLEET_REPORT_HISTORY */
+	int64_t now;	  /* the report's time, Unix seconds */
+	int64_t interval; /* of `fleet run`, seconds (not seen: 3 of them); 0: 60 */
+	size_t history;	  /* attestations per machine; 0: BC_FLEET_REPORT_HISTORY; SIZE_MAX: all */
 	const bc_golden *golden; /* shows the versions allowed of differing components */
 } bc_fleet_report_opts;
+
+/* One machine of the fleet as status and reports read it. */
+typedef struct bc_fleet_host {
+	const bc_fleet_machine *machine;
+	bc_fleet_attestation *history; /* its latest, newest first; none: never attested */
+	size_t count;
+	int64_t last_seen; /* the time of its latest quote; 0: never */
+	bool not_seen;	   /* no quote (since added) for BC_FLEET_NOT_SEEN_INTERVALS intervals */
+} bc_fleet_host;
+
+/* The fleet read from the store: every machine not removed, by name, and how many are
+ * at each verdict of their latest attestation ("never": none yet) or not seen. */
+typedef struct bc_fleet_view {
+	int64_t now; /* opts->now */
+	bc_fleet_machine *machines;
+	bc_fleet_host *hosts; /* hosts[i].machine is &machines[i] */
+	size_t count;
+	size_t pass, fail, error, never, not_seen;
+} bc_fleet_view;
+
+/* Read the fleet at opts->now (opts->interval tells not seen), each machine with its
+ * history latest attestations (0: all); on failure *view holds nothing. */
+BC_EXPORT bc_status bc_fleet_view_load(bc_fleet_store *store, const bc_fleet_report_opts *opts,
+				       size_t history, bc_fleet_view *view, bc_error *err);
+BC_EXPORT void bc_fleet_view_free(bc_fleet_view *view);
+
+/* The shape of `fleet status --json` (bootchain-fleet(1)): {"time", "machines": N,
+ * "verdicts": {"pass", "fail", "error", "never"}, "hosts": [HOST...]}, HOST as in
+ * bc_fleet_report_machines_json. */
+BC_EXPORT bc_status bc_fleet_status_json(bc_fleet_store *store, const bc_fleet_report_opts *opts,
+					 char **out, size_t *size, bc_error *err);
 
 /* The page: a summary, the fleet table (sortable by verdict and last seen), a timeline
  * of each machine's latest attestations (newest right; reboots and rollbacks marked),

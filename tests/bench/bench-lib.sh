@@ -38,7 +38,7 @@ median() {
 bench_swtpm() { # dir
 	local port
 	for _ in $(seq 40); do
-		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000)) # below the ephemeral range
 		swtpm socket --tpm2 --tpmstate dir="$1" \
 			--server type=tcp,port="$port",bindaddr=127.0.0.1 \
 			--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \

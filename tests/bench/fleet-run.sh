@@ -70,7 +70,7 @@ start_postgres() {
 	pg "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U bootchain -E UTF8 --locale=C \
 		>"$TMP/initdb.log" 2>&1 || die 1 "initdb failed: $(cat "$TMP/initdb.log")"
 	for _ in $(seq 20); do
-		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000)) # below the ephemeral range
 		if pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 30 \
 			-o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c synchronous_commit=off" \
 			start >/dev/null 2>&1; then

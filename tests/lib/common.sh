@@ -53,6 +53,23 @@ trap 'exit 1' INT TERM HUP
 
 # A swtpm daemon on loopback PORT (its control channel on the next), its state, pid
 # file and log in DIR. Returns 1 when it cannot start (the port is taken, say).
+# A random port (and the one after it) below the kernel's ephemeral range (32768 and up
+# on Linux): there the client side of other tests' connections never takes it, so a
+# server can stop and start again on the same port.
+random_port() {
+	echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000))
+}
+
+# swtpm again on its port, as after a reboot: a few tries, for a port that a dying
+# swtpm or a closing connection still holds a moment.
+restart_swtpm() { # dir port
+	for _ in $(seq 20); do
+		swtpm_daemon "$1" "$2" && return 0
+		sleep 0.25
+	done
+	return 1
+}
+
 swtpm_daemon() { # dir port
 	mkdir -p "$1"
 	swtpm socket --tpm2 --tpmstate dir="$1" \
@@ -66,7 +83,7 @@ swtpm_daemon() { # dir port
 launch_swtpm() { # dir
 	local port
 	for _ in $(seq 40); do
-		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		port=$(random_port)
 		if swtpm_daemon "$1" "$port"; then
 			SWTPM_PORT=$port
 			return 0
@@ -163,7 +180,7 @@ start_swtpm_with_ek_cert() {
 closed_port() {
 	local port
 	for _ in $(seq 40); do
-		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		port=$(random_port)
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			echo "$port"
 			return 0
@@ -263,7 +280,7 @@ start_postgres() {
 		{ echo "ERROR: initdb failed:" >&2; cat "$dir/initdb.log" >&2; exit 99; }
 	PG_DIR=$dir
 	for _ in $(seq 20); do
-		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		port=$(random_port)
 		if pg_run "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 30 \
 			-o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" \
 			start >/dev/null 2>&1; then

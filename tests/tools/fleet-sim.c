@@ -60,6 +60,7 @@
 #include "attest/tpm-public.h"
 #include "golden/golden-build.h"
 #include "pcr/tpm-internal.h"
+#include "tests/unit/attest/soft-ek.h"
 #include "util/buf.h"
 #include "util/hex.h"
 #include "util/json.h"
@@ -144,27 +145,10 @@ static void derive_point(unsigned i, BN_CTX *ctx)
 	BN_clear_free(k);
 }
 
-static void public_area(const uint8_t point[64], TPMA_OBJECT attributes, TPM2B_PUBLIC *out)
-{
-	*out = (TPM2B_PUBLIC){.size = 0};
-	TPMT_PUBLIC *p = &out->publicArea;
-	p->type = TPM2_ALG_ECC;
-	p->nameAlg = TPM2_ALG_SHA256;
-	p->objectAttributes = attributes;
-	p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
-	p->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
-	p->parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
-	p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
-	p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
-	p->unique.ecc.x.size = 32;
-	memcpy(p->unique.ecc.x.buffer, point, 32);
-	p->unique.ecc.y.size = 32;
-	memcpy(p->unique.ecc.y.buffer, point + 32, 32);
-}
-
 static void ak_public(unsigned i, TPM2B_PUBLIC *out)
 {
-	public_area(sim.hosts[i].point, BC_AK_REQUIRED_ATTRIBUTES | TPMA_OBJECT_USERWITHAUTH, out);
+	soft_ecc_public(sim.hosts[i].point, BC_AK_REQUIRED_ATTRIBUTES | TPMA_OBJECT_USERWITHAUTH,
+			out);
 }
 
 static bool marshal_public(const TPM2B_PUBLIC *pub, uint8_t *buf, size_t max, size_t *len)
@@ -256,11 +240,11 @@ static void write_enrolments(const char *dir)
 		snprintf(rec.time, sizeof(rec.time), "%s", stamp);
 		snprintf(rec.ek_type, sizeof(rec.ek_type), "ecc");
 		ak_public(i, &ak);
-		public_area(sim.hosts[i].point,
-			    TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-				TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_ADMINWITHPOLICY |
-				TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT,
-			    &ek);
+		soft_ecc_public(sim.hosts[i].point,
+				TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+				    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_ADMINWITHPOLICY |
+				    TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT,
+				&ek);
 		if (!marshal_public(&ak, rec.ak_public, sizeof(rec.ak_public),
 				    &rec.ak_public_size) ||
 		    !marshal_public(&ek, rec.ek_public, sizeof(rec.ek_public),

@@ -35,7 +35,7 @@ boot() { # kernel-file: the chain measured into the TPM and boot.log
 # the reset count goes up).
 reboot_tpm() {
 	stop_swtpm
-	swtpm_daemon "$TEST_TMP/swtpm" "$SWTPM_PORT" || fail "swtpm did not start again"
+	restart_swtpm "$TEST_TMP/swtpm" "$SWTPM_PORT" || fail "swtpm did not start again"
 	SWTPM_PID_FILE="$TEST_TMP/swtpm/pid"
 }
 # The TPM's state as it was when saved (a rolled-back TPM), started.
@@ -44,7 +44,7 @@ restore_tpm() {
 	rm -rf "$TEST_TMP/swtpm"
 	cp -a saved-tpm "$TEST_TMP/swtpm"
 	rm -f "$TEST_TMP/swtpm/pid"
-	swtpm_daemon "$TEST_TMP/swtpm" "$SWTPM_PORT" || fail "swtpm did not start again"
+	restart_swtpm "$TEST_TMP/swtpm" "$SWTPM_PORT" || fail "swtpm did not start again"
 	SWTPM_PID_FILE="$TEST_TMP/swtpm/pid"
 }
 

@@ -6,7 +6,8 @@
 # are worked out here by arithmetic). On SQLite two rounds: every machine stored in each,
 # the failing ones failed on the kernel, the rebooting ones flagged in the second round
 # only. On PostgreSQL two workers at once, ten machines a batch: every machine attested
-# once, by one worker or the other, and both took part.
+# once, by one worker or the other, and both took part; then one of two workers killed
+# mid-round: its machines taken over in the same round.
 . "$TESTS_LIB/common.sh"
 for tool in sqlite3 psql; do
 	command -v "$tool" >/dev/null || { echo "ERROR: $tool not found: run scripts/deps as root" >&2; exit 99; }
@@ -98,6 +99,44 @@ assert_eq 0 "$(sql "$DB" "SELECT COUNT(*) FROM (SELECT machine_id FROM attestati
 	GROUP BY machine_id HAVING COUNT(*) > 1) AS twice")" "machines attested twice"
 assert_eq 0 "$(sql "$DB" "SELECT COUNT(*) FROM machines WHERE lease_worker IS NOT NULL")" \
 	"leases left held"
+
+# --- PostgreSQL: a worker killed (SIGKILL) while it holds a batch. Leases of 2 s, rounds
+# 5 s apart: the survivor takes its machines over in the same round, once their leases
+# expire, so that every machine is attested once in each of the survivor's two rounds.
+DB=$(pg_new_db fleet_kill)
+expect_exit 0 "$BOOTCHAIN" fleet init --db "$DB"
+expect_exit 0 "$BOOTCHAIN" fleet add --db "$DB" recs
+for w in survivor victim; do
+	"$BOOTCHAIN" fleet run --db "$DB" --rounds 2 --interval 5s --lease 2s --golden golden.json \
+		--batch 10 --jobs 4 --worker "$w" --timeout 10s >"kill-$w.out" 2>"kill-$w.err" &
+	eval "KILL_$w=\$!"
+done
+for _ in $(seq 200); do # at most 10 s; the round is over in about 1
+	[ "$(sql "$DB" "SELECT COUNT(*) FROM attestations")" -ge 20 ] &&
+		[ "$(sql "$DB" "SELECT COUNT(*) FROM machines WHERE lease_worker = 'victim'")" -gt 0 ] &&
+		break
+	sleep 0.05
+done
+kill -KILL "$KILL_victim"
+wait "$KILL_victim" 2>/dev/null || true
+held=$(sql "$DB" "SELECT COUNT(*) FROM machines WHERE lease_worker = 'victim'")
+[ "$held" -gt 0 ] || fail "the victim was not killed holding a lease (test too slow?)"
+rc=0
+wait "$KILL_survivor" || rc=$?
+assert_eq 0 "$rc" "the survivor: $(cat kill-survivor.err)"
+assert_contains "$(cat kill-survivor.out)" "round 2: 200 machines attested" "the survivor's round 2"
+# round 2 began at the time that its completions set next_due to, less the interval;
+# round 1 (2 s of lease at most after the kill) was over well before
+second=$(sql "$DB" "SELECT MIN(next_due) - 5 FROM machines")
+assert_eq "$second" "$(sql "$DB" "SELECT MAX(next_due) - 5 FROM machines")" "one round 2"
+assert_eq "1 1 $HOSTS" "$(sql "$DB" "SELECT first, later, COUNT(*) FROM (SELECT m.id,
+	SUM(CASE WHEN a.attested_at < $second THEN 1 ELSE 0 END) AS first,
+	SUM(CASE WHEN a.attested_at >= $second THEN 1 ELSE 0 END) AS later
+	FROM machines m LEFT JOIN attestations a ON a.machine_id = m.id GROUP BY m.id) AS c
+	GROUP BY first, later")" "one attestation a machine in each round ($held held when killed)"
+assert_eq 0 "$(sql "$DB" "SELECT COUNT(*) FROM machines WHERE lease_worker IS NOT NULL")" \
+	"leases left held after the kill"
+
 # --batch: 1 or more
 expect_exit 2 "$BOOTCHAIN" fleet run --db "$DB" --batch 0
 assert_contains "$(cat "$TEST_TMP/err")" "--batch" "a batch of 0"

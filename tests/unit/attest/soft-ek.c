@@ -39,6 +39,12 @@ bool soft_ak_public(TPMA_OBJECT attributes, TPM2B_PUBLIC *out)
 	EVP_PKEY_free(key);
 	if (!ok)
 		return false;
+	soft_ecc_public(point + 1, attributes, out);
+	return true;
+}
+
+void soft_ecc_public(const uint8_t point[64], TPMA_OBJECT attributes, TPM2B_PUBLIC *out)
+{
 	*out = (TPM2B_PUBLIC){.size = 0};
 	TPMT_PUBLIC *p = &out->publicArea;
 	p->type = TPM2_ALG_ECC;
@@ -50,10 +56,9 @@ bool soft_ak_public(TPMA_OBJECT attributes, TPM2B_PUBLIC *out)
 	p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
 	p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
 	p->unique.ecc.x.size = 32;
-	memcpy(p->unique.ecc.x.buffer, point + 1, 32);
+	memcpy(p->unique.ecc.x.buffer, point, 32);
 	p->unique.ecc.y.size = 32;
-	memcpy(p->unique.ecc.y.buffer, point + 33, 32);
-	return true;
+	memcpy(p->unique.ecc.y.buffer, point + 32, 32);
 }
 
 static bool rsa_seed(EVP_PKEY *key, const TPM2B_ENCRYPTED_SECRET *enc, uint8_t *seed, size_t *len)

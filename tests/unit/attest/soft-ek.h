@@ -21,6 +21,10 @@ EVP_PKEY *soft_ek_new(bc_key_type type, TPM2B_PUBLIC *pub);
  * the point of a new OpenSSL key; false on failure. */
 bool soft_ak_public(TPMA_OBJECT attributes, TPM2B_PUBLIC *out);
 
+/* That public area (ECC P-256, ECDSA-SHA256) for a given point: x then y, 32 bytes
+ * each. */
+void soft_ecc_public(const uint8_t point[64], TPMA_OBJECT attributes, TPM2B_PUBLIC *out);
+
 /* The seed of an encrypted secret, recovered with the private key as the TPM does at
  * the start of TPM2_ActivateCredential: RSA-OAEP decryption with the label "IDENTITY",
  * or ECDH with the ephemeral point then KDFe. */

@@ -272,6 +272,42 @@ static void test_expired_lease_is_taken_over(void **state)
 	free(b);
 }
 
+/* A round that began at 100 takes over, at the current time 102, a lease that ran out
+ * at 102; until then it sees when the lease of a machine due in it ends. */
+static void test_round_takes_over_a_lease_expired_since(void **state)
+{
+	fixture *f = *state;
+	bc_fleet_machine *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0;
+	int64_t until = 0;
+	add_machines(f, 3);
+	assert_int_equal(bc_fleet_store_lease_expiry(f->store, 100, 200, &until, NULL),
+			 BC_E_NOTFOUND); /* none leased */
+	assert_int_equal(bc_fleet_store_lease(f->store, "A", 100, 102, 2, &a, &na, NULL), BC_OK);
+	assert_int_equal(na, 2);
+	assert_int_equal(bc_fleet_store_lease_expiry(f->store, 100, 105, &until, NULL), BC_OK);
+	assert_int_equal(until, 102);
+	/* only leases that end before the time given */
+	assert_int_equal(bc_fleet_store_lease_expiry(f->store, 100, 102, &until, NULL),
+			 BC_E_NOTFOUND);
+	assert_int_equal(bc_fleet_store_lease_due(f->store, "B", 100, 101, 110, 5, &b, &nb, NULL),
+			 BC_OK);
+	assert_int_equal(nb, 1); /* A's are held until 102 */
+	assert_int_equal(bc_fleet_store_complete(f->store, b[0].id, "B", 200, NULL), BC_OK);
+	free(b);
+	assert_int_equal(bc_fleet_store_lease_due(f->store, "B", 100, 102, 110, 5, &b, &nb, NULL),
+			 BC_OK);
+	assert_int_equal(nb, 2); /* due at the round's 100, expired at the current 102 */
+	assert_true(contains(b, nb, a[0].id) && contains(b, nb, a[1].id));
+	for (size_t i = 0; i < nb; i++)
+		assert_int_equal(bc_fleet_store_complete(f->store, b[i].id, "B", 200, NULL), BC_OK);
+	/* completed: no longer due in the round, nothing to wait for */
+	assert_int_equal(bc_fleet_store_lease_expiry(f->store, 100, 200, &until, NULL),
+			 BC_E_NOTFOUND);
+	free(a);
+	free(b);
+}
+
 /* Two processes, each its own connection, lease one machine at a time until none is
  * left: every machine is taken exactly once. */
 static void lease_until_none(const char *path, const char *worker, int fd, int most)
@@ -358,6 +394,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_record_last_history, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_leases_never_share_a_machine, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_expired_lease_is_taken_over, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_takes_over_a_lease_expired_since, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_workers_take_each_machine_once, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_url_forms, setup, teardown),
