@@ -17,6 +17,7 @@
 #include <bootchain/fleet.h>
 
 #include "util/buf.h"
+#include "util/cleanup.h"
 #include "util/hex.h"
 #include "util/json.h"
 #include "util/text.h"
@@ -696,6 +697,40 @@ static bc_status metrics_attestations(bc_fleet_store *store, bc_buf *b, bc_error
 	return BC_OK;
 }
 
+/* The buckets of the latency histogram, in ms (Prometheus's defaults, from 5 ms to 10 s),
+ * and their labels in seconds, written out rather than printed from a double */
+static const uint64_t duration_bounds_ms[] = {5,   10,	 25,   50,   100,  250,
+					      500, 1000, 2500, 5000, 10000};
+static const char *const duration_labels[] = {"0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
+					      "0.5",   "1",    "2.5",	"5",	"10"};
+_Static_assert(ELEMENTSOF(duration_labels) == ELEMENTSOF(duration_bounds_ms),
+	       "a label for every bucket");
+
+static bc_status metrics_durations(bc_fleet_store *store, bc_buf *b, bc_error *err)
+{
+	uint64_t cumulative[ELEMENTSOF(duration_bounds_ms)], count = 0, sum_ms = 0;
+	bc_status s = bc_fleet_store_duration_histogram(store, duration_bounds_ms,
+							ELEMENTSOF(duration_bounds_ms), cumulative,
+							&count, &sum_ms, err);
+	if (s != BC_OK)
+		return s;
+	bc_buf_puts(b, "# HELP bootchain_fleet_attestation_duration_seconds How long the stored "
+		       "attestations took, from the first attempt to the verdict.\n"
+		       "# TYPE bootchain_fleet_attestation_duration_seconds histogram\n");
+	for (size_t i = 0; i < ELEMENTSOF(duration_bounds_ms); i++)
+		bc_buf_printf(b,
+			      "bootchain_fleet_attestation_duration_seconds_bucket{le=\"%s\"} "
+			      "%llu\n",
+			      duration_labels[i], (unsigned long long)cumulative[i]);
+	bc_buf_printf(b,
+		      "bootchain_fleet_attestation_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+		      "bootchain_fleet_attestation_duration_seconds_sum %llu.%03llu\n"
+		      "bootchain_fleet_attestation_duration_seconds_count %llu\n",
+		      (unsigned long long)count, (unsigned long long)(sum_ms / 1000),
+		      (unsigned long long)(sum_ms % 1000), (unsigned long long)count);
+	return BC_OK;
+}
+
 bc_status bc_fleet_report_metrics(bc_fleet_store *store, const bc_fleet_report_opts *opts,
 				  char **out, size_t *size, bc_error *err)
 {
@@ -706,6 +741,8 @@ bc_status bc_fleet_report_metrics(bc_fleet_store *store, const bc_fleet_report_o
 	bc_buf_init(&b, REPORT_MAX);
 	if (s == BC_OK)
 		s = metrics_attestations(store, &b, err);
+	if (s == BC_OK)
+		s = metrics_durations(store, &b, err);
 	if (s != BC_OK) {
 		bc_fleet_view_free(&v);
 		bc_buf_free(&b);

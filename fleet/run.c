@@ -173,6 +173,9 @@ static bool make_attestation(const bc_fleet_machine *m, const bc_poll_result *r,
 {
 	const bc_verify_result *v = r->verify;
 	*a = (bc_fleet_attestation){.machine_id = m->id, .time = t};
+	/* without a transfer (a key that would not load) there was nothing to time */
+	a->has_duration = r->attempts > 0;
+	a->duration_ms = r->attempts > 0 ? r->ms : 0;
 	snprintf(a->verdict, sizeof(a->verdict), "%s", bc_poll_verdict_name(r->verdict));
 	snprintf(a->first_failing_check, sizeof(a->first_failing_check), "%s",
 		 first_failing_check(r));

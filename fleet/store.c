@@ -283,7 +283,8 @@ static const char *const migrations[] = {
     " ak_changed INTEGER NOT NULL DEFAULT 0,"
     " chip_changed INTEGER NOT NULL DEFAULT 0,"
     " ak_name TEXT,"
-    " keep_chip_id TEXT);"
+    " keep_chip_id TEXT,"
+    " duration_ms BIGINT);"
     "CREATE INDEX attestations_machine ON attestations (machine_id, attested_at, id);",
 };
 
@@ -546,7 +547,7 @@ bc_status bc_fleet_store_list(bc_fleet_store *st, bool with_removed, bc_fleet_ma
 #define ATTESTATION_COLUMNS                                                                     \
 	"id, machine_id, attested_at, verdict, first_failing_check, detail, differing_events, " \
 	"reset_count, restart_count, clock, firmware_version, reboot, clock_back, rollback, "   \
-	"ak_changed, chip_changed, ak_name, keep_chip_id"
+	"ak_changed, chip_changed, ak_name, keep_chip_id, duration_ms"
 
 /* The flag columns, in the order of ATTESTATION_COLUMNS from column 11. */
 static const unsigned flag_columns[] = {
@@ -580,7 +581,7 @@ static bool cell_dup(const sql_rows *r, size_t row, size_t col, char **out)
 static bc_status attestation_from_row(const bc_fleet_store *st, const sql_rows *r, size_t row,
 				      bc_fleet_attestation *a, bc_error *err)
 {
-	int64_t reset = 0, restart = 0, clock = 0, firmware = 0, flag = 0;
+	int64_t reset = 0, restart = 0, clock = 0, firmware = 0, flag = 0, duration = 0;
 	*a = (bc_fleet_attestation){.id = 0};
 	bool ok = cell_int(r, row, 0, &a->id) && cell_int(r, row, 1, &a->machine_id) &&
 		  cell_int(r, row, 2, &a->time) &&
@@ -602,7 +603,10 @@ static bc_status attestation_from_row(const bc_fleet_store *st, const sql_rows *
 	a->has_keep_chip = sql_cell(r, row, 17) != NULL;
 	ok = ok && cell_hex(r, row, 16, a->ak_name, sizeof(a->ak_name), &a->ak_name_size) &&
 	     (!a->has_keep_chip ||
-	      cell_hex(r, row, 17, a->keep_chip_id, sizeof(a->keep_chip_id), NULL));
+	      cell_hex(r, row, 17, a->keep_chip_id, sizeof(a->keep_chip_id), NULL)) &&
+	     cell_int(r, row, 18, &duration) && duration >= 0;
+	a->has_duration = sql_cell(r, row, 18) != NULL;
+	a->duration_ms = (uint64_t)duration;
 	if (!ok)
 		return bc_fail(err, BC_E_FORMAT,
 			       "%s: attestation %" PRId64 ": a column is malformed", st->display,
@@ -623,7 +627,7 @@ bc_status bc_fleet_store_record(bc_fleet_store *st, const bc_fleet_attestation *
 	    a->ak_name_size ? hex_dup(a->ak_name, a->ak_name_size) : NULL;
 	_cleanup_free_ char *chip_id =
 	    a->has_keep_chip ? hex_dup(a->keep_chip_id, sizeof(a->keep_chip_id)) : NULL;
-	sql_param p[17] = {
+	sql_param p[18] = {
 	    SQL_I(a->machine_id),
 	    SQL_I(a->time),
 	    SQL_S(a->verdict),
@@ -639,6 +643,8 @@ bc_status bc_fleet_store_record(bc_fleet_store *st, const bc_fleet_attestation *
 		p[10 + i] = SQL_I((a->flags & flag_columns[i]) ? 1 : 0);
 	p[15] = SQL_S(ak_name);
 	p[16] = SQL_S(chip_id);
+	p[17] = a->has_duration && a->duration_ms <= INT64_MAX ? SQL_I((int64_t)a->duration_ms)
+							       : SQL_S(NULL);
 	if (!a->verdict[0])
 		return bc_fail(err, BC_E_INVALID, "an attestation without a verdict");
 	if ((a->ak_name_size && !ak_name) || (a->has_keep_chip && !chip_id))
@@ -647,9 +653,9 @@ bc_status bc_fleet_store_record(bc_fleet_store *st, const bc_fleet_attestation *
 			    "INSERT INTO attestations (machine_id, attested_at, verdict, "
 			    "first_failing_check, detail, differing_events, reset_count, "
 			    "restart_count, clock, firmware_version, reboot, clock_back, rollback, "
-			    "ak_changed, chip_changed, ak_name, keep_chip_id) VALUES ($1, $2, $3, "
-			    "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
-			    "RETURNING id",
+			    "ak_changed, chip_changed, ak_name, keep_chip_id, duration_ms) VALUES "
+			    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+			    "$16, $17, $18) RETURNING id",
 			    p, ELEMENTSOF(p), &r, err);
 	if (s == BC_OK && id) {
 		int64_t v = 0;
@@ -717,6 +723,49 @@ bc_status bc_fleet_store_count_verdicts(bc_fleet_store *st, bc_fleet_verdict_cou
 	}
 	*out = list;
 	*count = r.rows;
+	return BC_OK;
+}
+
+/* The histogram's query: its count, its sum, then one cumulative count per bound. The
+ * bounds are numbers we print, not text from outside; false: too many for sql. */
+static bool histogram_query(char *sql, size_t size, const uint64_t *bounds_ms, size_t bounds)
+{
+	size_t len =
+	    (size_t)snprintf(sql, size, "SELECT COUNT(duration_ms), COALESCE(SUM(duration_ms), 0)");
+	for (size_t i = 0; i < bounds && len < size; i++)
+		len += (size_t)snprintf(sql + len, size - len,
+					", COALESCE(SUM(CASE WHEN duration_ms <= %llu THEN 1 "
+					"ELSE 0 END), 0)",
+					(unsigned long long)bounds_ms[i]);
+	if (len < size)
+		len += (size_t)snprintf(sql + len, size - len, " FROM attestations");
+	return len < size;
+}
+
+bc_status bc_fleet_store_duration_histogram(bc_fleet_store *st, const uint64_t *bounds_ms,
+					    size_t bounds, uint64_t *cumulative, uint64_t *count,
+					    uint64_t *sum_ms, bc_error *err)
+{
+	_cleanup_(sql_rows_free) sql_rows r = {0};
+	char sql[2048];
+	int64_t v = 0;
+	if (!histogram_query(sql, sizeof(sql), bounds_ms, bounds))
+		return bc_fail(err, BC_E_INVALID, "a histogram of %zu buckets is too many", bounds);
+	bc_status s = query(st, sql, NULL, 0, &r, err);
+	if (s != BC_OK)
+		return s;
+	bool ok = r.rows == 1 && cell_int(&r, 0, 0, &v) && v >= 0;
+	*count = (uint64_t)v;
+	ok = ok && cell_int(&r, 0, 1, &v) && v >= 0;
+	*sum_ms = (uint64_t)v;
+	for (size_t i = 0; ok && i < bounds; i++) {
+		ok = cell_int(&r, 0, 2 + i, &v) && v >= 0;
+		cumulative[i] = (uint64_t)v;
+	}
+	if (!ok)
+		return bc_fail(err, BC_E_FORMAT,
+			       "%s: a histogram of attestation durations makes no sense",
+			       st->display);
 	return BC_OK;
 }
 

@@ -234,6 +234,10 @@ typedef struct bc_fleet_attestation {
 	uint32_t reset_count, restart_count;
 	uint64_t clock, firmware_version; /* kept as their 64 bits */
 	unsigned flags;			  /* BC_FLEET_FLAG_* */
+	/* how long the attestation took, from the poll's first attempt to its verdict
+	 * (bc_poll_result.ms); has_duration false: unknown (no transfer made) */
+	bool has_duration;
+	uint64_t duration_ms;
 	/* the AK and the Keep chip the attestation expected (the machine's record then):
 	 * how the next one tells that they changed; ak_name_size 0: unknown */
 	uint8_t ak_name[BC_KEY_NAME_MAX];
@@ -276,6 +280,14 @@ typedef struct bc_fleet_verdict_count {
 BC_EXPORT bc_status bc_fleet_store_count_verdicts(bc_fleet_store *store,
 						  bc_fleet_verdict_count **out, size_t *count,
 						  bc_error *err);
+
+/* A histogram of the durations of the attestations stored (those that have one):
+ * cumulative[i] counts those that took at most bounds_ms[i] (bounds ascending), *count
+ * all of them, *sum_ms their total. One query, whatever the size of the store. */
+BC_EXPORT bc_status bc_fleet_store_duration_histogram(bc_fleet_store *store,
+						      const uint64_t *bounds_ms, size_t bounds,
+						      uint64_t *cumulative, uint64_t *count,
+						      uint64_t *sum_ms, bc_error *err);
 
 /*
  * Leases, by which workers share the fleet (fleet run): take up to max machines of the

@@ -6,8 +6,10 @@
  *
  *   machine NAME URL ADDED_AT
  *   attest  NAME TIME VERDICT CHECK RESET RESTART FLAGS DETAIL DIFFERING_EVENTS_JSON
+ *           DURATION_MS
  *
- * RESET "-": no clock information (unreachable); FLAGS a number (BC_FLEET_FLAG_*).
+ * RESET "-": no clock information (unreachable); FLAGS a number (BC_FLEET_FLAG_*);
+ * DURATION_MS "-": not timed.
  * Exit 0 when every line was stored, 1 otherwise (said on stderr).
  */
 #include "config.h"
@@ -18,7 +20,7 @@
 
 #include <bootchain/fleet.h>
 
-#define MAX_FIELDS 10
+#define MAX_FIELDS 11
 
 static int fail(unsigned line, const char *what)
 {
@@ -61,6 +63,8 @@ static bc_status add_attestation(bc_fleet_store *store, char **f, bc_error *err)
 	    .flags = (unsigned)strtoul(f[7], NULL, 10),
 	    .detail = f[8][0] ? f[8] : NULL,
 	    .differing_events = f[9][0] ? f[9] : NULL,
+	    .has_duration = f[10][0] != 0,
+	    .duration_ms = strtoull(f[10], NULL, 10),
 	};
 	snprintf(a.verdict, sizeof(a.verdict), "%s", f[3]);
 	snprintf(a.first_failing_check, sizeof(a.first_failing_check), "%s", f[4]);
@@ -90,10 +94,10 @@ int main(int argc, char **argv)
 			continue;
 		if (!strcmp(f[0], "machine") && n == 4)
 			s = add_machine(store, f, &err);
-		else if (!strcmp(f[0], "attest") && n == 10)
+		else if (!strcmp(f[0], "attest") && n == 11)
 			s = add_attestation(store, f, &err);
 		else
-			rc = fail(number, "expected machine (4 fields) or attest (10 fields)");
+			rc = fail(number, "expected machine (4 fields) or attest (11 fields)");
 		if (rc == 0 && s != BC_OK)
 			rc = fail(number, bc_error_message(&err));
 	}

@@ -28,19 +28,27 @@ NOW=$(date +%s)
 EVIL='<script>alert(1)</script>'
 T=$'\t'
 # machine NAME URL ADDED_AT / attest NAME TIME VERDICT CHECK RESET RESTART FLAGS DETAIL EVENTS
+# DURATION_MS: one not timed, one on a bucket's bound (10 ms), one past the last (10 s)
 cat >spec <<EOF
 machine${T}good${T}http://192.0.2.1:8080${T}$((NOW - 1000))
 machine${T}bad${T}http://192.0.2.2:8080${T}$((NOW - 1000))
 machine${T}${EVIL}${T}http://192.0.2.3/?a=1&b=2${T}$((NOW - 1000))
 machine${T}never${T}http://192.0.2.4${T}$((NOW - 1000))
-attest${T}good${T}$((NOW - 300))${T}pass${T}-${T}1${T}0${T}0${T}every check passed${T}-
-attest${T}good${T}$((NOW - 20))${T}pass${T}-${T}2${T}0${T}1${T}every check passed${T}-
-attest${T}bad${T}$((NOW - 300))${T}pass${T}-${T}1${T}0${T}0${T}every check passed${T}-
-attest${T}bad${T}$((NOW - 20))${T}fail${T}golden${T}1${T}0${T}0${T}golden: PCR 8: <img src=x onerror=alert(2)>${T}[{"pcr":8,"event":3,"verdict":"changed","component":"kernel"},{"pcr":9,"event":null,"verdict":"missing","component":"initrd<b>"}]
-attest${T}${EVIL}${T}$((NOW - 20))${T}error${T}unreachable${T}-${T}-${T}0${T}fetch: <script>x</script>${T}-
+attest${T}good${T}$((NOW - 300))${T}pass${T}-${T}1${T}0${T}0${T}every check passed${T}-${T}-
+attest${T}good${T}$((NOW - 20))${T}pass${T}-${T}2${T}0${T}1${T}every check passed${T}-${T}3
+attest${T}bad${T}$((NOW - 300))${T}pass${T}-${T}1${T}0${T}0${T}every check passed${T}-${T}10
+attest${T}bad${T}$((NOW - 20))${T}fail${T}golden${T}1${T}0${T}0${T}golden: PCR 8: <img src=x onerror=alert(2)>${T}[{"pcr":8,"event":3,"verdict":"changed","component":"kernel"},{"pcr":9,"event":null,"verdict":"missing","component":"initrd<b>"}]${T}7300
+attest${T}${EVIL}${T}$((NOW - 20))${T}error${T}unreachable${T}-${T}-${T}0${T}fetch: <script>x</script>${T}-${T}12000
 EOF
 # the expected counts, from the spec
 spec_count() { awk -F'\t' -v v="$1" '$1 == "attest" && $4 == v' spec | wc -l; }
+# the attestations timed that took at most LE seconds (all of them: +Inf); their sum in s
+spec_durations() {
+	awk -F'\t' -v le="$1" '$1 == "attest" && $11 != "-" && (le == "+Inf" || $11 / 1000 <= le + 0)' spec |
+		wc -l
+}
+spec_duration_sum() { awk -F'\t' '$1 == "attest" && $11 != "-" { t += $11 } END { printf "%.3f", t / 1000 }' spec; }
+LATENCY_BOUNDS="0.005 0.01 0.025 0.05 0.1 0.25 0.5 1 2.5 5 10 +Inf"
 
 check_page() { # file what
 	local page="$1" what="$2" out
@@ -141,7 +149,7 @@ for backend in sqlite postgresql; do
 		"$backend: read-only"
 
 	curl -sf "${AUTH[@]}" "$URL/metrics" >metrics.txt || fail "$backend: GET /metrics"
-	grep -v '^#' metrics.txt | grep -Evq '^[a-z_]+(\{[a-z_]+="[^"\\]*"\})? [0-9]+$' &&
+	grep -v '^#' metrics.txt | grep -Evq '^[a-z_]+(\{[a-z_]+="[^"\\]*"\})? [0-9]+(\.[0-9]+)?$' &&
 		fail "$backend: a metrics line is not NAME{LABEL=\"V\"} N: $(grep -v '^#' metrics.txt)"
 	metric() { awk -v k="$1" '$1 == k { print $2 }' metrics.txt; }
 	for v in pass fail error; do
@@ -155,6 +163,17 @@ for backend in sqlite postgresql; do
 	# never attested and added 1000 s ago: not seen for 3 intervals of 60 s; the others
 	# were quoted 20 s ago (the unreachable one never was)
 	assert_eq 2 "$(metric bootchain_fleet_machines_not_seen)" "$backend: not seen"
+	# the latency histogram: every bucket, in order, cumulative, counted here from the spec
+	H=bootchain_fleet_attestation_duration_seconds
+	grep -qxF "# TYPE $H histogram" metrics.txt || fail "$backend: no histogram TYPE: $(cat metrics.txt)"
+	assert_eq "$LATENCY_BOUNDS" "$(sed -n "s/^${H}_bucket{le=\"\([^\"]*\)\"} .*/\1/p" metrics.txt | xargs)" \
+		"$backend: the buckets"
+	for le in $LATENCY_BOUNDS; do
+		assert_eq "$(spec_durations "$le")" "$(metric "${H}_bucket{le=\"$le\"}")" "$backend: bucket $le"
+	done
+	assert_eq 4 "$(spec_durations +Inf)" "the spec's timed attestations"
+	assert_eq "$(spec_durations +Inf)" "$(metric "${H}_count")" "$backend: histogram count"
+	assert_eq "$(spec_duration_sum)" "$(metric "${H}_sum")" "$backend: histogram sum"
 
 	kill -TERM "$SERVE"
 	rc=0

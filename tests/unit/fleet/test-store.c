@@ -162,6 +162,8 @@ static void test_record_last_history(void **state)
 	a.restart_count = UINT32_MAX;
 	a.clock = UINT64_MAX; /* kept as its 64 bits */
 	a.firmware_version = 0x8000000000000001u;
+	a.has_duration = true;
+	a.duration_ms = 1234;
 	assert_int_equal(bc_fleet_store_record(f->store, &a, &rid[0], NULL), BC_OK);
 
 	a = attestation(id, 20, "fail");
@@ -169,6 +171,7 @@ static void test_record_last_history(void **state)
 	a.detail = (char *)"event 12 differs";
 	a.differing_events = (char *)"[{\"event\":12}]";
 	a.flags = BC_FLEET_FLAG_REBOOT | BC_FLEET_FLAG_CHIP_CHANGED;
+	a.has_duration = true; /* 0 ms: timed, not unknown */
 	assert_int_equal(bc_fleet_store_record(f->store, &a, &rid[1], NULL), BC_OK);
 	a = attestation(id, 20, "unreachable"); /* the same second: the later one is last */
 	assert_int_equal(bc_fleet_store_record(f->store, &a, &rid[2], NULL), BC_OK);
@@ -178,6 +181,7 @@ static void test_record_last_history(void **state)
 	assert_string_equal(last.verdict, "unreachable");
 	assert_false(last.has_clock_info);
 	assert_null(last.detail);
+	assert_false(last.has_duration);
 	bc_fleet_attestation_clear(&last);
 
 	assert_int_equal(bc_fleet_store_history(f->store, id, 0, &list, &count, NULL), BC_OK);
@@ -188,6 +192,8 @@ static void test_record_last_history(void **state)
 	assert_string_equal(list[1].detail, "event 12 differs");
 	assert_string_equal(list[1].differing_events, "[{\"event\":12}]");
 	assert_int_equal(list[1].flags, BC_FLEET_FLAG_REBOOT | BC_FLEET_FLAG_CHIP_CHANGED);
+	assert_true(list[1].has_duration);
+	assert_int_equal(list[1].duration_ms, 0);
 	assert_int_equal(list[2].id, rid[0]);
 	assert_true(list[2].has_clock_info);
 	assert_int_equal(list[2].reset_count, 7);
@@ -196,6 +202,8 @@ static void test_record_last_history(void **state)
 	assert_true(list[2].firmware_version == 0x8000000000000001u);
 	assert_int_equal(list[2].flags, 0);
 	assert_string_equal(list[2].first_failing_check, "");
+	assert_true(list[2].has_duration);
+	assert_int_equal(list[2].duration_ms, 1234);
 	bc_fleet_attestations_free(list, count);
 
 	assert_int_equal(bc_fleet_store_history(f->store, id, 2, &list, &count, NULL), BC_OK);
