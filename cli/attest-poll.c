@@ -529,71 +529,47 @@ static int check_args(const char *cmd, int extra, char **argv)
 	return 0;
 }
 
-/* What the options name: the PCR selections, the token, the Keep's ARK and ASK. */
+/* What the options name: how to poll and verify (shared with fleet run), and --ak. */
 typedef struct inputs {
-	bc_pcr_selection pcrs, require;
-	char *token;
-	uint8_t *keep_ark, *keep_ask;
-	size_t keep_ark_size, keep_ask_size;
+	cli_poll_inputs poll;
 	bc_verify_key *shared; /* --ak */
-	bc_golden *golden;
 } inputs;
 
 static void inputs_free(inputs *in)
 {
-	cli_http_token_free(in->token);
-	free(in->keep_ark);
-	free(in->keep_ask);
+	cli_poll_inputs_free(&in->poll);
 	bc_verify_key_free(in->shared);
-	bc_golden_free(in->golden);
 }
 
-static int parse_selections(const char *cmd, inputs *in)
+static cli_poll_args poll_args(void)
 {
-	bc_error err = {0};
-	if (opt.pcrs && bc_pcr_selection_parse(opt.pcrs, &in->pcrs, &err) != BC_OK)
-		return cli_usage_error(cmd, "--pcrs: %s", bc_error_message(&err));
-	if (opt.require && bc_pcr_selection_parse(opt.require, &in->require, &err) != BC_OK)
-		return cli_usage_error(cmd, "--require-pcrs: %s", bc_error_message(&err));
-	return 0;
+	return (cli_poll_args){.golden = opt.golden,
+			       .pubkey = opt.pubkey,
+			       .pcrs = opt.pcrs,
+			       .require = opt.require,
+			       .token = opt.token,
+			       .token_file = opt.token_file,
+			       .cacert = opt.cacert,
+			       .keep_ark = opt.keep_ark,
+			       .keep_ask = opt.keep_ask,
+			       .keep = opt.keep,
+			       .jobs = opt.jobs,
+			       .timeout_ms = opt.timeout,
+			       .retries = opt.retries};
 }
 
 static int read_inputs(const char *cmd, fleet *f, inputs *in)
 {
 	bc_error err = {0};
+	cli_poll_args a = poll_args();
 	int rc = read_hosts(cmd, f);
-	if (rc || (rc = cli_http_token(cmd, opt.token, opt.token_file, &in->token)) != 0)
+	if (rc || (rc = cli_poll_inputs_read(cmd, &a, &in->poll)) != 0)
 		return rc;
 	if (opt.ak && load_key(opt.ak, &in->shared, &err) != BC_OK)
 		return cli_fail(cmd, &err);
 	if (opt.enrolment && bc_enrolment_set_load(opt.enrolment, &f->enrolled, &err) != BC_OK)
 		return cli_fail(cmd, &err);
-	if (bc_golden_load(opt.golden, opt.pubkey, NULL, &in->golden, &err) != BC_OK)
-		return cli_fail(cmd, &err);
-	if (opt.keep_ark &&
-	    (bc_read_file(opt.keep_ark, KEY_MAX, &in->keep_ark, &in->keep_ark_size, &err) !=
-		 BC_OK ||
-	     bc_read_file(opt.keep_ask, KEY_MAX, &in->keep_ask, &in->keep_ask_size, &err) != BC_OK))
-		return cli_fail(cmd, &err);
 	return expected_keys(cmd, f, in->shared);
-}
-
-static void poll_options(const inputs *in, bc_poll_opts *po)
-{
-	bc_poll_opts_init(po);
-	po->jobs = opt.jobs;
-	po->timeout_ms = opt.timeout;
-	po->retries = opt.retries;
-	po->token = in->token;
-	po->cacert = opt.cacert;
-	po->pcrs = opt.pcrs ? &in->pcrs : NULL;
-	po->golden = in->golden;
-	po->require = opt.require ? &in->require : NULL;
-	po->keep_required = opt.keep;
-	po->keep_ark = in->keep_ark;
-	po->keep_ark_size = in->keep_ark_size;
-	po->keep_ask = in->keep_ask;
-	po->keep_ask_size = in->keep_ask_size;
 }
 
 /* Poll the hosts that have an AK; the others get their error verdict here. */
@@ -623,7 +599,8 @@ static int poll_hosts(const char *cmd, fleet *f, const inputs *in)
 			record(f, &f->hosts[i],
 			       &(bc_poll_result){.verdict = BC_POLL_ERROR,
 						 .detail = f->hosts[i].error});
-	poll_options(in, &po);
+	cli_poll_args a = poll_args();
+	cli_poll_opts_fill(&a, &in->poll, &po);
 	if (bc_poll(targets, n, &po, on_result, f, &err) != BC_OK)
 		return cli_fail(cmd, &err);
 	return 0;
@@ -634,6 +611,7 @@ int attest_poll(int argc, char **argv)
 	const char *cmd = "attest poll";
 	fleet f = {.width = 4};
 	inputs in = {0};
+	cli_poll_args a;
 	bool help;
 	opt = (typeof(opt)){.jobs = BC_POLL_DEFAULT_JOBS,
 			    .timeout = BC_POLL_DEFAULT_TIMEOUT_MS,
@@ -641,9 +619,10 @@ int attest_poll(int argc, char **argv)
 	int rc = parse_options(argc, argv, &help);
 	if (rc || help)
 		return rc ? rc : (fputs(poll_usage, stdout), BC_EXIT_OK);
+	a = poll_args();
 	if ((rc = check_args(cmd, argc - optind, argv + optind)) == 0 &&
-	    (rc = parse_selections(cmd, &in)) == 0 && (rc = read_inputs(cmd, &f, &in)) == 0 &&
-	    (rc = poll_hosts(cmd, &f, &in)) == 0)
+	    (rc = cli_poll_selections(cmd, &a, &in.poll)) == 0 &&
+	    (rc = read_inputs(cmd, &f, &in)) == 0 && (rc = poll_hosts(cmd, &f, &in)) == 0)
 		rc = report(cmd, &f);
 	inputs_free(&in);
 	fleet_free(&f);

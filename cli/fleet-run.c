@@ -23,7 +23,6 @@
 #include "util/file.h"
 #include "util/text.h"
 
-#define KEY_MAX	       (64 * 1024)
 #define DAY_MS	       (24ull * 3600 * 1000)
 #define MAX_TIMEOUT_MS 3600000
 
@@ -221,37 +220,32 @@ static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 /* ---- what the options name ---- */
 
 typedef struct inputs {
-	bc_pcr_selection require;
-	char *token;
-	uint8_t *keep_ark, *keep_ask;
-	size_t keep_ark_size, keep_ask_size;
-	bc_golden *golden;
+	cli_poll_inputs poll; /* how to poll and verify, shared with attest poll */
 	char worker[BC_FLEET_NAME_MAX];
 } inputs;
 
-static void inputs_free(inputs *in)
+static cli_poll_args poll_args(void)
 {
-	cli_http_token_free(in->token);
-	free(in->keep_ark);
-	free(in->keep_ask);
-	bc_golden_free(in->golden);
+	return (cli_poll_args){.golden = opt.golden,
+			       .pubkey = opt.pubkey,
+			       .require = opt.require,
+			       .token = opt.token,
+			       .token_file = opt.token_file,
+			       .cacert = opt.cacert,
+			       .keep_ark = opt.keep_ark,
+			       .keep_ask = opt.keep_ask,
+			       .keep = opt.keep,
+			       .jobs = opt.jobs,
+			       .timeout_ms = (unsigned)opt.timeout_ms,
+			       .retries = opt.retries};
 }
 
 static int read_inputs(const char *cmd, inputs *in)
 {
-	bc_error err = {0};
-	int rc;
-	if (opt.require && bc_pcr_selection_parse(opt.require, &in->require, &err) != BC_OK)
-		return cli_usage_error(cmd, "--require-pcrs: %s", bc_error_message(&err));
-	if ((rc = cli_http_token(cmd, opt.token, opt.token_file, &in->token)) != 0)
+	cli_poll_args a = poll_args();
+	int rc = cli_poll_selections(cmd, &a, &in->poll);
+	if (rc || (rc = cli_poll_inputs_read(cmd, &a, &in->poll)) != 0)
 		return rc;
-	if (opt.golden && bc_golden_load(opt.golden, opt.pubkey, NULL, &in->golden, &err) != BC_OK)
-		return cli_fail(cmd, &err);
-	if (opt.keep_ark &&
-	    (bc_read_file(opt.keep_ark, KEY_MAX, &in->keep_ark, &in->keep_ark_size, &err) !=
-		 BC_OK ||
-	     bc_read_file(opt.keep_ask, KEY_MAX, &in->keep_ask, &in->keep_ask_size, &err) != BC_OK))
-		return cli_fail(cmd, &err);
 	if (opt.worker) {
 		snprintf(in->worker, sizeof(in->worker), "%s", opt.worker);
 	} else {
@@ -264,25 +258,13 @@ static int read_inputs(const char *cmd, inputs *in)
 
 static void run_options(const inputs *in, bc_fleet_run_opts *ro)
 {
+	cli_poll_args a = poll_args();
 	*ro = (bc_fleet_run_opts){.worker = in->worker,
 				  .interval = (int64_t)(opt.interval_ms / 1000),
 				  .lease = (int64_t)((opt.lease_ms + 999) / 1000),
 				  .batch = opt.batch,
 				  .stop = &stop_requested};
-	bc_poll_opts *po = &ro->poll;
-	bc_poll_opts_init(po);
-	po->jobs = opt.jobs;
-	po->timeout_ms = (unsigned)opt.timeout_ms;
-	po->retries = opt.retries;
-	po->token = in->token;
-	po->cacert = opt.cacert;
-	po->golden = in->golden;
-	po->require = opt.require ? &in->require : NULL;
-	po->keep_required = opt.keep;
-	po->keep_ark = in->keep_ark;
-	po->keep_ark_size = in->keep_ark_size;
-	po->keep_ask = in->keep_ask;
-	po->keep_ask_size = in->keep_ask_size;
+	cli_poll_opts_fill(&a, &in->poll, &ro->poll);
 }
 
 /* ---- the report ---- */
@@ -472,6 +454,6 @@ int fleet_run(int argc, char **argv)
 		rc = run_rounds(cmd, store, &ro);
 	}
 	bc_fleet_store_close(store);
-	inputs_free(&in);
+	cli_poll_inputs_free(&in.poll);
 	return rc;
 }

@@ -51,3 +51,57 @@ int cli_http_headers(const char *cmd, const char *token_arg, const char *token_f
 	}
 	return 0;
 }
+
+#define KEEP_CERT_MAX (64 * 1024)
+
+int cli_poll_selections(const char *cmd, const cli_poll_args *a, cli_poll_inputs *in)
+{
+	bc_error err = {0};
+	if (a->pcrs && bc_pcr_selection_parse(a->pcrs, &in->pcrs, &err) != BC_OK)
+		return cli_usage_error(cmd, "--pcrs: %s", bc_error_message(&err));
+	if (a->require && bc_pcr_selection_parse(a->require, &in->require, &err) != BC_OK)
+		return cli_usage_error(cmd, "--require-pcrs: %s", bc_error_message(&err));
+	return 0;
+}
+
+int cli_poll_inputs_read(const char *cmd, const cli_poll_args *a, cli_poll_inputs *in)
+{
+	bc_error err = {0};
+	int rc = cli_http_token(cmd, a->token, a->token_file, &in->token);
+	if (rc)
+		return rc;
+	if (a->golden && bc_golden_load(a->golden, a->pubkey, NULL, &in->golden, &err) != BC_OK)
+		return cli_fail(cmd, &err);
+	if (a->keep_ark && (bc_read_file(a->keep_ark, KEEP_CERT_MAX, &in->keep_ark,
+					 &in->keep_ark_size, &err) != BC_OK ||
+			    bc_read_file(a->keep_ask, KEEP_CERT_MAX, &in->keep_ask,
+					 &in->keep_ask_size, &err) != BC_OK))
+		return cli_fail(cmd, &err);
+	return 0;
+}
+
+void cli_poll_inputs_free(cli_poll_inputs *in)
+{
+	cli_http_token_free(in->token);
+	free(in->keep_ark);
+	free(in->keep_ask);
+	bc_golden_free(in->golden);
+}
+
+void cli_poll_opts_fill(const cli_poll_args *a, const cli_poll_inputs *in, bc_poll_opts *po)
+{
+	bc_poll_opts_init(po);
+	po->jobs = a->jobs;
+	po->timeout_ms = a->timeout_ms;
+	po->retries = a->retries;
+	po->token = in->token;
+	po->cacert = a->cacert;
+	po->pcrs = a->pcrs ? &in->pcrs : NULL;
+	po->golden = in->golden;
+	po->require = a->require ? &in->require : NULL;
+	po->keep_required = a->keep;
+	po->keep_ark = in->keep_ark;
+	po->keep_ark_size = in->keep_ark_size;
+	po->keep_ask = in->keep_ask;
+	po->keep_ask_size = in->keep_ask_size;
+}
