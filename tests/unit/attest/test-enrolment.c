@@ -104,6 +104,40 @@ static void test_identity_with_bad_fields_is_refused(void **state)
 				     BC_OK);
 }
 
+/* A machine's answer cut short, or larger than any identity: refused with a reason that
+ * names the answer, never read past its end. */
+static void test_identity_truncated_or_oversized_is_refused(void **state)
+{
+	static const char good[] = "{\"ek_type\":\"rsa\",\"ek_public\":\"AA==\",\"ak_public\":"
+				   "\"AA==\",\"ak_name\":\"00\"}";
+	bc_identity id;
+	bc_error err = {0};
+	(void)state;
+	for (size_t cut = 0; cut + 1 < sizeof(good) - 1; cut++) {
+		err = (bc_error){0};
+		assert_int_not_equal(bc_identity_parse(good, cut, "answer", &id, &err), BC_OK);
+		assert_non_null(strstr(bc_error_message(&err), "answer"));
+	}
+	/* a certificate over its cap, and a whole answer over its cap */
+	size_t big = 4 * BC_IDENTITY_MAX_CERT;
+	char *text = malloc(big + 256), *huge = malloc(BC_IDENTITY_MAX + 2);
+	assert_non_null(text);
+	assert_non_null(huge);
+	int n = snprintf(text, 256, "{\"ek_certificate\":\"");
+	memset(text + n, 'A', big);
+	snprintf(text + n + big, 200, "\",%s", good + 1);
+	err = (bc_error){0};
+	assert_int_not_equal(bc_identity_parse(text, strlen(text), "answer", &id, &err), BC_OK);
+	assert_non_null(strstr(bc_error_message(&err), "ek_certificate"));
+	memset(huge, ' ', BC_IDENTITY_MAX + 1);
+	memcpy(huge, good, sizeof(good) - 1);
+	err = (bc_error){0};
+	assert_int_not_equal(bc_identity_parse(huge, BC_IDENTITY_MAX + 1, "answer", &id, &err),
+			     BC_OK);
+	free(text);
+	free(huge);
+}
+
 static void test_uncertified_only_when_allowed(void **state)
 {
 	fixture f;
@@ -322,6 +356,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_identity_round_trips),
 	    cmocka_unit_test(test_identity_with_bad_fields_is_refused),
+	    cmocka_unit_test(test_identity_truncated_or_oversized_is_refused),
 	    cmocka_unit_test(test_uncertified_only_when_allowed),
 	    cmocka_unit_test(test_an_unrestricted_ak_is_refused),
 	    cmocka_unit_test(test_an_ak_name_not_of_its_public_area_is_refused),
