@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,8 @@ static const char page_head[] =
     "table{border-collapse:collapse;margin:.5em 0}\n"
     "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}\n"
     "th.sort{cursor:pointer;user-select:none}th.sort:after{content:\" \\2195\";color:#888}\n"
+    "th.sort[data-dir=asc]:after{content:\" \\25BE\";color:#222}\n"
+    "th.sort[data-dir=desc]:after{content:\" \\25B4\";color:#222}\n"
     "td.url,td.mono,code{font-family:monospace;font-size:.9em;word-break:break-all}\n"
     ".v-pass{background:#c8efc8}.v-fail{background:#f6b8b8}\n"
     ".v-error{background:#f7dc9c}.v-never{background:#e4e4e4}\n"
@@ -192,29 +195,57 @@ static const char page_head[] =
     ".stale{color:#a00}.summary span{margin-right:1em}\n"
     "</style>\n</head>\n<body>\n";
 
-/* The page's only script: sort the fleet table by a column's data-key (verdict: worst
- * first; last seen: newest first), again to reverse. */
+/* The page's only script: sort the fleet table by a column (name: natural order, host2
+ * before host10; verdict: the worst first; last seen: the newest first; ties by name), a
+ * click on its header, again to reverse. The sort is in the URL's fragment
+ * (#sort=name|verdict|seen, -desc reversed), read on load and when it changes, written
+ * on a click, so that a link shows the table as its sender saw it. The rows come sorted
+ * as by verdict (html_table), which holds with scripts off. data-ready on the table
+ * says the script ran to its end. */
 static const char page_script[] =
     "<script>\n"
     "(function () {\n"
     "  var table = document.getElementById('fleet');\n"
-    "  var heads = table.querySelectorAll('th.sort');\n"
+    "  var body = table.tBodies[0];\n"
+    "  var heads = Array.prototype.slice.call(table.querySelectorAll('th.sort'));\n"
+    "  function byName(a, b) {\n"
+    "    return a.cells[0].dataset.key.localeCompare(b.cells[0].dataset.key, undefined,\n"
+    "                                                {numeric: true});\n"
+    "  }\n"
+    "  function sortBy(th, desc) {\n"
+    "    var col = th.cellIndex, sign = desc ? -1 : 1;\n"
+    "    var rows = Array.prototype.slice.call(body.rows);\n"
+    "    rows.sort(function (a, b) {\n"
+    "      var d = col === 0 ? byName(a, b)\n"
+    "                        : Number(a.cells[col].dataset.key) -\n"
+    "                          Number(b.cells[col].dataset.key);\n"
+    "      return d ? sign * d : byName(a, b);\n"
+    "    });\n"
+    "    heads.forEach(function (h) { delete h.dataset.dir; });\n"
+    "    th.dataset.dir = desc ? 'desc' : 'asc';\n"
+    "    rows.forEach(function (r) { body.appendChild(r); });\n"
+    "  }\n"
+    "  function sortFromFragment() {\n"
+    "    var m = /^#sort=(name|verdict|seen)(-desc)?$/.exec(location.hash);\n"
+    "    var th = m && table.querySelector('th[data-sort=\"' + m[1] + '\"]');\n"
+    "    if (th)\n"
+    "      sortBy(th, !!m[2]);\n"
+    "  }\n"
     "  heads.forEach(function (th) {\n"
     "    th.addEventListener('click', function () {\n"
-    "      var col = th.cellIndex, dir = th.dataset.dir === '1' ? -1 : 1;\n"
-    "      heads.forEach(function (h) { h.dataset.dir = ''; });\n"
-    "      th.dataset.dir = dir === 1 ? '1' : '-1';\n"
-    "      var body = table.tBodies[0];\n"
-    "      var rows = Array.prototype.slice.call(body.rows);\n"
-    "      rows.sort(function (a, b) {\n"
-    "        var x = a.cells[col].dataset.key, y = b.cells[col].dataset.key;\n"
-    "        var d = th.dataset.type === 'num' ? Number(x) - Number(y)\n"
-    "                                          : x.localeCompare(y);\n"
-    "        return dir * d;\n"
-    "      });\n"
-    "      rows.forEach(function (r) { body.appendChild(r); });\n"
+    "      var desc = th.dataset.dir === 'asc';\n"
+    "      var fragment = '#sort=' + th.dataset.sort + (desc ? '-desc' : '');\n"
+    "      sortBy(th, desc);\n"
+    "      try {\n"
+    "        history.replaceState(null, '', fragment);\n"
+    "      } catch (e) {\n"
+    "        location.hash = fragment;\n"
+    "      }\n"
     "    });\n"
     "  });\n"
+    "  window.addEventListener('hashchange', sortFromFragment);\n"
+    "  sortFromFragment();\n"
+    "  table.dataset.ready = '1';\n"
     "})();\n"
     "</script>\n";
 
@@ -232,6 +263,73 @@ static int verdict_rank(const char *verdict)
 {
 	const char *c = verdict_class(verdict);
 	return !strcmp(c, "fail") ? 0 : !strcmp(c, "error") ? 1 : !strcmp(c, "never") ? 2 : 3;
+}
+
+static const char *latest_verdict(const bc_fleet_host *h)
+{
+	return h->count ? h->history[0].verdict : "";
+}
+
+static int ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Compare the runs of digits at *a and *b by their value (leading zeros aside), and step
+ * past them. */
+static int compare_numbers(const char **a, const char **b)
+{
+	const char *x = *a + strspn(*a, "0"), *y = *b + strspn(*b, "0");
+	size_t nx = strspn(x, "0123456789"), ny = strspn(y, "0123456789");
+	int d = nx != ny ? (nx < ny ? -1 : 1) : memcmp(x, y, nx);
+	*a = x + nx;
+	*b = y + ny;
+	return d;
+}
+
+/* Names in natural order: numbers by their value (host2 before host10), letters whatever
+ * their case, then byte order to break ties; as near as C gets, without a locale, to the
+ * page script's localeCompare(..., {numeric: true}) on the names people give machines. */
+static int natural_compare(const char *a, const char *b)
+{
+	const char *x = a, *y = b;
+	while (*x && *y) {
+		int d = is_digit(*x) && is_digit(*y) ? compare_numbers(&x, &y)
+						     : ascii_lower(*x++) - ascii_lower(*y++);
+		if (d)
+			return d;
+	}
+	if (*x || *y)
+		return *x ? 1 : -1;
+	return strcmp(a, b);
+}
+
+/* The order of the fleet table before any click: the worst verdict first, then by name. */
+static int worst_first(const void *pa, const void *pb)
+{
+	const bc_fleet_host *a = *(const bc_fleet_host *const *)pa;
+	const bc_fleet_host *b = *(const bc_fleet_host *const *)pb;
+	int d = verdict_rank(latest_verdict(a)) - verdict_rank(latest_verdict(b));
+	return d ? d : natural_compare(a->machine->name, b->machine->name);
+}
+
+/* v's hosts in the table's order, in a list of v->count for the caller to free. */
+static bc_status hosts_worst_first(const bc_fleet_view *v, const bc_fleet_host ***out,
+				   bc_error *err)
+{
+	const bc_fleet_host **order = calloc(v->count ? v->count : 1, sizeof(*order));
+	if (!order)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < v->count; i++)
+		order[i] = &v->hosts[i];
+	qsort(order, v->count, sizeof(*order), worst_first);
+	*out = order;
+	return BC_OK;
 }
 
 static void html_flags(bc_buf *b, unsigned flags)
@@ -302,18 +400,21 @@ static void html_row(bc_buf *b, const bc_fleet_host *h, size_t index)
 	bc_buf_puts(b, "</tr>\n");
 }
 
-static void html_table(bc_buf *b, const bc_fleet_view *v)
+/* The fleet table, its rows in order; the anchor of a failing machine's section is its
+ * index in v. */
+static void html_table(bc_buf *b, const bc_fleet_view *v, const bc_fleet_host *const *order)
 {
 	bc_buf_puts(b, "<table id=\"fleet\">\n<thead><tr>"
-		       "<th class=\"sort\" data-type=\"text\" title=\"sort by name\">Machine</th>"
+		       "<th class=\"sort\" data-sort=\"name\" title=\"sort by name\">Machine</th>"
 		       "<th>URL</th>"
-		       "<th class=\"sort\" data-type=\"num\" title=\"sort by verdict\">Verdict</th>"
-		       "<th class=\"sort\" data-type=\"num\" title=\"sort by last seen\">"
+		       "<th class=\"sort\" data-sort=\"verdict\" data-dir=\"asc\" "
+		       "title=\"sort by verdict\">Verdict</th>"
+		       "<th class=\"sort\" data-sort=\"seen\" title=\"sort by last seen\">"
 		       "Last seen</th>"
 		       "<th>First failing check</th><th>Timeline (newest right)</th>"
 		       "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < v->count; i++)
-		html_row(b, &v->hosts[i], i);
+		html_row(b, order[i], (size_t)(order[i] - v->hosts));
 	bc_buf_puts(b, "</tbody>\n</table>\n");
 }
 
@@ -412,11 +513,14 @@ static void html_differing(bc_buf *b, const bc_fleet_attestation *a, const bc_go
 	json_decref(list);
 }
 
-static void html_failing(bc_buf *b, const bc_fleet_view *v, const bc_golden *golden)
+/* The machines whose latest attestation is not a pass, in the table's order. */
+static void html_failing(bc_buf *b, const bc_fleet_view *v, const bc_fleet_host *const *order,
+			 const bc_golden *golden)
 {
 	size_t shown = 0;
-	for (size_t i = 0; i < v->count; i++) {
-		const bc_fleet_host *h = &v->hosts[i];
+	for (size_t k = 0; k < v->count; k++) {
+		const bc_fleet_host *h = order[k];
+		size_t i = (size_t)(h - v->hosts);
 		const bc_fleet_attestation *a = h->count ? &h->history[0] : NULL;
 		char when[32];
 		if (!a || !strcmp(a->verdict, "pass"))
@@ -470,17 +574,23 @@ bc_status bc_fleet_report_html(bc_fleet_store *store, const bc_fleet_report_opts
 			       size_t *size, bc_error *err)
 {
 	bc_fleet_view v;
+	const bc_fleet_host **order = NULL;
 	bc_buf b;
 	bc_status s = bc_fleet_view_load(store, opts, history_of(opts), &v, err);
 	if (s != BC_OK)
 		return s;
+	if ((s = hosts_worst_first(&v, &order, err)) != BC_OK) {
+		bc_fleet_view_free(&v);
+		return s;
+	}
 	bc_buf_init(&b, REPORT_MAX);
 	bc_buf_puts(&b, page_head);
 	html_summary(&b, store, &v, opts);
-	html_table(&b, &v);
-	html_failing(&b, &v, opts->golden);
+	html_table(&b, &v, order);
+	html_failing(&b, &v, order, opts->golden);
 	bc_buf_puts(&b, page_script);
 	bc_buf_puts(&b, "</body>\n</html>\n");
+	free(order);
 	bc_fleet_view_free(&v);
 	return take(&b, out, size, err);
 }
