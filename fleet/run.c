@@ -202,6 +202,7 @@ static bool make_attestation(const bc_fleet_machine *m, const bc_poll_result *r,
 typedef struct leased {
 	bc_fleet_attestation last, quoted; /* its latest, and latest with a quote */
 	bool has_last, has_quoted, done;
+	bool in_lease; /* found among the lease's machines by the batch's look-up */
 	bc_verify_key *key;
 	char key_error[300];
 } leased;
@@ -214,7 +215,8 @@ typedef struct batch {
 	bc_poll_host *hosts;
 	size_t *which; /* the machine of each host polled */
 	size_t count;
-	int64_t now; /* the round's */
+	int64_t now;	     /* the round's */
+	int64_t lease_until; /* of the batch's lease: with the worker, names it */
 	bc_fleet_run_callback callback;
 	void *user;
 	bc_fleet_round *round;
@@ -245,26 +247,80 @@ static bc_status found(bc_status s, bool *has, bc_error *err)
 	return s;
 }
 
+/* The machine of the batch with this id, or NULL. */
+static leased *leased_of(batch *b, int64_t machine_id)
+{
+	for (size_t i = 0; i < b->count; i++)
+		if (b->machines[i].id == machine_id)
+			return &b->state[i];
+	return NULL;
+}
+
+static void take_last(int64_t machine_id, bc_fleet_attestation *a, void *user)
+{
+	leased *l = leased_of(user, machine_id);
+	if (l) {
+		l->in_lease = true;
+		if (a && !l->has_last) {
+			l->last = *a;
+			l->has_last = true;
+			return;
+		}
+	}
+	if (a)
+		bc_fleet_attestation_clear(a);
+}
+
+static void take_quoted(int64_t machine_id, bc_fleet_attestation *a, void *user)
+{
+	leased *l = leased_of(user, machine_id);
+	if (l && a && !l->has_quoted) {
+		l->quoted = *a;
+		l->has_quoted = true;
+		return;
+	}
+	if (a)
+		bc_fleet_attestation_clear(a);
+}
+
+/* What each machine of the batch is compared with: its latest attestations, looked up
+ * for the whole lease at once, and one by one for a machine whose lease was lost since. */
+static bc_status look_up_latest(batch *b)
+{
+	const char *worker = b->opts->worker;
+	bc_status s = bc_fleet_store_latest_of_lease(b->store, worker, b->lease_until, false,
+						     take_last, b, b->err);
+	if (s == BC_OK)
+		s = bc_fleet_store_latest_of_lease(b->store, worker, b->lease_until, true,
+						   take_quoted, b, b->err);
+	for (size_t i = 0; s == BC_OK && i < b->count; i++) {
+		leased *l = &b->state[i];
+		if (l->in_lease)
+			continue;
+		s = found(bc_fleet_store_last(b->store, b->machines[i].id, &l->last, b->err),
+			  &l->has_last, b->err);
+		if (s == BC_OK)
+			s = found(bc_fleet_store_last_quoted(b->store, b->machines[i].id,
+							     &l->quoted, b->err),
+				  &l->has_quoted, b->err);
+	}
+	return s;
+}
+
 /* What each machine of the batch is compared with, and the key it is polled with. */
 static bc_status prepare(batch *b)
 {
-	bc_status s = BC_OK;
 	b->state = calloc(b->count, sizeof(*b->state));
 	b->hosts = calloc(b->count, sizeof(*b->hosts));
 	b->which = calloc(b->count, sizeof(*b->which));
 	if (!b->state || !b->hosts || !b->which)
 		return bc_fail(b->err, BC_E_NOMEM, "out of memory");
+	bc_status s = look_up_latest(b);
 	for (size_t i = 0; s == BC_OK && i < b->count; i++) {
 		const bc_fleet_machine *m = &b->machines[i];
 		leased *l = &b->state[i];
 		bc_error why = {0};
-		s = found(bc_fleet_store_last(b->store, m->id, &l->last, b->err), &l->has_last,
-			  b->err);
-		if (s == BC_OK)
-			s = found(bc_fleet_store_last_quoted(b->store, m->id, &l->quoted, b->err),
-				  &l->has_quoted, b->err);
-		if (s == BC_OK &&
-		    bc_verify_key_new(m->ak_public, m->ak_public_size, 0, &l->key, &why) != BC_OK)
+		if (bc_verify_key_new(m->ak_public, m->ak_public_size, 0, &l->key, &why) != BC_OK)
 			snprintf(l->key_error, sizeof(l->key_error), "enrolled AK: %s",
 				 bc_error_message(&why));
 	}
@@ -297,16 +353,11 @@ static void conclude(batch *b, size_t i, const bc_poll_result *r)
 		return;
 	}
 	a.flags = bc_fleet_compare(l->has_quoted ? &l->quoted : NULL, &a);
-	bc_status s = bc_fleet_store_record(b->store, &a, &a.id, b->err);
-	if (s == BC_OK) {
-		s = bc_fleet_store_complete(b->store, m->id, b->opts->worker,
-					    b->now + b->opts->interval, b->err);
-		if (s == BC_E_NOTFOUND) { /* stored all the same; another worker has it now */
-			b->round->lost++;
-			*b->err = (bc_error){0};
-			s = BC_OK;
-		}
-	}
+	bool lost = false;
+	bc_status s = bc_fleet_store_conclude(b->store, &a, b->opts->worker,
+					      b->now + b->opts->interval, &a.id, &lost, b->err);
+	if (lost) /* stored all the same; another worker has it now */
+		b->round->lost++;
 	if (s == BC_OK) {
 		bc_fleet_run_result res = {.machine = m,
 					   .attestation = &a,
@@ -444,6 +495,7 @@ bc_status bc_fleet_run_round(bc_fleet_store *store, const bc_fleet_run_opts *opt
 			   .machines = machines,
 			   .count = count,
 			   .now = now,
+			   .lease_until = t + opts->lease,
 			   .callback = callback,
 			   .user = user,
 			   .round = round,

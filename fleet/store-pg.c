@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The fleet store on PostgreSQL (libpq): several verifiers, on one machine or many,
- * share it. Parameters travel apart from the statement (PQexecParams), as text.
+ * share it. Parameters travel apart from the statement, as text; each statement is
+ * prepared once a connection (the server parses and plans it once, not for every machine
+ * of every round).
  * Rows that workers lease are taken with FOR UPDATE SKIP LOCKED, so that two workers
  * never wait for, nor take, the same machine.
  */
@@ -17,6 +19,14 @@
 #include "fleet/store-internal.h"
 
 #define MAX_PARAMS 32
+/* more statements than the store has: those past it run unprepared */
+#define MAX_PREPARED 64
+
+typedef struct pg_store {
+	PGconn *conn;
+	char *prepared[MAX_PREPARED]; /* the SQL of statement "sN", N its index */
+	size_t prepared_count;
+} pg_store;
 
 /* libpq prints the server's notices to stderr by default; the library never prints. */
 static void ignore_notice(void *arg, const char *message)
@@ -39,22 +49,34 @@ static bc_status fail_pg(PGconn *db, bc_error *err, const char *what)
 static bc_status pg_open(const char *url, bool create, void **out, bc_error *err)
 {
 	(void)create; /* the database is the server's to make */
-	PGconn *db = PQconnectdb(url);
-	if (!db)
+	pg_store *pg = calloc(1, sizeof(*pg));
+	if (!pg)
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
-	if (PQstatus(db) != CONNECTION_OK) {
-		bc_status s = fail_pg(db, err, "cannot connect");
-		PQfinish(db);
+	pg->conn = PQconnectdb(url);
+	if (!pg->conn) {
+		free(pg);
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	}
+	if (PQstatus(pg->conn) != CONNECTION_OK) {
+		bc_status s = fail_pg(pg->conn, err, "cannot connect");
+		PQfinish(pg->conn);
+		free(pg);
 		return s;
 	}
-	PQsetNoticeProcessor(db, ignore_notice, NULL);
-	*out = db;
+	PQsetNoticeProcessor(pg->conn, ignore_notice, NULL);
+	*out = pg;
 	return BC_OK;
 }
 
 static void pg_close(void *db)
 {
-	PQfinish(db);
+	pg_store *pg = db;
+	if (!pg)
+		return;
+	PQfinish(pg->conn);
+	for (size_t i = 0; i < pg->prepared_count; i++)
+		free(pg->prepared[i]);
+	free(pg);
 }
 
 /* A statement whose result only says whether it worked. */
@@ -70,23 +92,23 @@ static bc_status run(PGconn *db, const char *sql, bc_error *err, const char *wha
 
 static bc_status pg_exec_script(void *db, const char *sql, bc_error *err)
 {
-	return run(db, sql, err, "statement failed");
+	return run(((pg_store *)db)->conn, sql, err, "statement failed");
 }
 
 static bc_status pg_begin(void *db, bool write, bc_error *err)
 {
 	(void)write; /* row locks do the work of SQLite's IMMEDIATE */
-	return run(db, "BEGIN", err, "cannot begin a transaction");
+	return run(((pg_store *)db)->conn, "BEGIN", err, "cannot begin a transaction");
 }
 
 static bc_status pg_commit(void *db, bc_error *err)
 {
-	return run(db, "COMMIT", err, "cannot commit");
+	return run(((pg_store *)db)->conn, "COMMIT", err, "cannot commit");
 }
 
 static void pg_rollback(void *db)
 {
-	PQclear(PQexec(db, "ROLLBACK"));
+	PQclear(PQexec(((pg_store *)db)->conn, "ROLLBACK"));
 }
 
 static bc_status collect(PGresult *res, sql_rows *rows, bc_error *err)
@@ -103,6 +125,31 @@ static bc_status collect(PGresult *res, sql_rows *rows, bc_error *err)
 	return BC_OK;
 }
 
+/* Run sql on pg's connection, prepared: the first run of a statement prepares it (an
+ * error of the server's then is the result's, as the run's would be). Past MAX_PREPARED
+ * statements, or without memory to remember one, it runs unprepared. */
+static PGresult *execute(pg_store *pg, const char *sql, int count, const char *const *values)
+{
+	char name[16];
+	size_t i = 0;
+	while (i < pg->prepared_count && strcmp(pg->prepared[i], sql))
+		i++;
+	snprintf(name, sizeof(name), "s%zu", i);
+	if (i == pg->prepared_count) {
+		char *copy = i < MAX_PREPARED ? strdup(sql) : NULL;
+		if (!copy)
+			return PQexecParams(pg->conn, sql, count, NULL, values, NULL, NULL, 0);
+		PGresult *res = PQprepare(pg->conn, name, sql, count, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			free(copy);
+			return res;
+		}
+		PQclear(res);
+		pg->prepared[pg->prepared_count++] = copy;
+	}
+	return PQexecPrepared(pg->conn, name, count, values, NULL, NULL, 0);
+}
+
 static bc_status pg_query(void *db, const char *sql, const sql_param *params, size_t count,
 			  sql_rows *rows, bc_error *err)
 {
@@ -117,11 +164,11 @@ static bc_status pg_query(void *db, const char *sql, const sql_param *params, si
 			values[i] = numbers[i];
 		}
 	}
-	PGresult *res = PQexecParams(db, sql, (int)count, NULL, values, NULL, NULL, 0);
+	PGresult *res = execute(db, sql, (int)count, values);
 	ExecStatusType st = PQresultStatus(res);
 	bc_status s = BC_OK;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		s = fail_pg(db, err, "statement failed");
+		s = fail_pg(((pg_store *)db)->conn, err, "statement failed");
 	else if (rows)
 		s = collect(res, rows, err);
 	PQclear(res);

@@ -544,10 +544,12 @@ bc_status bc_fleet_store_list(bc_fleet_store *st, bool with_removed, bc_fleet_ma
 
 /* ---- attestations ---- */
 
-#define ATTESTATION_COLUMNS                                                                     \
-	"id, machine_id, attested_at, verdict, first_failing_check, detail, differing_events, " \
-	"reset_count, restart_count, clock, firmware_version, reboot, clock_back, rollback, "   \
-	"ak_changed, chip_changed, ak_name, keep_chip_id, duration_ms"
+#define ATTESTATION_COLUMNS_OF(t)                                                               \
+	t "id, " t "machine_id, " t "attested_at, " t "verdict, " t "first_failing_check, " t   \
+	  "detail, " t "differing_events, " t "reset_count, " t "restart_count, " t "clock, " t \
+	  "firmware_version, " t "reboot, " t "clock_back, " t "rollback, " t "ak_changed, " t  \
+	  "chip_changed, " t "ak_name, " t "keep_chip_id, " t "duration_ms"
+#define ATTESTATION_COLUMNS ATTESTATION_COLUMNS_OF("")
 
 /* The flag columns, in the order of ATTESTATION_COLUMNS from column 11. */
 static const unsigned flag_columns[] = {
@@ -802,6 +804,43 @@ bc_status bc_fleet_store_last_quoted(bc_fleet_store *st, int64_t machine_id,
 	return s == BC_OK ? attestation_from_row(st, &r, 0, out, err) : s;
 }
 
+/* The latest attestations (quoted ones only, when quoted) of the machines of one lease:
+ * one statement for a batch rather than one a machine. Each row: the attestation's
+ * columns (NULL when the machine has none) and then the machine's id. */
+static const char latest_of_lease_sql[2][600] = {
+    "SELECT " ATTESTATION_COLUMNS_OF(
+	"a.") ", m.id FROM machines m LEFT JOIN attestations a "
+	      "ON a.id = (SELECT l.id FROM attestations l WHERE l.machine_id = m.id "
+	      "ORDER BY l.attested_at DESC, l.id DESC LIMIT 1) "
+	      "WHERE m.lease_worker = $1 AND m.lease_until = $2",
+    "SELECT " ATTESTATION_COLUMNS_OF("a.") ", m.id FROM machines m LEFT JOIN attestations a "
+					   "ON a.id = (SELECT l.id FROM attestations l WHERE "
+					   "l.machine_id = m.id AND l.clock IS NOT "
+					   "NULL ORDER BY l.attested_at DESC, l.id DESC LIMIT 1) "
+					   "WHERE m.lease_worker = $1 AND m.lease_until = $2",
+};
+
+bc_status bc_fleet_store_latest_of_lease(bc_fleet_store *st, const char *worker, int64_t until,
+					 bool quoted, bc_fleet_latest_callback callback, void *user,
+					 bc_error *err)
+{
+	_cleanup_(sql_rows_free) sql_rows r = {0};
+	sql_param p[] = {SQL_S(worker), SQL_I(until)};
+	bc_status s = query(st, latest_of_lease_sql[quoted], p, ELEMENTSOF(p), &r, err);
+	for (size_t row = 0; s == BC_OK && row < r.rows; row++) {
+		int64_t machine_id = 0;
+		bc_fleet_attestation a = {0};
+		bool has = sql_cell(&r, row, 0) != NULL;
+		if (!cell_int(&r, row, 19, &machine_id))
+			return bc_fail(err, BC_E_FORMAT, "%s: machines.id is not a number",
+				       st->display);
+		if (has && (s = attestation_from_row(st, &r, row, &a, err)) != BC_OK)
+			return s;
+		callback(machine_id, has ? &a : NULL, user);
+	}
+	return s;
+}
+
 /* ---- leases ---- */
 
 bc_status bc_fleet_store_lease(bc_fleet_store *st, const char *worker, int64_t now, int64_t until,
@@ -886,6 +925,29 @@ bc_status bc_fleet_store_complete(bc_fleet_store *st, int64_t machine_id, const 
 			 "UPDATE machines SET lease_worker = NULL, lease_until = NULL, "
 			 "next_due = $3 WHERE id = $1 AND lease_worker = $2 RETURNING id",
 			 p, ELEMENTSOF(p), err);
+}
+
+bc_status bc_fleet_store_conclude(bc_fleet_store *st, const bc_fleet_attestation *a,
+				  const char *worker, int64_t next_due, int64_t *id, bool *lost,
+				  bc_error *err)
+{
+	*lost = false;
+	bc_status s = st->be->begin(st->db, true, err);
+	if (s == BC_OK)
+		s = bc_fleet_store_record(st, a, id, err);
+	if (s == BC_OK) {
+		s = bc_fleet_store_complete(st, a->machine_id, worker, next_due, err);
+		if (s == BC_E_NOTFOUND) {
+			*lost = true;
+			*err = (bc_error){0};
+			s = BC_OK;
+		}
+	}
+	if (s == BC_OK)
+		s = st->be->commit(st->db, err);
+	if (s != BC_OK)
+		st->be->rollback(st->db);
+	return s;
 }
 
 bc_status bc_fleet_store_release(bc_fleet_store *st, int64_t machine_id, const char *worker,

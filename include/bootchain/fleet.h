@@ -319,6 +319,25 @@ BC_EXPORT bc_status bc_fleet_store_lease_expiry(bc_fleet_store *store, int64_t d
 BC_EXPORT bc_status bc_fleet_store_complete(bc_fleet_store *store, int64_t machine_id,
 					    const char *worker, int64_t next_due, bc_error *err);
 
+/* Called for each machine leased by worker until until: its latest attestation, or NULL
+ * when it has none; a is the callee's to keep (moved out) or to clear. */
+typedef void (*bc_fleet_latest_callback)(int64_t machine_id, bc_fleet_attestation *a, void *user);
+
+/* The latest attestation (when quoted, the latest with a quote's clock information) of
+ * every machine of one lease, in one statement: what a worker compares a batch with. A
+ * machine whose lease was taken over since is not among them. */
+BC_EXPORT bc_status bc_fleet_store_latest_of_lease(bc_fleet_store *store, const char *worker,
+						   int64_t until, bool quoted,
+						   bc_fleet_latest_callback callback, void *user,
+						   bc_error *err);
+
+/* Record a's attestation and complete the lease of its machine in one transaction: both
+ * or neither. *lost is set when the lease had been taken over (expired): the attestation
+ * is stored all the same, and the machine's schedule is the new holder's. */
+BC_EXPORT bc_status bc_fleet_store_conclude(bc_fleet_store *store, const bc_fleet_attestation *a,
+					    const char *worker, int64_t next_due, int64_t *id,
+					    bool *lost, bc_error *err);
+
 /* Give a lease back without attesting: the machine stays due. */
 BC_EXPORT bc_status bc_fleet_store_release(bc_fleet_store *store, int64_t machine_id,
 					   const char *worker, bc_error *err);

@@ -128,8 +128,12 @@ per_machine() { # db after_id
 		while read -r n c; do echo "$c machines with $n"; done | paste -sd, - | sed 's/,/, /g'
 }
 max_id() { sql "$1" "SELECT COALESCE(MAX(id), 0) FROM attestations"; }
-# every machine due now, no lease held (for the next measurement)
-due_now() { sql "$1" "UPDATE machines SET next_due = 0, lease_worker = NULL, lease_until = NULL"; }
+# every machine due now, no lease held (for the next measurement); on PostgreSQL the dead
+# rows of the rounds before vacuumed, so that each measurement starts alike
+due_now() {
+	sql "$1" "UPDATE machines SET next_due = 0, lease_worker = NULL, lease_until = NULL"
+	case "$1" in postgresql://*) sql "$1" "VACUUM ANALYZE machines" ;; esac
+}
 
 # ---- SQLite: ROUNDS rounds, their times, RSS after each
 
@@ -183,10 +187,41 @@ sqlite_rounds() { # hosts dir rounds
 	SQLITE_MS=$ms
 }
 
+# ---- CPU time (clock ticks) of the parts: this shell's waited-for children (a fleet run
+# it ran in the foreground), the simulator, the PostgreSQL server (the postmaster with the
+# backends it has reaped, and those still running)
+
+ticks_of() { # pid: utime + stime, and with "all" the reaped children's too
+	awk -v all="${2:-}" '{ sub(/^.*\) /, ""); t = $12 + $13; if (all) t += $14 + $15; print t }' \
+		"/proc/$1/stat" 2>/dev/null || echo 0
+}
+pg_ticks() {
+	local master t child
+	master=$(head -n 1 "$PG_DIR/data/postmaster.pid")
+	t=$(ticks_of "$master" all)
+	for child in $(cat "/proc/$master/task/$master/children" 2>/dev/null); do
+		t=$((t + $(ticks_of "$child")))
+	done
+	echo "$t"
+}
+cpu_snapshot() { # var: "shell-children sim pg" ticks
+	printf -v "$1" '%s %s %s' "$(ticks_of $$ all)" "$(ticks_of "$SIM_PID")" "$(pg_ticks)"
+}
+# what each attestation cost in CPU, from two snapshots around a round of n machines
+cpu_report() { # before after n wall_ms
+	awk -v b="$1" -v a="$2" -v n="$3" -v ms="$4" -v hz="$(getconf CLK_TCK)" -v cores="$(nproc)" 'BEGIN {
+		split(b, x, " "); split(a, y, " ")
+		w = (y[1] - x[1]) / hz; s = (y[2] - x[2]) / hz; p = (y[3] - x[3]) / hz
+		printf "  CPU an attestation: fleet run %.3f ms, simulator %.3f ms, PostgreSQL %.3f ms; the machine was %.0f%% busy\n",
+			1000 * w / n, 1000 * s / n, 1000 * p / n, 100 * (w + s + p) / (ms / 1000) / cores
+		if (p > 0) printf "  PostgreSQL CPU bounds the workers together at %.0f attestations/s a core of the database server\n", n / p
+	}'
+}
+
 # ---- PostgreSQL: one worker, then two
 
 pg_workers() { # hosts dir db
-	local n=$1 dir=$2 db=$3 before ms1 t0 t1 wall2 a b
+	local n=$1 dir=$2 db=$3 before ms1 t0 t1 wall2 a b cpu0 cpu1
 	local limit=$((60 + n / 100))
 	"$BOOTCHAIN" fleet init --db "$db" >/dev/null
 	clock t0
@@ -197,13 +232,17 @@ pg_workers() { # hosts dir db
 	run "$limit" "$dir/pg0.out" --db "$db" --rounds 1 --interval 1s --golden "$dir/golden.json"
 	due_now "$db"
 	before=$(max_id "$db")
+	cpu_snapshot cpu0
 	run "$limit" "$dir/pg1.out" --db "$db" --rounds 1 --interval 1s --golden "$dir/golden.json" \
 		--worker one
+	cpu_snapshot cpu1
 	ms1=$(round_ms "$dir/pg1.out")
 	printf '  one worker:  %6d ms  %7.0f hosts/s\n' "$ms1" "$(echo "$n * 1000 / $ms1" | bc -l)"
+	cpu_report "$cpu0" "$cpu1" "$n" "$ms1"
 	echo "  stored: $(per_machine "$db" "$before")"
 	due_now "$db"
 	before=$(max_id "$db")
+	cpu_snapshot cpu0
 	clock t0
 	run "$limit" "$dir/pg2a.out" --db "$db" --rounds 1 --interval 1s \
 		--golden "$dir/golden.json" --worker two-a &
@@ -215,6 +254,7 @@ pg_workers() { # hosts dir db
 	wait "$a" || die 1 "worker two-a failed"
 	wait "$b" || die 1 "worker two-b failed"
 	clock t1
+	cpu_snapshot cpu1
 	wall2=$(((t1 - t0) / 1000000))
 	printf '  two workers: %6d ms  %7.0f hosts/s  (%s + %s machines; rounds of %s and %s ms)\n' \
 		"$wall2" "$(echo "$n * 1000 / $wall2" | bc -l)" "$(round_count "$dir/pg2a.out")" \
@@ -225,6 +265,7 @@ pg_workers() { # hosts dir db
 			GROUP BY machine_id HAVING COUNT(*) > 1) AS t") machines)"
 	awk -v one="$ms1" -v two="$wall2" 'BEGIN {
 		r = one / two; printf "  two workers / one: %.2fx; target >= 1.6x: %s\n", r, (r >= 1.6) ? "met" : "not met" }'
+	cpu_report "$cpu0" "$cpu1" "$n" "$wall2"
 	# what of it is two workers' connections in flight rather than two processes
 	due_now "$db"
 	run "$limit" "$dir/pg3.out" --db "$db" --rounds 1 --interval 1s --golden "$dir/golden.json" \

@@ -374,6 +374,75 @@ static void test_concurrent_workers_take_each_machine_once(void **state)
 		assert_int_equal(seen[i], 1);
 }
 
+typedef struct seen_latest {
+	int64_t machine[4], attestation[4]; /* attestation: 0 for none */
+	size_t count;
+} seen_latest;
+
+static void note_latest(int64_t machine_id, bc_fleet_attestation *a, void *user)
+{
+	seen_latest *seen = user;
+	assert_true(seen->count < 4);
+	seen->machine[seen->count] = machine_id;
+	seen->attestation[seen->count++] = a ? a->id : 0;
+	if (a)
+		bc_fleet_attestation_clear(a);
+}
+
+static int64_t latest_of(const seen_latest *seen, int64_t machine_id)
+{
+	for (size_t i = 0; i < seen->count; i++)
+		if (seen->machine[i] == machine_id)
+			return seen->attestation[i];
+	fail_msg("machine %lld not in the lease", (long long)machine_id);
+	return -1;
+}
+
+/* The batch look-up gives what bc_fleet_store_last and _last_quoted give one by one, for
+ * the machines of that one lease only. */
+static void test_latest_of_lease(void **state)
+{
+	fixture *f = *state;
+	bc_fleet_machine *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0;
+	int64_t quoted_id, last_id, other_id;
+	add_machines(f, 3);
+	assert_int_equal(bc_fleet_store_lease(f->store, "A", 100, 160, 2, &a, &na, NULL), BC_OK);
+	assert_int_equal(bc_fleet_store_lease(f->store, "A", 100, 170, 1, &b, &nb, NULL), BC_OK);
+	assert_int_equal(na, 2);
+	bc_fleet_attestation att = attestation(a[0].id, 10, "pass");
+	att.has_clock_info = true;
+	assert_int_equal(bc_fleet_store_record(f->store, &att, &quoted_id, NULL), BC_OK);
+	att = attestation(a[0].id, 20, "unreachable"); /* newer, without a quote */
+	assert_int_equal(bc_fleet_store_record(f->store, &att, &last_id, NULL), BC_OK);
+	att = attestation(b[0].id, 30, "pass"); /* another lease's machine */
+	assert_int_equal(bc_fleet_store_record(f->store, &att, &other_id, NULL), BC_OK);
+
+	seen_latest last = {0}, quoted = {0}, none = {0};
+	assert_int_equal(
+	    bc_fleet_store_latest_of_lease(f->store, "A", 160, false, note_latest, &last, NULL),
+	    BC_OK);
+	assert_int_equal(
+	    bc_fleet_store_latest_of_lease(f->store, "A", 160, true, note_latest, &quoted, NULL),
+	    BC_OK);
+	assert_int_equal(last.count, 2);
+	assert_int_equal(latest_of(&last, a[0].id), last_id);
+	assert_int_equal(latest_of(&last, a[1].id), 0);
+	assert_int_equal(quoted.count, 2);
+	assert_int_equal(latest_of(&quoted, a[0].id), quoted_id);
+	assert_int_equal(latest_of(&quoted, a[1].id), 0);
+	/* another worker's name, or a lease's end that is not this one: no machine */
+	assert_int_equal(
+	    bc_fleet_store_latest_of_lease(f->store, "B", 160, false, note_latest, &none, NULL),
+	    BC_OK);
+	assert_int_equal(
+	    bc_fleet_store_latest_of_lease(f->store, "A", 161, false, note_latest, &none, NULL),
+	    BC_OK);
+	assert_int_equal(none.count, 0);
+	free(a);
+	free(b);
+}
+
 static void test_url_forms(void **state)
 {
 	fixture *f = *state;
@@ -406,6 +475,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_workers_take_each_machine_once, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_latest_of_lease, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_url_forms, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
