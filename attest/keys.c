@@ -137,19 +137,6 @@ void bc_ek_default_template(bc_key_type type, TPM2B_PUBLIC *out)
 	}
 }
 
-/* Whether a handle (persistent object or NV index) exists, from TPM2_GetCapability. */
-static bc_status handle_exists(bc_tpm *tpm, TPM2_HANDLE handle, bool *exists, bc_error *err)
-{
-	_cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
-	TPMI_YES_NO more = TPM2_NO;
-	TSS2_RC rc = Esys_GetCapability(bc_tpm_esys(tpm), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-					TPM2_CAP_HANDLES, handle, 1, &more, &cap);
-	if (rc != TSS2_RC_SUCCESS)
-		return bc_tpm_fail(tpm, err, rc, "cannot list TPM handles");
-	*exists = cap->data.handles.count > 0 && cap->data.handles.handle[0] == handle;
-	return BC_OK;
-}
-
 /* An ESYS_TR for an existing persistent object or NV index (Esys_TR_Close it). */
 static bc_status tr_from_handle(bc_tpm *tpm, TPM2_HANDLE handle, ESYS_TR *out, bc_error *err)
 {
@@ -180,7 +167,7 @@ static bc_status open_persistent_ek(bc_tpm *tpm, bc_key_type type, ESYS_TR *hand
 	bool exists = false;
 	ESYS_TR tr = ESYS_TR_NONE;
 	*found = false;
-	bc_status s = handle_exists(tpm, h, &exists, err);
+	bc_status s = bc_tpm_handle_exists(tpm, h, &exists, err);
 	if (s != BC_OK || !exists)
 		return s;
 	if ((s = tr_from_handle(tpm, h, &tr, err)) != BC_OK)
@@ -364,7 +351,7 @@ bc_status bc_ek_cert_read(bc_tpm *tpm, bc_key_type type, uint8_t **der, size_t *
 	bool exists = false;
 	*der = NULL;
 	*len = 0;
-	bc_status s = handle_exists(tpm, h, &exists, err);
+	bc_status s = bc_tpm_handle_exists(tpm, h, &exists, err);
 	if (s != BC_OK)
 		return s;
 	if (!exists)
@@ -728,7 +715,7 @@ static bc_status check_persistent_target(bc_tpm *tpm, const bc_ak_create_opts *o
 			       "0x%08x is the TCG handle of the %s EK: choose another handle for "
 			       "the AK",
 			       h, h == BC_EK_RSA_HANDLE ? "RSA" : "ECC");
-	bc_status s = handle_exists(tpm, h, occupied, err);
+	bc_status s = bc_tpm_handle_exists(tpm, h, occupied, err);
 	if (s == BC_OK && *occupied && !opts->force)
 		return bc_fail(err, BC_E_INVALID,
 			       "persistent handle 0x%08x is already in use (--force evicts what "
@@ -885,7 +872,7 @@ bc_status bc_ak_open(bc_tpm *tpm, const char *spec, bc_ak *out, bc_error *err)
 	*out = ak;
 	if (bc_persistent_handle_parse(spec, &h)) {
 		bool exists = false;
-		if ((s = handle_exists(tpm, h, &exists, err)) != BC_OK)
+		if ((s = bc_tpm_handle_exists(tpm, h, &exists, err)) != BC_OK)
 			return s;
 		if (!exists)
 			return bc_fail(err, BC_E_NOTFOUND,

@@ -16,6 +16,8 @@ static const cli_command commands[] = {
     {"log", cmd_log, "show, replay, check and export TCG event logs"},
     {"measure", cmd_measure, "measure boot layers: measured and trusted boot"},
     {"golden", cmd_golden, "build, sign, predict and check golden databases"},
+    {"seal", cmd_seal, "seal a secret to the golden database's policies or to PCRs"},
+    {"unseal", cmd_unseal, "unseal a secret when the boot matched its policy"},
     {"attest", cmd_attest, "attestation keys, quotes and evidence verification"},
     {"fleet", cmd_fleet, "the fleet store: the machines a verifier attests"},
     {"help", cmd_help, "show help for bootchain or for a command"},

@@ -31,6 +31,8 @@ int cmd_golden(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_pcr(int argc, char **argv);
+int cmd_seal(int argc, char **argv);
+int cmd_unseal(int argc, char **argv);
 
 /* "bootchain: CMD: message" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) BC_PRINTF(2, 3);

@@ -11,8 +11,10 @@
 #include <bootchain/eventlog.h>
 #include <bootchain/golden.h>
 #include <bootchain/measure.h>
+#include <bootchain/policy.h>
 
 #include "cli/cli.h"
+#include "cli/golden.h"
 #include "golden/golden-build.h"
 #include "golden/golden-internal.h"
 #include "util/file.h"
@@ -24,15 +26,24 @@
 #define MAX_SOURCES	256
 #define SHORT_HEX_BYTES 4 /* "9f86d081..2b0b822c" in reports */
 
+/* golden sign --policy-out */
+#define DEFAULT_MAX_BRANCHES 1024
+#define MAX_BRANCHES	     65536 /* what a policy file may hold */
+
 static const char golden_usage[] =
     "Usage: bootchain golden create --out DB SOURCE... [--key KEY.pem]\n"
     "       bootchain golden add DB SOURCE... [--out NEW] [--key KEY.pem]\n"
     "       bootchain golden merge DB1 DB2... --out DB [--key KEY.pem]\n"
     "       bootchain golden show DB [--json]\n"
     "       bootchain golden predict DB [--pcrs SELECTION] [--max N] [--json]\n"
+    "                      [--with NAME:PCR:FILE]... [--keep-old]\n"
+    "       bootchain golden predict DB --log REFLOG --with-db|--with-dbx FILE... [--json]\n"
     "       bootchain golden check DB [LOG] [--verbose] [--json]\n"
     "       bootchain golden sign DB --key KEY.pem [--signature SIG]\n"
+    "                      [--policy-out FILE [--policy-pcrs SEL] [--policy-ref TEXT]\n"
+    "                       [--max-branches N]] [--json]\n"
     "       bootchain golden verify DB --pubkey PUB.pem [--signature SIG]\n"
+    "       bootchain golden update|retire ...  (see bootchain golden update --help)\n"
     "\n"
     "Golden databases (bootchain-golden(5)) hold the known-good versions of each boot\n"
     "component. SOURCE is any mix of:\n"
@@ -50,8 +61,22 @@ static const char golden_usage[] =
     "  -b, --banks LIST      banks to digest images in (default: " DEFAULT_BANKS ")\n"
     "  -p, --pcrs SEL        predict: PCRs to predict (default: all it covers)\n"
     "  -m, --max N           predict: values per PCR at most (default: 64)\n"
+    "  -w, --with NAME:PCR:FILE  predict: the boot with this image as component NAME\n"
+    "                        (replacing its versions; a new component when NAME is new)\n"
+    "      --keep-old        predict --with: keep the old versions too (either boot)\n"
+    "      --log REFLOG      predict --with-db/--with-dbx: a log of the machine, which\n"
+    "                        gives the variables' old values and PCR 7's events\n"
+    "      --with-db FILE    predict: PCR 7 after appending FILE (.auth as sbvarsign\n"
+    "      --with-dbx FILE   writes, or EFI_SIGNATURE_LISTs) to db or dbx\n"
+    "      --replace-db FILE, --replace-dbx FILE  the same for a write that replaces\n"
     "  -k, --key KEY         sign: private key (PEM, ECDSA or RSA); create, add, merge:\n"
     "                        sign what is written (needed to change a signed DB)\n"
+    "      --policy-out FILE sign: also write the signed PCR policy of every boot the\n"
+    "                        database allows (bootchain-policy(5)), for seal/unseal\n"
+    "      --policy-pcrs SEL sign: its PCRs, one bank (default: sha256 and the PCRs\n"
+    "                        the database has components in)\n"
+    "      --policy-ref TEXT sign: the policyRef it is signed with (default: none)\n"
+    "      --max-branches N  sign: refuse more combinations of values (default: 1024)\n"
     "      --pubkey PUB      refuse a database not signed by this key\n"
     "      --signature SIG   the detached signature (default: DB.sig)\n"
     "  -v, --verbose         check: every event, not only the problems\n"
@@ -67,12 +92,33 @@ static struct {
 	const char *cmd;
 	const char *out, *banks, *pcrs, *key, *pubkey, *signature;
 	unsigned max;
-	bool verbose, json;
+	bool verbose, json, keep_old;
+	const char *policy_out, *policy_pcrs, *policy_ref; /* sign */
+	unsigned max_branches;
+	size_t with_count; /* predict --with */
+	const char *with[MAX_SOURCES];
+	const char *log; /* predict --with-db/--with-dbx: the reference log */
+	size_t sb_count;
+	bc_sb_update sb[MAX_SOURCES];
 	size_t source_count;
 	source sources[MAX_SOURCES];
 } opt;
 
-enum { OPT_JSON = 256, OPT_PUBKEY, OPT_SIGNATURE };
+enum {
+	OPT_JSON = 256,
+	OPT_PUBKEY,
+	OPT_SIGNATURE,
+	OPT_KEEP_OLD,
+	OPT_POLICY_OUT,
+	OPT_POLICY_PCRS,
+	OPT_POLICY_REF,
+	OPT_MAX_BRANCHES,
+	OPT_LOG,
+	OPT_WITH_DB,
+	OPT_WITH_DBX,
+	OPT_REPLACE_DB,
+	OPT_REPLACE_DBX
+};
 
 static int parse_option(int o, char **argv)
 {
@@ -83,6 +129,24 @@ static int parse_option(int o, char **argv)
 		if (opt.source_count == MAX_SOURCES)
 			return cli_usage_error(opt.cmd, "more than %d sources", MAX_SOURCES);
 		opt.sources[opt.source_count++] = (source){.kind = (char)o, .arg = optarg};
+		break;
+	case 'w':
+		if (opt.with_count == MAX_SOURCES)
+			return cli_usage_error(opt.cmd, "more than %d --with", MAX_SOURCES);
+		opt.with[opt.with_count++] = optarg;
+		break;
+	case OPT_KEEP_OLD: opt.keep_old = true; break;
+	case OPT_LOG: opt.log = optarg; break;
+	case OPT_WITH_DB:
+	case OPT_WITH_DBX:
+	case OPT_REPLACE_DB:
+	case OPT_REPLACE_DBX:
+		if (opt.sb_count == MAX_SOURCES)
+			return cli_usage_error(opt.cmd, "more than %d updates", MAX_SOURCES);
+		opt.sb[opt.sb_count++] = (bc_sb_update){
+		    .variable = o == OPT_WITH_DB || o == OPT_REPLACE_DB ? "db" : "dbx",
+		    .write = o == OPT_WITH_DB || o == OPT_WITH_DBX ? BC_SB_APPEND : BC_SB_REPLACE,
+		    .path = optarg};
 		break;
 	case 'o': opt.out = optarg; break;
 	case 'b': opt.banks = optarg; break;
@@ -97,6 +161,14 @@ static int parse_option(int o, char **argv)
 	case OPT_PUBKEY: opt.pubkey = optarg; break;
 	case OPT_SIGNATURE: opt.signature = optarg; break;
 	case OPT_JSON: opt.json = true; break;
+	case OPT_POLICY_OUT: opt.policy_out = optarg; break;
+	case OPT_POLICY_PCRS: opt.policy_pcrs = optarg; break;
+	case OPT_POLICY_REF: opt.policy_ref = optarg; break;
+	case OPT_MAX_BRANCHES:
+		if (!cli_parse_uint(optarg, MAX_BRANCHES, &opt.max_branches) || !opt.max_branches)
+			return cli_usage_error(opt.cmd, "--max-branches %s: expected 1 to %u",
+					       optarg, MAX_BRANCHES);
+		break;
 	default: return cli_bad_option(opt.cmd, o, argv);
 	}
 	return 0;
@@ -108,6 +180,13 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"image", required_argument, NULL, 'i'},
 	    {"from-log", required_argument, NULL, 'l'},
 	    {"chain", required_argument, NULL, 'c'},
+	    {"with", required_argument, NULL, 'w'},
+	    {"keep-old", no_argument, NULL, OPT_KEEP_OLD},
+	    {"log", required_argument, NULL, OPT_LOG},
+	    {"with-db", required_argument, NULL, OPT_WITH_DB},
+	    {"with-dbx", required_argument, NULL, OPT_WITH_DBX},
+	    {"replace-db", required_argument, NULL, OPT_REPLACE_DB},
+	    {"replace-dbx", required_argument, NULL, OPT_REPLACE_DBX},
 	    {"out", required_argument, NULL, 'o'},
 	    {"banks", required_argument, NULL, 'b'},
 	    {"pcrs", required_argument, NULL, 'p'},
@@ -117,12 +196,16 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"signature", required_argument, NULL, OPT_SIGNATURE},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"policy-out", required_argument, NULL, OPT_POLICY_OUT},
+	    {"policy-pcrs", required_argument, NULL, OPT_POLICY_PCRS},
+	    {"policy-ref", required_argument, NULL, OPT_POLICY_REF},
+	    {"max-branches", required_argument, NULL, OPT_MAX_BRANCHES},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int o, rc;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":i:l:c:o:b:p:m:k:vh", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":i:l:c:w:o:b:p:m:k:vh", options, NULL)) != -1) {
 		if (o == 'h') {
 			*help = true;
 			return 0;
@@ -461,8 +544,54 @@ static void emit_predictions(bc_buf *out, const bc_golden_prediction *p, size_t 
 	bc_json_object_end(&j);
 }
 
+/* predict --with: the database of the boot after the update in place of *db, the
+ * images digested in the banks predicted (--pcrs), else in those of the database. */
+static int apply_with(bc_golden **db, bc_golden_candidate *c, const bc_pcr_selection *sel)
+{
+	uint16_t algs[BC_MAX_BANKS];
+	size_t n = 0;
+	bc_error err = {0};
+	bc_golden *updated = NULL;
+	for (size_t b = 0; sel && b < sel->count; b++)
+		algs[n++] = sel->banks[b].alg;
+	if (!sel)
+		n = bc_golden_banks(*db, algs);
+	int rc = n ? 0 : cli_parse_banks(opt.cmd, DEFAULT_BANKS, algs, &n);
+	if (!rc)
+		rc = golden_candidates_digest(opt.cmd, c, opt.with_count, algs, n);
+	if (!rc && bc_golden_apply_candidates(*db, c, opt.with_count,
+					      opt.keep_old ? BC_GOLDEN_ADD : BC_GOLDEN_REPLACE,
+					      &updated, &err) != BC_OK)
+		rc = cli_fail(opt.cmd, &err);
+	if (!rc) {
+		bc_golden_free(*db);
+		*db = updated;
+	}
+	return rc;
+}
+
+/* predict --with-db/--with-dbx: PCR 7 from the reference log (cli/golden-predict-sb.c). */
+static int predict_secure_boot(const char *db_path)
+{
+	bc_golden *db = NULL;
+	if (!opt.log)
+		return cli_usage_error(opt.cmd, "--with-db and --with-dbx need --log REFLOG");
+	if (!opt.sb_count)
+		return cli_usage_error(opt.cmd, "--log goes with --with-db or --with-dbx");
+	if (opt.with_count || opt.keep_old || opt.pcrs || opt.max)
+		return cli_usage_error(opt.cmd, "--with-db and --with-dbx predict PCR 7 in every "
+						"bank of the log: not with --with, --keep-old, "
+						"--pcrs or --max");
+	int rc = load_db(db_path, &db);
+	if (!rc)
+		rc = golden_predict_sb(opt.cmd, db, opt.log, opt.sb, opt.sb_count, opt.json);
+	bc_golden_free(db);
+	return rc;
+}
+
 static int golden_predict(int argc, char **argv)
 {
+	bc_golden_candidate *with = NULL;
 	bc_golden *db = NULL;
 	bc_pcr_selection sel;
 	bc_error err = {0};
@@ -473,8 +602,21 @@ static int golden_predict(int argc, char **argv)
 		return cli_usage_error(opt.cmd, "expected one DB");
 	if (opt.pcrs && bc_pcr_selection_parse(opt.pcrs, &sel, &err) != BC_OK)
 		return cli_usage_error(opt.cmd, "%s", bc_error_message(&err));
-	if ((rc = load_db(argv[optind], &db)) != 0)
+	if (opt.sb_count || opt.log)
+		return predict_secure_boot(argv[optind]);
+	if (opt.keep_old && !opt.with_count)
+		return cli_usage_error(opt.cmd, "--keep-old goes with --with");
+	if (opt.with_count &&
+	    (rc = golden_candidates_parse(opt.cmd, opt.with, opt.with_count, &with)) != 0)
 		return rc;
+	rc = load_db(argv[optind], &db);
+	if (!rc && opt.with_count)
+		rc = apply_with(&db, with, opt.pcrs ? &sel : NULL);
+	golden_candidates_free(with, opt.with_count);
+	if (rc) {
+		bc_golden_free(db);
+		return rc;
+	}
 	if (bc_golden_predict(db, opt.pcrs ? &sel : NULL, opt.max ? opt.max : DEFAULT_MAX, &p, &n,
 			      &err) != BC_OK) {
 		bc_golden_free(db);
@@ -740,35 +882,139 @@ static int golden_check(int argc, char **argv)
 
 /* ---- sign and verify ---- */
 
+/* sign --policy-out: the PCRs of the policy, --policy-pcrs or else sha256 and the PCRs
+ * the database has components in. */
+static int policy_selection(const bc_golden *db, bc_pcr_selection *sel)
+{
+	bc_error err = {0};
+	uint32_t mask = 0;
+	if (opt.policy_pcrs) {
+		if (bc_pcr_selection_parse(opt.policy_pcrs, sel, &err) != BC_OK)
+			return cli_usage_error(opt.cmd, "--policy-pcrs %s: %s", opt.policy_pcrs,
+					       bc_error_message(&err));
+		if (sel->count != 1 || !sel->banks[0].mask)
+			return cli_usage_error(opt.cmd, "--policy-pcrs %s: PCRs of one bank",
+					       opt.policy_pcrs);
+		return 0;
+	}
+	for (size_t i = 0; db && i < bc_golden_component_count(db); i++)
+		mask |= 1u << bc_golden_component_at(db, i)->pcr;
+	if (db && !mask) {
+		cli_error(opt.cmd, "the database has no component: give --policy-pcrs");
+		return BC_EXIT_ERROR;
+	}
+	*sel = (bc_pcr_selection){.count = 1, .banks[0] = {.alg = BC_ALG_SHA256, .mask = mask}};
+	return 0;
+}
+
+static int check_sign_options(int argc)
+{
+	bc_pcr_selection sel;
+	if (argc - optind != 1)
+		return cli_usage_error(opt.cmd, "expected one DB");
+	if (!opt.key)
+		return cli_usage_error(opt.cmd, "--key KEY.pem is required");
+	if (!opt.policy_out && (opt.policy_pcrs || opt.policy_ref || opt.max_branches))
+		return cli_usage_error(opt.cmd, "--policy-pcrs, --policy-ref and --max-branches "
+						"go with --policy-out FILE");
+	if (opt.policy_ref && strlen(opt.policy_ref) > BC_POLICY_REF_MAX)
+		return cli_usage_error(opt.cmd, "--policy-ref: %zu bytes, at most %d",
+				       strlen(opt.policy_ref), BC_POLICY_REF_MAX);
+	return opt.policy_pcrs ? policy_selection(NULL, &sel) : 0;
+}
+
+static void emit_signed(const char *db, const char *sig_path, const bc_signed_policy *p)
+{
+	char sel[256], hex[2 * BC_POLICY_DIGEST_SIZE + 1];
+	bc_buf out = {0};
+	bc_json j;
+	if (p)
+		bc_pcr_selection_format(&p->sel, sel, sizeof(sel));
+	if (!opt.json) {
+		printf("signed %s: %s\n", db, sig_path);
+		if (p)
+			printf("policy %s: %zu branch%s of %s, approved policy %s\n",
+			       opt.policy_out, p->branch_count, p->branch_count == 1 ? "" : "es",
+			       sel, bc_hex_encode(p->approved, sizeof(p->approved), hex));
+		return;
+	}
+	bc_buf_init(&out, CLI_JSON_MAX);
+	bc_json_init(&j, &out);
+	bc_json_object_begin(&j);
+	bc_json_key(&j, "database");
+	bc_json_string(&j, db);
+	bc_json_key(&j, "signature");
+	bc_json_string(&j, sig_path);
+	bc_json_key(&j, "policy");
+	if (p) {
+		bc_json_object_begin(&j);
+		bc_json_key(&j, "file");
+		bc_json_string(&j, opt.policy_out);
+		bc_json_key(&j, "pcrs");
+		bc_json_string(&j, sel);
+		bc_json_key(&j, "branches");
+		bc_json_uint(&j, p->branch_count);
+		bc_json_key(&j, "approved_policy");
+		bc_json_hex(&j, p->approved, sizeof(p->approved));
+		bc_json_object_end(&j);
+	} else {
+		bc_json_null(&j);
+	}
+	bc_json_object_end(&j);
+	cli_emit_json(opt.cmd, &out);
+	bc_buf_free(&out);
+}
+
+/* The signed policy of db (--policy-out), made before anything is written. */
+static int make_policy(const bc_golden *db, const char *db_path, bc_signed_policy **p)
+{
+	bc_pcr_selection sel;
+	bc_error err = {0};
+	const char *ref = opt.policy_ref ? opt.policy_ref : "";
+	int rc = policy_selection(db, &sel);
+	if (rc)
+		return rc;
+	if (bc_signed_policy_make(db, db_path, &sel,
+				  opt.max_branches ? opt.max_branches : DEFAULT_MAX_BRANCHES,
+				  (const uint8_t *)ref, strlen(ref), opt.key, p, &err) != BC_OK)
+		return cli_fail(opt.cmd, &err);
+	return 0;
+}
+
 static int golden_sign(int argc, char **argv)
 {
 	uint8_t *data = NULL, *sig = NULL;
 	size_t size = 0, sig_size = 0;
 	bc_error err = {0};
 	char *default_sig = NULL;
-	if (argc - optind != 1)
-		return cli_usage_error(opt.cmd, "expected one DB");
-	if (!opt.key)
-		return cli_usage_error(opt.cmd, "--key KEY.pem is required");
+	bc_signed_policy *policy = NULL;
+	int rc = check_sign_options(argc);
+	if (rc)
+		return rc;
 	const char *db = argv[optind];
 	bc_golden *check = NULL;
 	bc_status s = bc_read_file(db, BC_GOLDEN_MAX_SIZE, &data, &size, &err);
 	if (s == BC_OK) /* sign only what loads */
 		s = bc_golden_from_memory(data, size, db, &check, &err);
-	bc_golden_free(check);
 	if (s == BC_OK)
 		s = bc_signature_sign(data, size, opt.key, &sig, &sig_size, &err);
 	if (s == BC_OK && !opt.signature && asprintf(&default_sig, "%s.sig", db) < 0)
 		s = bc_fail(&err, BC_E_NOMEM, "out of memory");
+	rc = s == BC_OK ? 0 : cli_fail(opt.cmd, &err);
+	if (!rc && opt.policy_out)
+		rc = make_policy(check, db, &policy);
 	const char *path = opt.signature ? opt.signature : default_sig;
-	if (s == BC_OK)
-		s = bc_write_file_atomic(path, sig, sig_size, 0644, &err);
-	if (s == BC_OK && !opt.json)
-		printf("signed %s: %s\n", db, path);
+	if (!rc && (bc_write_file_atomic(path, sig, sig_size, 0644, &err) != BC_OK ||
+		    (policy && bc_signed_policy_write(policy, opt.policy_out, &err) != BC_OK)))
+		rc = cli_fail(opt.cmd, &err);
+	if (!rc)
+		emit_signed(db, path, policy);
+	bc_signed_policy_free(policy);
+	bc_golden_free(check);
 	free(data);
 	free(sig);
 	free(default_sig);
-	return s == BC_OK ? BC_EXIT_OK : cli_fail(opt.cmd, &err);
+	return rc;
 }
 
 static int golden_verify(int argc, char **argv)
@@ -802,6 +1048,12 @@ static const struct verb {
     {"sign", golden_sign},     {"verify", golden_verify},
 };
 
+/* Verbs with options of their own (cli/golden-update.c). */
+static const struct verb own_options[] = {
+    {"update", golden_update},
+    {"retire", golden_retire},
+};
+
 int cmd_golden(int argc, char **argv)
 {
 	bool help;
@@ -810,8 +1062,11 @@ int cmd_golden(int argc, char **argv)
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 			return fputs(golden_usage, stdout), BC_EXIT_OK;
 		return cli_usage_error("golden", "expected a verb: create, add, merge, show, "
-						 "predict, check, sign or verify");
+						 "predict, check, sign, verify, update or retire");
 	}
+	for (size_t i = 0; i < sizeof(own_options) / sizeof(own_options[0]); i++)
+		if (strcmp(argv[1], own_options[i].name) == 0)
+			return own_options[i].run(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (strcmp(argv[1], verbs[i].name) != 0)
 			continue;

@@ -97,7 +97,7 @@ bc_status bc_golden_builder_new(bc_golden_builder **out, bc_error *err)
 
 /* ---- components and versions ---- */
 
-static json_t *digests_json(const bc_digest_set *d)
+json_t *bc_golden_digests_json(const bc_digest_set *d)
 {
 	json_t *o = json_object();
 	char hex[2 * BC_MAX_DIGEST_SIZE + 1];
@@ -114,7 +114,7 @@ static json_t *digests_json(const bc_digest_set *d)
 static bool same_digests(json_t *version, const bc_digest_set *d)
 {
 	json_t *have = json_object_get(version, "digests");
-	json_t *want = digests_json(d);
+	json_t *want = bc_golden_digests_json(d);
 	bool same = have && want && json_equal(have, want);
 	json_decref(want);
 	return same;
@@ -186,7 +186,7 @@ static bc_status add_version(bc_golden_builder *b, const bc_golden_component *c,
 			return BC_OK;
 		}
 	}
-	v = json_pack("{s:o}", "digests", digests_json(digests));
+	v = json_pack("{s:o}", "digests", bc_golden_digests_json(digests));
 	if (!v || (source && json_object_set_new(v, "source", source)) ||
 	    json_array_append_new(versions, v))
 		return nomem(err);
@@ -424,8 +424,8 @@ static bc_status unique_name(json_t *used, char *name, size_t size, bc_error *er
 
 /* A layer bootchain measured is named as its layer, so that `bootchain measure --trusted`
  * finds it; other events as component_name() says. Names are unique in a log. */
-static bc_status log_component_name(const bc_event *ev, json_t *counts, json_t *used, char *out,
-				    size_t size, bc_error *err)
+bc_status bc_golden_log_event_name(const bc_event *ev, json_t *counts, json_t *used, char *out,
+				   size_t size, bc_error *err)
 {
 	bc_status s = BC_OK;
 	if (!bootchain_layer_name(ev, out, size))
@@ -463,7 +463,7 @@ static bc_status add_log_event(bc_golden_builder *b, const bc_log *log, const bc
 {
 	char name[160], pcr[8];
 	bc_digest_set digests;
-	bc_status s = log_component_name(ev, counts, used, name, sizeof(name), err);
+	bc_status s = bc_golden_log_event_name(ev, counts, used, name, sizeof(name), err);
 	if (s != BC_OK)
 		return s;
 	bc_event_digest_set(ev, &digests);

@@ -3,6 +3,8 @@
 #ifndef BC_GOLDEN_BUILD_H
 #define BC_GOLDEN_BUILD_H
 
+#include <jansson.h>
+
 #include <bootchain/eventlog.h>
 #include <bootchain/golden.h>
 #include <bootchain/measure.h>
@@ -12,6 +14,9 @@ typedef struct bc_golden_builder bc_golden_builder;
 bc_status bc_golden_builder_new(bc_golden_builder **out, bc_error *err);
 void bc_golden_builder_free(bc_golden_builder *b);
 
+/* A version's "digests" object ({"sha256": "hex", ...}) of d; NULL when out of memory. */
+json_t *bc_golden_digests_json(const bc_digest_set *d);
+
 /* An image file: component name in pcr, its digest in every algorithm of algs. */
 bc_status bc_golden_builder_add_image(bc_golden_builder *b, const char *name, uint32_t pcr,
 				      const char *path, bc_image_kind kind, const uint16_t *algs,
@@ -20,6 +25,14 @@ bc_status bc_golden_builder_add_image(bc_golden_builder *b, const char *name, ui
 /* Every layer of a chain file, as `bootchain measure --chain` measures it. */
 bc_status bc_golden_builder_add_chain(bc_golden_builder *b, const bc_chain *chain,
 				      const uint16_t *algs, size_t count, bc_error *err);
+
+/*
+ * The component name `golden create --from-log` gives ev, an extending event of a log
+ * walked in order: counts and used (JSON objects, empty at the first event) carry what
+ * the earlier events of the log took.
+ */
+bc_status bc_golden_log_event_name(const bc_event *ev, json_t *counts, json_t *used, char *out,
+				   size_t size, bc_error *err);
 
 /* Every extending event of a known-good machine's log; its PCRs become fully explained. */
 bc_status bc_golden_builder_add_log(bc_golden_builder *b, const bc_log *log, bc_error *err);

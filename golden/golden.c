@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,89 +22,21 @@
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/hex.h"
+#include "util/json-read.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(bc_golden *, bc_golden_free)
 
-/* A JSON path being checked, for messages. */
-typedef struct jpath {
-	const char *file;
-	char text[256];
-} jpath;
-
-static void jpath_push(const jpath *parent, jpath *child, const char *fmt, ...) BC_PRINTF(3, 4);
-static void jpath_push(const jpath *parent, jpath *child, const char *fmt, ...)
-{
-	va_list ap;
-	size_t len = strlen(parent->text);
-	*child = *parent;
-	va_start(ap, fmt);
-	vsnprintf(child->text + len, sizeof(child->text) - len, fmt, ap);
-	va_end(ap);
-}
-
-static bc_status bad(const jpath *p, bc_error *err, const char *fmt, ...) BC_PRINTF(3, 4);
-static bc_status bad(const jpath *p, bc_error *err, const char *fmt, ...)
-{
-	char what[BC_ERROR_MSG_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return bc_fail(err, BC_E_FORMAT, "%s: %s%s%s", p->file, p->text, p->text[0] ? ": " : "",
-		       what);
-}
-
-static const char *json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "a value";
-}
-
-/* Refuse keys other than the allowed ones: a misspelt "requried" must not be ignored. */
-static bc_status only_keys(const json_t *obj, const char *const *allowed, const jpath *p,
-			   bc_error *err)
-{
-	const char *key;
-	json_t *value;
-	json_object_foreach((json_t *)obj, key, value)
-	{
-		bool known = false;
-		for (size_t i = 0; allowed[i] && !known; i++)
-			known = strcmp(key, allowed[i]) == 0;
-		if (!known)
-			return bad(p, err, "unknown key \"%s\"", key);
-	}
-	return BC_OK;
-}
-
-static bc_status want_type(const json_t *v, json_type type, const char *name, const jpath *p,
-			   bc_error *err)
-{
-	if (json_typeof(v) != type && !(type == JSON_TRUE && json_is_boolean(v)))
-		return bad(p, err, "%s, not %s", name, json_kind(v));
-	return BC_OK;
-}
-
 /* An optional string member; *out stays NULL when absent. */
 static bc_status opt_string(const json_t *obj, const char *key, const char **out,
-			    const jpath *parent, bc_error *err)
+			    const bc_jpath *parent, bc_error *err)
 {
-	jpath p;
+	bc_jpath p;
 	json_t *v = json_object_get(obj, key);
 	*out = NULL;
 	if (!v)
 		return BC_OK;
-	jpath_push(parent, &p, parent->text[0] ? ".%s" : "%s", key);
-	bc_status s = want_type(v, JSON_STRING, "a string", &p, err);
+	bc_jpath_key(parent, &p, key);
+	bc_status s = bc_json_want_type(v, JSON_STRING, "a string", &p, err);
 	if (s != BC_OK)
 		return s;
 	/* names and sources are printed for people: no control characters (nor NULs) */
@@ -113,97 +44,102 @@ static bc_status opt_string(const json_t *obj, const char *key, const char **out
 	size_t len = json_string_length(v);
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
-			return bad(&p, err, "a control character (0x%02x) at character %zu",
-				   (unsigned char)text[i], i);
+			return bc_jpath_fail(&p, BC_E_FORMAT, err,
+					     "a control character (0x%02x) at character %zu",
+					     (unsigned char)text[i], i);
 	*out = text;
 	return BC_OK;
 }
 
-static bc_status parse_pcr(const json_t *v, uint32_t *pcr, const jpath *p, bc_error *err)
+static bc_status parse_pcr(const json_t *v, uint32_t *pcr, const bc_jpath *p, bc_error *err)
 {
-	bc_status s = want_type(v, JSON_INTEGER, "a PCR number", p, err);
+	bc_status s = bc_json_want_type(v, JSON_INTEGER, "a PCR number", p, err);
 	if (s != BC_OK)
 		return s;
 	json_int_t n = json_integer_value(v);
 	if (n < 0 || n >= BC_PCR_COUNT)
-		return bad(p, err, "PCR %" JSON_INTEGER_FORMAT " is out of range (0-%d)", n,
-			   BC_PCR_COUNT - 1);
+		return bc_jpath_fail(p, BC_E_FORMAT, err,
+				     "PCR %" JSON_INTEGER_FORMAT " is out of range (0-%d)", n,
+				     BC_PCR_COUNT - 1);
 	*pcr = (uint32_t)n;
 	return BC_OK;
 }
 
 /* "sha256": "hex" into one digest of the set. */
-static bc_status parse_digest(const char *bank, const json_t *v, bc_digest_set *set, const jpath *p,
-			      bc_error *err)
+static bc_status parse_digest(const char *bank, const json_t *v, bc_digest_set *set,
+			      const bc_jpath *p, bc_error *err)
 {
 	const bc_hash_alg *alg = bc_hash_alg_by_name(bank);
 	bc_digest d = {.size = 0};
 	size_t len = 0;
 	if (!alg || strcmp(alg->name, bank) != 0)
-		return bad(p, err, "unknown hash algorithm (banks are named as \"sha256\")");
+		return bc_jpath_fail(p, BC_E_FORMAT, err,
+				     "unknown hash algorithm (banks are named as \"sha256\")");
 	if (bc_digest_set_find(set, alg->id))
-		return bad(p, err, "a second %s digest", alg->name);
-	bc_status s = want_type(v, JSON_STRING, "a hex digest", p, err);
+		return bc_jpath_fail(p, BC_E_FORMAT, err, "a second %s digest", alg->name);
+	bc_status s = bc_json_want_type(v, JSON_STRING, "a hex digest", p, err);
 	if (s != BC_OK)
 		return s;
 	const char *hex = json_string_value(v);
 	size_t hex_len = json_string_length(v);
 	if (!bc_hex_decode(hex, hex_len, d.bytes, sizeof(d.bytes), &len))
-		return bad(p, err, "not a hex digest");
+		return bc_jpath_fail(p, BC_E_FORMAT, err, "not a hex digest");
 	if (len != alg->size)
-		return bad(p, err, "%zu bytes, a %s digest has %u", len, alg->name, alg->size);
+		return bc_jpath_fail(p, BC_E_FORMAT, err, "%zu bytes, a %s digest has %u", len,
+				     alg->name, alg->size);
 	d.alg = alg->id;
 	d.size = alg->size;
 	return bc_digest_set_put(set, &d, err);
 }
 
-static bc_status parse_digests(const json_t *obj, bc_digest_set *set, const jpath *parent,
+static bc_status parse_digests(const json_t *obj, bc_digest_set *set, const bc_jpath *parent,
 			       bc_error *err)
 {
 	const char *bank;
 	json_t *v;
-	bc_status s = want_type(obj, JSON_OBJECT, "an object of digests by bank", parent, err);
+	bc_status s =
+	    bc_json_want_type(obj, JSON_OBJECT, "an object of digests by bank", parent, err);
 	if (s != BC_OK)
 		return s;
 	if (json_object_size(obj) == 0)
-		return bad(parent, err, "no digests");
+		return bc_jpath_fail(parent, BC_E_FORMAT, err, "no digests");
 	*set = (bc_digest_set){.count = 0};
 	json_object_foreach((json_t *)obj, bank, v)
 	{
-		jpath p;
-		jpath_push(parent, &p, ".%s", bank);
+		bc_jpath p;
+		bc_jpath_push(parent, &p, ".%s", bank);
 		if ((s = parse_digest(bank, v, set, &p, err)) != BC_OK)
 			return s;
 	}
 	return BC_OK;
 }
 
-static bc_status parse_source_event(const json_t *obj, bc_golden_source *src, const jpath *parent,
-				    bc_error *err)
+static bc_status parse_source_event(const json_t *obj, bc_golden_source *src,
+				    const bc_jpath *parent, bc_error *err)
 {
-	jpath p;
+	bc_jpath p;
 	const json_t *v = json_object_get(obj, "event");
 	if (!v)
 		return BC_OK;
-	jpath_push(parent, &p, ".event");
-	bc_status s = want_type(v, JSON_INTEGER, "an event number", &p, err);
+	bc_jpath_push(parent, &p, ".event");
+	bc_status s = bc_json_want_type(v, JSON_INTEGER, "an event number", &p, err);
 	if (s != BC_OK)
 		return s;
 	if (json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
-		return bad(&p, err, "not an event number");
+		return bc_jpath_fail(&p, BC_E_FORMAT, err, "not an event number");
 	src->has_event = true;
 	src->event = (uint32_t)json_integer_value(v);
 	return BC_OK;
 }
 
-static bc_status parse_source(const json_t *obj, bc_golden_source *src, const jpath *p,
+static bc_status parse_source(const json_t *obj, bc_golden_source *src, const bc_jpath *p,
 			      bc_error *err)
 {
 	static const char *const keys[] = {"file",	  "log",   "date", "version",
 					   "description", "event", NULL};
 	bc_status s;
-	if ((s = want_type(obj, JSON_OBJECT, "an object", p, err)) != BC_OK ||
-	    (s = only_keys(obj, keys, p, err)) != BC_OK ||
+	if ((s = bc_json_want_type(obj, JSON_OBJECT, "an object", p, err)) != BC_OK ||
+	    (s = bc_json_only_keys(obj, keys, p, err)) != BC_OK ||
 	    (s = opt_string(obj, "file", &src->file, p, err)) != BC_OK ||
 	    (s = opt_string(obj, "log", &src->log, p, err)) != BC_OK ||
 	    (s = opt_string(obj, "date", &src->date, p, err)) != BC_OK ||
@@ -213,54 +149,56 @@ static bc_status parse_source(const json_t *obj, bc_golden_source *src, const jp
 	return parse_source_event(obj, src, p, err);
 }
 
-static bc_status parse_version(const json_t *obj, bc_golden_version *v, const jpath *p,
+static bc_status parse_version(const json_t *obj, bc_golden_version *v, const bc_jpath *p,
 			       bc_error *err)
 {
 	static const char *const keys[] = {"digests", "source", NULL};
-	jpath sub;
+	bc_jpath sub;
 	bc_status s;
 	*v = (bc_golden_version){.digests.count = 0};
-	if ((s = want_type(obj, JSON_OBJECT, "an object", p, err)) != BC_OK ||
-	    (s = only_keys(obj, keys, p, err)) != BC_OK)
+	if ((s = bc_json_want_type(obj, JSON_OBJECT, "an object", p, err)) != BC_OK ||
+	    (s = bc_json_only_keys(obj, keys, p, err)) != BC_OK)
 		return s;
 	json_t *digests = json_object_get(obj, "digests");
 	if (!digests)
-		return bad(p, err, "no \"digests\"");
-	jpath_push(p, &sub, ".digests");
+		return bc_jpath_fail(p, BC_E_FORMAT, err, "no \"digests\"");
+	bc_jpath_push(p, &sub, ".digests");
 	if ((s = parse_digests(digests, &v->digests, &sub, err)) != BC_OK)
 		return s;
 	json_t *source = json_object_get(obj, "source");
 	if (!source)
 		return BC_OK;
-	jpath_push(p, &sub, ".source");
+	bc_jpath_push(p, &sub, ".source");
 	return parse_source(source, &v->source, &sub, err);
 }
 
-static bc_status parse_event_type(const json_t *v, bc_golden_component *c, const jpath *p,
+static bc_status parse_event_type(const json_t *v, bc_golden_component *c, const bc_jpath *p,
 				  bc_error *err)
 {
-	bc_status s = want_type(v, JSON_STRING, "an event type name", p, err);
+	bc_status s = bc_json_want_type(v, JSON_STRING, "an event type name", p, err);
 	if (s != BC_OK)
 		return s;
 	if (!bc_event_type_from_name(json_string_value(v), &c->event_type))
-		return bad(p, err, "unknown event type \"%s\"", json_string_value(v));
+		return bc_jpath_fail(p, BC_E_FORMAT, err, "unknown event type \"%s\"",
+				     json_string_value(v));
 	c->has_event_type = true;
 	return BC_OK;
 }
 
 /* The versions array of one component, into db->versions from *next on. */
 static bc_status parse_versions(bc_golden *db, const json_t *arr, bc_golden_component *c,
-				size_t *next, const jpath *parent, bc_error *err)
+				size_t *next, const bc_jpath *parent, bc_error *err)
 {
-	bc_status s = want_type(arr, JSON_ARRAY, "an array of versions", parent, err);
+	bc_status s = bc_json_want_type(arr, JSON_ARRAY, "an array of versions", parent, err);
 	if (s != BC_OK)
 		return s;
 	if (json_array_size(arr) == 0)
-		return bad(parent, err, "no versions: a component must allow at least one");
+		return bc_jpath_fail(parent, BC_E_FORMAT, err,
+				     "no versions: a component must allow at least one");
 	c->versions = db->versions + *next;
 	for (size_t i = 0; i < json_array_size(arr); i++) {
-		jpath p;
-		jpath_push(parent, &p, "[%zu]", i);
+		bc_jpath p;
+		bc_jpath_push(parent, &p, "[%zu]", i);
 		if ((s = parse_version(json_array_get(arr, i), &db->versions[*next], &p, err)))
 			return s;
 		(*next)++;
@@ -270,39 +208,41 @@ static bc_status parse_versions(bc_golden *db, const json_t *arr, bc_golden_comp
 }
 
 static bc_status parse_component(bc_golden *db, const json_t *obj, bc_golden_component *c,
-				 size_t *next_version, const jpath *p, bc_error *err)
+				 size_t *next_version, const bc_jpath *p, bc_error *err)
 {
 	static const char *const keys[] = {"name",     "pcr",	   "event_type",
 					   "required", "versions", NULL};
-	jpath sub;
+	bc_jpath sub;
 	bc_status s;
 	*c = (bc_golden_component){.required = true};
-	if ((s = want_type(obj, JSON_OBJECT, "an object", p, err)) != BC_OK ||
-	    (s = only_keys(obj, keys, p, err)) != BC_OK ||
+	if ((s = bc_json_want_type(obj, JSON_OBJECT, "an object", p, err)) != BC_OK ||
+	    (s = bc_json_only_keys(obj, keys, p, err)) != BC_OK ||
 	    (s = opt_string(obj, "name", &c->name, p, err)) != BC_OK)
 		return s;
 	if (!c->name || !c->name[0])
-		return bad(p, err, "no \"name\"");
+		return bc_jpath_fail(p, BC_E_FORMAT, err, "no \"name\"");
 	const json_t *pcr = json_object_get(obj, "pcr");
 	if (!pcr)
-		return bad(p, err, "component \"%s\" has no \"pcr\"", c->name);
-	jpath_push(p, &sub, ".pcr");
+		return bc_jpath_fail(p, BC_E_FORMAT, err, "component \"%s\" has no \"pcr\"",
+				     c->name);
+	bc_jpath_push(p, &sub, ".pcr");
 	if ((s = parse_pcr(pcr, &c->pcr, &sub, err)) != BC_OK)
 		return s;
 	const json_t *type = json_object_get(obj, "event_type");
-	jpath_push(p, &sub, ".event_type");
+	bc_jpath_push(p, &sub, ".event_type");
 	if (type && (s = parse_event_type(type, c, &sub, err)) != BC_OK)
 		return s;
 	const json_t *required = json_object_get(obj, "required");
-	jpath_push(p, &sub, ".required");
-	if (required && (s = want_type(required, JSON_TRUE, "true or false", &sub, err)))
+	bc_jpath_push(p, &sub, ".required");
+	if (required && (s = bc_json_want_type(required, JSON_TRUE, "true or false", &sub, err)))
 		return s;
 	if (required)
 		c->required = json_is_true(required);
 	const json_t *versions = json_object_get(obj, "versions");
 	if (!versions)
-		return bad(p, err, "component \"%s\" has no \"versions\"", c->name);
-	jpath_push(p, &sub, ".versions");
+		return bc_jpath_fail(p, BC_E_FORMAT, err, "component \"%s\" has no \"versions\"",
+				     c->name);
+	bc_jpath_push(p, &sub, ".versions");
 	return parse_versions(db, versions, c, next_version, &sub, err);
 }
 
@@ -342,11 +282,11 @@ static size_t count_versions(const json_t *components)
 	return n;
 }
 
-static bc_status parse_components(bc_golden *db, const json_t *arr, const jpath *parent,
+static bc_status parse_components(bc_golden *db, const json_t *arr, const bc_jpath *parent,
 				  bc_error *err)
 {
 	size_t next_version = 0;
-	bc_status s = want_type(arr, JSON_ARRAY, "an array of components", parent, err);
+	bc_status s = bc_json_want_type(arr, JSON_ARRAY, "an array of components", parent, err);
 	if (s != BC_OK)
 		return s;
 	db->count = json_array_size(arr);
@@ -356,8 +296,8 @@ static bc_status parse_components(bc_golden *db, const json_t *arr, const jpath 
 	if (!db->components || !db->versions)
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < db->count; i++) {
-		jpath p;
-		jpath_push(parent, &p, "[%zu]", i);
+		bc_jpath p;
+		bc_jpath_push(parent, &p, "[%zu]", i);
 		s = parse_component(db, json_array_get(arr, i), &db->components[i], &next_version,
 				    &p, err);
 		if (s != BC_OK)
@@ -368,29 +308,31 @@ static bc_status parse_components(bc_golden *db, const json_t *arr, const jpath 
 
 /* "pcrs": {"sha256": {"0": ["hex", ...], ...}, ...}: the allowed final values. */
 static bc_status parse_expected_bank(bc_golden *db, const char *bank, const json_t *obj,
-				     const jpath *parent, bc_error *err)
+				     const bc_jpath *parent, bc_error *err)
 {
 	const char *key;
 	json_t *list;
-	bc_status s = want_type(obj, JSON_OBJECT, "an object of PCR values", parent, err);
+	bc_status s = bc_json_want_type(obj, JSON_OBJECT, "an object of PCR values", parent, err);
 	if (s != BC_OK)
 		return s;
 	json_object_foreach((json_t *)obj, key, list)
 	{
-		jpath p;
+		bc_jpath p;
 		char *end;
-		jpath_push(parent, &p, ".%s", key);
+		bc_jpath_push(parent, &p, ".%s", key);
 		unsigned long pcr = strtoul(key, &end, 10);
 		/* "4", never " 4", "+4" or "04": one spelling per PCR, or duplicates slip by */
 		if (!key[0] || *end || pcr >= BC_PCR_COUNT || !isdigit((unsigned char)key[0]) ||
 		    (key[0] == '0' && key[1]))
-			return bad(&p, err, "not a PCR number (0-%d)", BC_PCR_COUNT - 1);
-		if ((s = want_type(list, JSON_ARRAY, "an array of values", &p, err)) != BC_OK)
+			return bc_jpath_fail(&p, BC_E_FORMAT, err, "not a PCR number (0-%d)",
+					     BC_PCR_COUNT - 1);
+		if ((s = bc_json_want_type(list, JSON_ARRAY, "an array of values", &p, err)) !=
+		    BC_OK)
 			return s;
 		for (size_t i = 0; i < json_array_size(list); i++) {
 			bc_golden_expected *e = &db->expected[db->expected_count];
-			jpath item;
-			jpath_push(&p, &item, "[%zu]", i);
+			bc_jpath item;
+			bc_jpath_push(&p, &item, "[%zu]", i);
 			*e = (bc_golden_expected){.pcr = (uint32_t)pcr};
 			if ((s = parse_digest(bank, json_array_get(list, i), &e->value, &item,
 					      err)))
@@ -415,12 +357,12 @@ static size_t count_expected(const json_t *pcrs)
 	return n;
 }
 
-static bc_status parse_expected(bc_golden *db, const json_t *pcrs, const jpath *parent,
+static bc_status parse_expected(bc_golden *db, const json_t *pcrs, const bc_jpath *parent,
 				bc_error *err)
 {
 	const char *bank;
 	json_t *obj;
-	bc_status s = want_type(pcrs, JSON_OBJECT, "an object of banks", parent, err);
+	bc_status s = bc_json_want_type(pcrs, JSON_OBJECT, "an object of banks", parent, err);
 	if (s != BC_OK)
 		return s;
 	size_t n = count_expected(pcrs);
@@ -429,12 +371,13 @@ static bc_status parse_expected(bc_golden *db, const json_t *pcrs, const jpath *
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
 	json_object_foreach((json_t *)pcrs, bank, obj)
 	{
-		jpath p;
-		jpath_push(parent, &p, ".%s", bank);
+		bc_jpath p;
+		bc_jpath_push(parent, &p, ".%s", bank);
 		const bc_hash_alg *alg = bc_hash_alg_by_name(bank);
 		if (!alg || strcmp(alg->name, bank) != 0)
-			return bad(&p, err,
-				   "unknown hash algorithm (banks are named as \"sha256\")");
+			return bc_jpath_fail(
+			    &p, BC_E_FORMAT, err,
+			    "unknown hash algorithm (banks are named as \"sha256\")");
 		if ((s = parse_expected_bank(db, bank, obj, &p, err)) != BC_OK)
 			return s;
 	}
@@ -442,14 +385,14 @@ static bc_status parse_expected(bc_golden *db, const json_t *pcrs, const jpath *
 }
 
 /* "explained_pcrs" or "open_pcrs": [PCR, ...] into a mask. */
-static bc_status parse_pcr_list(const json_t *arr, uint32_t *mask, const jpath *parent,
+static bc_status parse_pcr_list(const json_t *arr, uint32_t *mask, const bc_jpath *parent,
 				bc_error *err)
 {
-	bc_status s = want_type(arr, JSON_ARRAY, "an array of PCR numbers", parent, err);
+	bc_status s = bc_json_want_type(arr, JSON_ARRAY, "an array of PCR numbers", parent, err);
 	for (size_t i = 0; s == BC_OK && i < json_array_size(arr); i++) {
-		jpath p;
+		bc_jpath p;
 		uint32_t pcr;
-		jpath_push(parent, &p, "[%zu]", i);
+		bc_jpath_push(parent, &p, "[%zu]", i);
 		if ((s = parse_pcr(json_array_get(arr, i), &pcr, &p, err)) == BC_OK)
 			*mask |= 1u << pcr;
 	}
@@ -458,12 +401,13 @@ static bc_status parse_pcr_list(const json_t *arr, uint32_t *mask, const jpath *
 
 /* Fail closed: a PCR that holds a component must be explained (every event in it a
  * component's), unless the author opened it explicitly with "open_pcrs". */
-static bc_status close_pcrs(bc_golden *db, const jpath *top, bc_error *err)
+static bc_status close_pcrs(bc_golden *db, const bc_jpath *top, bc_error *err)
 {
 	uint32_t both = db->explained_mask & db->open_mask;
 	if (both)
-		return bad(top, err, "PCR %d is both in \"explained_pcrs\" and in \"open_pcrs\"",
-			   __builtin_ctz(both));
+		return bc_jpath_fail(top, BC_E_FORMAT, err,
+				     "PCR %d is both in \"explained_pcrs\" and in \"open_pcrs\"",
+				     __builtin_ctz(both));
 	db->closed_mask = db->explained_mask;
 	for (size_t i = 0; i < db->count; i++)
 		db->closed_mask |= 1u << db->components[i].pcr;
@@ -476,26 +420,28 @@ const char *const bc_golden_tcb_names[BC_GOLDEN_TCB_PARTS] = {"bootloader", "tee
 
 /* "min_tcb": {"bootloader": N, "tee": N, "snp": N, "microcode": N, "fmc": N}, each
  * optional, 0 to 255. */
-static bc_status parse_min_tcb(bc_golden *db, const json_t *obj, const jpath *parent, bc_error *err)
+static bc_status parse_min_tcb(bc_golden *db, const json_t *obj, const bc_jpath *parent,
+			       bc_error *err)
 {
 	static const char *const keys[] = {"bootloader", "tee", "snp", "microcode", "fmc", NULL};
 	bc_status s;
-	if ((s = want_type(obj, JSON_OBJECT, "an object", parent, err)) != BC_OK ||
-	    (s = only_keys(obj, keys, parent, err)) != BC_OK)
+	if ((s = bc_json_want_type(obj, JSON_OBJECT, "an object", parent, err)) != BC_OK ||
+	    (s = bc_json_only_keys(obj, keys, parent, err)) != BC_OK)
 		return s;
 	for (int i = 0; i < BC_GOLDEN_TCB_PARTS; i++) {
 		const json_t *v = json_object_get(obj, bc_golden_tcb_names[i]);
-		jpath p;
-		jpath_push(parent, &p, ".%s", bc_golden_tcb_names[i]);
+		bc_jpath p;
+		bc_jpath_push(parent, &p, ".%s", bc_golden_tcb_names[i]);
 		if (!v)
 			continue;
-		if ((s = want_type(v, JSON_INTEGER, "a security version 0 to 255", &p, err)) !=
-		    BC_OK)
+		if ((s = bc_json_want_type(v, JSON_INTEGER, "a security version 0 to 255", &p,
+					   err)) != BC_OK)
 			return s;
 		if (json_integer_value(v) < 0 || json_integer_value(v) > 255)
-			return bad(&p, err,
-				   "%" JSON_INTEGER_FORMAT " is not a security version 0 to 255",
-				   json_integer_value(v));
+			return bc_jpath_fail(&p, BC_E_FORMAT, err,
+					     "%" JSON_INTEGER_FORMAT
+					     " is not a security version 0 to 255",
+					     json_integer_value(v));
 		db->keep_min_tcb[i] = (int)json_integer_value(v);
 	}
 	return BC_OK;
@@ -504,45 +450,47 @@ static bc_status parse_min_tcb(bc_golden *db, const json_t *obj, const jpath *pa
 /* "keep": {"measurements": ["hex", ...], "allow_debug": false, "min_tcb": {...}}: the
  * allowed MEASUREMENTs (48 bytes) of the TEE the workload runs in, whether a debuggable
  * one is allowed, and the lowest REPORTED_TCB it may run at. */
-static bc_status parse_keep(bc_golden *db, const json_t *obj, const jpath *parent, bc_error *err)
+static bc_status parse_keep(bc_golden *db, const json_t *obj, const bc_jpath *parent, bc_error *err)
 {
 	static const char *const keys[] = {"measurements", "allow_debug", "min_tcb", NULL};
-	jpath p;
+	bc_jpath p;
 	bc_status s;
-	if ((s = want_type(obj, JSON_OBJECT, "an object", parent, err)) != BC_OK ||
-	    (s = only_keys(obj, keys, parent, err)) != BC_OK)
+	if ((s = bc_json_want_type(obj, JSON_OBJECT, "an object", parent, err)) != BC_OK ||
+	    (s = bc_json_only_keys(obj, keys, parent, err)) != BC_OK)
 		return s;
 	const json_t *list = json_object_get(obj, "measurements");
-	jpath_push(parent, &p, ".measurements");
+	bc_jpath_push(parent, &p, ".measurements");
 	if (!list)
-		return bad(parent, err, "no \"measurements\"");
-	if ((s = want_type(list, JSON_ARRAY, "an array of measurements", &p, err)) != BC_OK)
+		return bc_jpath_fail(parent, BC_E_FORMAT, err, "no \"measurements\"");
+	if ((s = bc_json_want_type(list, JSON_ARRAY, "an array of measurements", &p, err)) != BC_OK)
 		return s;
 	db->keep_measurements = calloc(json_array_size(list) + 1, 48);
 	if (!db->keep_measurements)
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < json_array_size(list); i++) {
 		const json_t *v = json_array_get(list, i);
-		jpath item;
+		bc_jpath item;
 		size_t len = 0;
-		jpath_push(&p, &item, "[%zu]", i);
-		if ((s = want_type(v, JSON_STRING, "a hex measurement", &item, err)) != BC_OK)
+		bc_jpath_push(&p, &item, "[%zu]", i);
+		if ((s = bc_json_want_type(v, JSON_STRING, "a hex measurement", &item, err)) !=
+		    BC_OK)
 			return s;
 		if (!bc_hex_decode(json_string_value(v), json_string_length(v),
 				   db->keep_measurements[i], 48, &len) ||
 		    len != 48)
-			return bad(&item, err, "not a 48-byte measurement in hex");
+			return bc_jpath_fail(&item, BC_E_FORMAT, err,
+					     "not a 48-byte measurement in hex");
 		db->keep_count++;
 	}
 	const json_t *debug = json_object_get(obj, "allow_debug");
-	jpath_push(parent, &p, ".allow_debug");
-	if (debug && (s = want_type(debug, JSON_TRUE, "true or false", &p, err)) != BC_OK)
+	bc_jpath_push(parent, &p, ".allow_debug");
+	if (debug && (s = bc_json_want_type(debug, JSON_TRUE, "true or false", &p, err)) != BC_OK)
 		return s;
 	db->keep_allow_debug = debug && json_is_true(debug);
 	for (int i = 0; i < BC_GOLDEN_TCB_PARTS; i++)
 		db->keep_min_tcb[i] = -1;
 	const json_t *min_tcb = json_object_get(obj, "min_tcb");
-	jpath_push(parent, &p, ".min_tcb");
+	bc_jpath_push(parent, &p, ".min_tcb");
 	if (min_tcb && (s = parse_min_tcb(db, min_tcb, &p, err)) != BC_OK)
 		return s;
 	db->has_keep = true;
@@ -550,21 +498,22 @@ static bc_status parse_keep(bc_golden *db, const json_t *obj, const jpath *paren
 }
 
 /* StartupLocality of the reference boot: PCR 0 starts at 3 or 4 (PFP 10.4.5.3). */
-static bc_status parse_locality(bc_golden *db, const json_t *v, const jpath *p, bc_error *err)
+static bc_status parse_locality(bc_golden *db, const json_t *v, const bc_jpath *p, bc_error *err)
 {
-	bc_status s = want_type(v, JSON_INTEGER, "a locality", p, err);
+	bc_status s = bc_json_want_type(v, JSON_INTEGER, "a locality", p, err);
 	if (s != BC_OK)
 		return s;
 	json_int_t n = json_integer_value(v);
 	if (n != 0 && n != 3 && n != 4)
-		return bad(p, err, "locality %" JSON_INTEGER_FORMAT " is not 0, 3 or 4", n);
+		return bc_jpath_fail(p, BC_E_FORMAT, err,
+				     "locality %" JSON_INTEGER_FORMAT " is not 0, 3 or 4", n);
 	db->startup_locality = (uint8_t)n;
 	return BC_OK;
 }
 
 /* ---- "boot_order": [{"name", "pcr", "file", "kind", "event_type"}, ...] ---- */
 
-static bc_status parse_step_kind(const json_t *obj, bc_golden_boot_step *step, const jpath *p,
+static bc_status parse_step_kind(const json_t *obj, bc_golden_boot_step *step, const bc_jpath *p,
 				 bc_error *err)
 {
 	bc_status s = opt_string(obj, "kind", &step->kind, p, err);
@@ -573,11 +522,12 @@ static bc_status parse_step_kind(const json_t *obj, bc_golden_boot_step *step, c
 	if (!step->kind)
 		step->kind = "auto";
 	if (strcmp(step->kind, "auto") && strcmp(step->kind, "raw") && strcmp(step->kind, "pe"))
-		return bad(p, err, "kind \"%s\" is not auto, raw or pe", step->kind);
+		return bc_jpath_fail(p, BC_E_FORMAT, err, "kind \"%s\" is not auto, raw or pe",
+				     step->kind);
 	return BC_OK;
 }
 
-static bc_status parse_step_type(const json_t *obj, bc_golden_boot_step *step, const jpath *p,
+static bc_status parse_step_type(const json_t *obj, bc_golden_boot_step *step, const bc_jpath *p,
 				 bc_error *err)
 {
 	const char *type;
@@ -586,64 +536,70 @@ static bc_status parse_step_type(const json_t *obj, bc_golden_boot_step *step, c
 		return s;
 	if (!bc_event_type_from_name(type, &step->event_type) || !step->event_type ||
 	    step->event_type == BC_EV_NO_ACTION)
-		return bad(p, err, "event type \"%s\" is not one a layer is measured with", type);
+		return bc_jpath_fail(p, BC_E_FORMAT, err,
+				     "event type \"%s\" is not one a layer is measured with", type);
 	return BC_OK;
 }
 
 /* One layer: a component of the database, in its PCR, measured from a file. */
 static bc_status parse_step(const bc_golden *db, const json_t *obj, bc_golden_boot_step *step,
-			    const jpath *p, bc_error *err)
+			    const bc_jpath *p, bc_error *err)
 {
 	static const char *const keys[] = {"name", "pcr", "file", "kind", "event_type", NULL};
-	jpath sub;
+	bc_jpath sub;
 	bc_status s;
 	*step = (bc_golden_boot_step){.name = NULL};
-	if ((s = want_type(obj, JSON_OBJECT, "an object", p, err)) != BC_OK ||
-	    (s = only_keys(obj, keys, p, err)) != BC_OK ||
+	if ((s = bc_json_want_type(obj, JSON_OBJECT, "an object", p, err)) != BC_OK ||
+	    (s = bc_json_only_keys(obj, keys, p, err)) != BC_OK ||
 	    (s = opt_string(obj, "name", &step->name, p, err)) != BC_OK ||
 	    (s = opt_string(obj, "file", &step->file, p, err)) != BC_OK ||
 	    (s = parse_step_kind(obj, step, p, err)) != BC_OK ||
 	    (s = parse_step_type(obj, step, p, err)) != BC_OK)
 		return s;
 	if (!step->name || !step->name[0] || !step->file || !step->file[0])
-		return bad(p, err, "a layer needs a \"name\" and a \"file\"");
+		return bc_jpath_fail(p, BC_E_FORMAT, err,
+				     "a layer needs a \"name\" and a \"file\"");
 	const json_t *pcr = json_object_get(obj, "pcr");
 	if (!pcr)
-		return bad(p, err, "layer \"%s\" has no \"pcr\"", step->name);
-	jpath_push(p, &sub, ".pcr");
+		return bc_jpath_fail(p, BC_E_FORMAT, err, "layer \"%s\" has no \"pcr\"",
+				     step->name);
+	bc_jpath_push(p, &sub, ".pcr");
 	if ((s = parse_pcr(pcr, &step->pcr, &sub, err)) != BC_OK)
 		return s;
 	const bc_golden_component *c = bc_golden_find(db, step->name);
 	if (!c)
-		return bad(p, err, "layer \"%s\" is not a component of the database", step->name);
+		return bc_jpath_fail(p, BC_E_FORMAT, err,
+				     "layer \"%s\" is not a component of the database", step->name);
 	if (c->pcr != step->pcr)
-		return bad(p, err, "layer \"%s\" is in PCR %u, its component in PCR %u", step->name,
-			   step->pcr, c->pcr);
+		return bc_jpath_fail(p, BC_E_FORMAT, err,
+				     "layer \"%s\" is in PCR %u, its component in PCR %u",
+				     step->name, step->pcr, c->pcr);
 	return BC_OK;
 }
 
 /* The order of a boot, recorded from a chain file: each component at most once. */
-static bc_status parse_boot_order(bc_golden *db, const json_t *arr, const jpath *parent,
+static bc_status parse_boot_order(bc_golden *db, const json_t *arr, const bc_jpath *parent,
 				  bc_error *err)
 {
-	bc_status s = want_type(arr, JSON_ARRAY, "an array of layers", parent, err);
+	bc_status s = bc_json_want_type(arr, JSON_ARRAY, "an array of layers", parent, err);
 	if (s != BC_OK)
 		return s;
 	if (json_array_size(arr) == 0)
-		return bad(parent, err, "an empty boot order");
+		return bc_jpath_fail(parent, BC_E_FORMAT, err, "an empty boot order");
 	db->boot_order = calloc(json_array_size(arr), sizeof(*db->boot_order));
 	if (!db->boot_order)
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < json_array_size(arr); i++) {
-		jpath p;
-		jpath_push(parent, &p, "[%zu]", i);
+		bc_jpath p;
+		bc_jpath_push(parent, &p, "[%zu]", i);
 		bc_golden_boot_step *step = &db->boot_order[i];
 		if ((s = parse_step(db, json_array_get(arr, i), step, &p, err)) != BC_OK)
 			return s;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(db->boot_order[j].name, step->name) == 0)
-				return bad(&p, err, "layer \"%s\" is already boot_order[%zu]",
-					   step->name, j);
+				return bc_jpath_fail(&p, BC_E_FORMAT, err,
+						     "layer \"%s\" is already boot_order[%zu]",
+						     step->name, j);
 		db->boot_order_count++;
 	}
 	return BC_OK;
@@ -654,52 +610,54 @@ static bc_status parse_root(bc_golden *db, const json_t *root, bc_error *err)
 	static const char *const keys[] = {
 	    "format",		"created", "description", "components", "pcrs", "explained_pcrs",
 	    "startup_locality", "keep",	   "open_pcrs",	  "boot_order", NULL};
-	jpath top = {.file = db->name, .text = ""}, p;
+	bc_jpath top = {.file = db->name, .text = ""}, p;
 	bc_status s;
 	const char *format;
-	if ((s = want_type(root, JSON_OBJECT, "an object", &top, err)) != BC_OK)
+	if ((s = bc_json_want_type(root, JSON_OBJECT, "an object", &top, err)) != BC_OK)
 		return s;
 	if ((s = opt_string(root, "format", &format, &top, err)) != BC_OK)
 		return s;
 	if (!format)
-		return bad(&top, err, "no \"format\": not a bootchain golden database");
+		return bc_jpath_fail(&top, BC_E_FORMAT, err,
+				     "no \"format\": not a bootchain golden database");
 	if (strcmp(format, BC_GOLDEN_FORMAT) != 0)
-		return bad(&top, err, "format \"%s\" is not supported (this version reads %s)",
-			   format, BC_GOLDEN_FORMAT);
-	if ((s = only_keys(root, keys, &top, err)) != BC_OK ||
+		return bc_jpath_fail(&top, BC_E_FORMAT, err,
+				     "format \"%s\" is not supported (this version reads %s)",
+				     format, BC_GOLDEN_FORMAT);
+	if ((s = bc_json_only_keys(root, keys, &top, err)) != BC_OK ||
 	    (s = opt_string(root, "created", &db->created, &top, err)) != BC_OK ||
 	    (s = opt_string(root, "description", &db->description, &top, err)) != BC_OK)
 		return s;
 	const json_t *components = json_object_get(root, "components");
 	if (!components)
-		return bad(&top, err, "no \"components\"");
-	jpath_push(&top, &p, "components");
+		return bc_jpath_fail(&top, BC_E_FORMAT, err, "no \"components\"");
+	bc_jpath_push(&top, &p, "components");
 	if ((s = parse_components(db, components, &p, err)) != BC_OK)
 		return s;
 	const json_t *order = json_object_get(root, "boot_order");
-	jpath_push(&top, &p, "boot_order");
+	bc_jpath_push(&top, &p, "boot_order");
 	if (order && (s = parse_boot_order(db, order, &p, err)) != BC_OK)
 		return s;
 	const json_t *pcrs = json_object_get(root, "pcrs");
-	jpath_push(&top, &p, "pcrs");
+	bc_jpath_push(&top, &p, "pcrs");
 	if (pcrs && (s = parse_expected(db, pcrs, &p, err)) != BC_OK)
 		return s;
 	const json_t *explained = json_object_get(root, "explained_pcrs");
-	jpath_push(&top, &p, "explained_pcrs");
+	bc_jpath_push(&top, &p, "explained_pcrs");
 	if (explained && (s = parse_pcr_list(explained, &db->explained_mask, &p, err)) != BC_OK)
 		return s;
 	const json_t *open = json_object_get(root, "open_pcrs");
-	jpath_push(&top, &p, "open_pcrs");
+	bc_jpath_push(&top, &p, "open_pcrs");
 	if (open && (s = parse_pcr_list(open, &db->open_mask, &p, err)) != BC_OK)
 		return s;
 	if ((s = close_pcrs(db, &top, err)) != BC_OK)
 		return s;
 	const json_t *keep = json_object_get(root, "keep");
-	jpath_push(&top, &p, "keep");
+	bc_jpath_push(&top, &p, "keep");
 	if (keep && (s = parse_keep(db, keep, &p, err)) != BC_OK)
 		return s;
 	const json_t *locality = json_object_get(root, "startup_locality");
-	jpath_push(&top, &p, "startup_locality");
+	bc_jpath_push(&top, &p, "startup_locality");
 	if (locality && (s = parse_locality(db, locality, &p, err)) != BC_OK)
 		return s;
 	return bc_golden_build_index(db, err);

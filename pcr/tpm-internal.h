@@ -16,6 +16,9 @@ bc_status bc_tpm_track(bc_tpm *tpm, ESYS_TR handle, bc_error *err);
 /* Flush a tracked handle now and forget it. */
 void bc_tpm_flush(bc_tpm *tpm, ESYS_TR handle);
 
+/* Whether a handle (persistent object or NV index) exists, from TPM2_GetCapability. */
+bc_status bc_tpm_handle_exists(bc_tpm *tpm, TPM2_HANDLE handle, bool *exists, bc_error *err);
+
 /* Fill err from a TSS2_RC: BC_E_TCTI for transport failures, BC_E_TPM otherwise, with
  * what failed, the tss2-rc text of rc and the TCTI. Returns the status. */
 bc_status bc_tpm_fail(bc_tpm *tpm, bc_error *err, TSS2_RC rc, const char *what);

@@ -348,6 +348,19 @@ static bc_status count_handles(bc_tpm *tpm, TPM2_HANDLE first, unsigned *count, 
 	return BC_OK;
 }
 
+bc_status bc_tpm_handle_exists(bc_tpm *tpm, TPM2_HANDLE handle, bool *exists, bc_error *err)
+{
+	TPMS_CAPABILITY_DATA *cap = NULL;
+	TPMI_YES_NO more = TPM2_NO;
+	TSS2_RC rc = Esys_GetCapability(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					TPM2_CAP_HANDLES, handle, 1, &more, &cap);
+	if (rc != TSS2_RC_SUCCESS)
+		return bc_tpm_fail(tpm, err, rc, "cannot list TPM handles");
+	*exists = cap->data.handles.count > 0 && cap->data.handles.handle[0] == handle;
+	Esys_Free(cap);
+	return BC_OK;
+}
+
 bc_status bc_tpm_count_transients(bc_tpm *tpm, unsigned *objects, unsigned *sessions, bc_error *err)
 {
 	bc_status s = count_handles(tpm, TPM2_TRANSIENT_FIRST, objects, err);

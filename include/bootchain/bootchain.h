@@ -4,12 +4,14 @@
 #define BOOTCHAIN_BOOTCHAIN_H
 
 #include <bootchain/digest.h>
+#include <bootchain/efi-siglist.h>
 #include <bootchain/ekcert.h>
 #include <bootchain/eventlog.h>
 #include <bootchain/golden.h>
 #include <bootchain/measure.h>
 #include <bootchain/pe.h>
 #include <bootchain/pcr.h>
+#include <bootchain/policy.h>
 #include <bootchain/status.h>
 #include <bootchain/tpm.h>
 

@@ -216,6 +216,121 @@ BC_EXPORT bc_status bc_golden_predict(const bc_golden *db, const bc_pcr_selectio
 				      bc_error *err);
 BC_EXPORT void bc_golden_predictions_free(bc_golden_prediction *p, size_t count);
 
+/* ---- candidate images: predicting and applying an update (golden/candidate.c) ---- */
+
+/* A new image of a component: "NAME:PCR:FILE" as `golden predict|update --with` take. */
+typedef struct bc_golden_candidate {
+	char *name;	       /* the component (a layer name: letters, digits, ._-+@) */
+	uint32_t pcr;	       /* 0-23 */
+	char *file;	       /* the image file */
+	bc_digest_set digests; /* set by bc_golden_candidate_digest() */
+	bool digested;	       /* digests is set */
+	bool is_pe;	       /* digested as a PE image (Authenticode) */
+} bc_golden_candidate;
+
+/*
+ * Parse "NAME:PCR:FILE" (the file may contain colons, the name may not). Strict: an empty
+ * or badly spelt name, a PCR that is not a decimal 0-23, or an empty file is
+ * BC_E_INVALID with a message naming option (e.g. "--with") and the argument. out is
+ * cleared first; free it with bc_golden_candidate_clear().
+ */
+BC_EXPORT bc_status bc_golden_candidate_parse(const char *arg, const char *option,
+					      bc_golden_candidate *out, bc_error *err);
+BC_EXPORT void bc_golden_candidate_clear(bc_golden_candidate *c);
+
+/* The digests of the candidate's file in every bank of algs, as `bootchain measure`
+ * digests a layer of kind auto (Authenticode for a PE image, else the bytes). */
+BC_EXPORT bc_status bc_golden_candidate_digest(bc_golden_candidate *c, const uint16_t *algs,
+					       size_t count, bc_error *err);
+
+/* The banks a database has digests in (that this build can compute), in bank order. */
+BC_EXPORT size_t bc_golden_banks(const bc_golden *db, uint16_t algs[BC_MAX_BANKS]);
+
+typedef enum bc_golden_apply_mode {
+	BC_GOLDEN_REPLACE = 0, /* the candidates of a component become its only versions:
+				  the boot after the update */
+	BC_GOLDEN_ADD,	       /* the candidates are added to its versions (old ones kept) */
+} bc_golden_apply_mode;
+
+/*
+ * A new database: db with the digested candidates applied. A candidate whose name is a
+ * component of db becomes a version of it (its PCR must be the component's, else
+ * BC_E_INVALID naming both); a new name becomes a new required component appended
+ * after the others (measured last in its PCR; typed EV_EFI_BOOT_SERVICES_APPLICATION
+ * for a PE image, as `golden add --image` does). A version with the same digests is
+ * not added twice. Everything else of db (boot order, final values, ...) is kept. The
+ * result is checked by the loader; db is not changed.
+ */
+BC_EXPORT bc_status bc_golden_apply_candidates(const bc_golden *db,
+					       const bc_golden_candidate *candidates, size_t count,
+					       bc_golden_apply_mode mode, bc_golden **out,
+					       bc_error *err);
+
+/*
+ * A new database without the versions of component name that which selects: NULL every
+ * version but the last (the newest); a version number as `golden show` prints it (1 is
+ * the first); a digest in hex (any bank); else the source's "version" text. Removing
+ * every version of a component removes it, which is refused (BC_E_INVALID) for a required
+ * component unless force, and for one the boot order names. BC_E_NOTFOUND when name or
+ * which selects nothing. *removed (may be NULL) gets the number of versions removed.
+ */
+BC_EXPORT bc_status bc_golden_retire(const bc_golden *db, const char *name, const char *which,
+				     bool force, bc_golden **out, size_t *removed, bc_error *err);
+
+/* A database as the text of a file (*size bytes ending in a newline, not NUL-terminated;
+ * the caller frees *text): what `golden update` and `golden retire` write. */
+BC_EXPORT bc_status bc_golden_render(const bc_golden *db, char **text, size_t *size, bc_error *err);
+
+/* ---- Secure Boot database updates: PCR 7 (golden/predict-sb.c) ---- */
+
+typedef enum bc_sb_write {
+	BC_SB_APPEND = 0, /* an append write: signatures already there are not added again */
+	BC_SB_REPLACE,	  /* the variable becomes the update's lists */
+} bc_sb_write;
+
+/* One update of a signature database variable: "db", "dbx", "dbt" or "dbr" (of
+ * EFI_IMAGE_SECURITY_DATABASE_GUID), from an .auth or a plain list file
+ * (bc_efi_update_read_file()). */
+typedef struct bc_sb_update {
+	const char *variable;
+	const char *path;
+	bc_sb_write write;
+} bc_sb_update;
+
+/* A variable event of the reference log that the updates change. */
+typedef struct bc_sb_changed {
+	uint32_t event;	     /* its number in the log */
+	char component[160]; /* the name `golden create --from-log` gives it */
+	char variable[8];
+	size_t old_size, new_size; /* bytes of the variable's value */
+	size_t added, present;	   /* signatures appended, and already there (not added) */
+	bool replaced;		   /* a replacement write was applied */
+	bc_digest_set old_digests, new_digests;
+} bc_sb_changed;
+
+typedef struct bc_sb_prediction {
+	bc_digest_set before; /* PCR 7 of every bank the log replays: as logged */
+	bc_digest_set after;  /* and with the updated variables */
+	size_t changed_count;
+	bc_sb_changed *changed;
+} bc_sb_prediction;
+
+/*
+ * PCR 7 after updates of the signature databases, on the machine whose log is given:
+ * the old values of the variables are those of the log's EV_EFI_VARIABLE_DRIVER_CONFIG
+ * events in PCR 7, the updates are applied in order, each such event's digest becomes
+ * the digest of its new UEFI_VARIABLE_DATA (VariableName, GUID and the new value, as
+ * firmware measures it), and every PCR 7 event is replayed in the log's order, the
+ * others (SecureBoot, PK, KEK, the separator, EV_EFI_VARIABLE_AUTHORITY) unchanged.
+ * BC_E_UNSUPPORTED, naming the event and bank, when a logged digest is not the digest
+ * of the event's UEFI_VARIABLE_DATA (firmware that measures otherwise); BC_E_NOTFOUND
+ * when the log has no event of an updated variable; BC_E_FORMAT naming the file or
+ * event and offset for a malformed list.
+ */
+BC_EXPORT bc_status bc_sb_predict(const struct bc_log *log, const bc_sb_update *updates,
+				  size_t count, bc_sb_prediction **out, bc_error *err);
+BC_EXPORT void bc_sb_prediction_free(bc_sb_prediction *p);
+
 /*
  * Verify a detached signature over data (SHA-256, DER ECDSA or RSA PKCS#1 v1.5 / PSS
  * as the key requires) with the public key in pubkey_path. BC_E_MISMATCH when it does
