@@ -25,6 +25,7 @@ static const char fleet_usage[] =
     "status   counts by verdict, failing machines, machines not seen, a history\n"
     "report   the fleet as one self-contained HTML page\n"
     "serve    the page, JSON and Prometheus metrics over HTTP (read-only)\n"
+    "whatif   which machines an update would fail, or leave unable to unseal\n"
     "\n"
     "--db URL: a path or sqlite:/PATH (SQLite), or postgresql://... (PostgreSQL);\n"
     "default " BC_FLEET_DEFAULT_DB ".\n"
@@ -37,6 +38,7 @@ static const struct {
     {"init", fleet_init},     {"enrol", fleet_enrol},	{"add", fleet_add},
     {"remove", fleet_remove}, {"list", fleet_list},	{"run", fleet_run},
     {"status", fleet_status}, {"report", fleet_report}, {"serve", fleet_serve},
+    {"whatif", fleet_whatif},
 };
 
 int cmd_fleet(int argc, char **argv)
@@ -45,7 +47,7 @@ int cmd_fleet(int argc, char **argv)
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 			return fputs(fleet_usage, stdout), BC_EXIT_OK;
 		return cli_usage_error("fleet", "expected a verb: init, enrol, add, remove, list, "
-						"run, status, report or serve");
+						"run, status, report, serve or whatif");
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(argv[1], verbs[i].name) == 0)

@@ -18,6 +18,7 @@ int fleet_run(int argc, char **argv);
 int fleet_status(int argc, char **argv);
 int fleet_report(int argc, char **argv);
 int fleet_serve(int argc, char **argv);
+int fleet_whatif(int argc, char **argv);
 
 /* A duration: a number with ms, s, m or h (no unit: seconds), at most max_ms; false
  * when it is not one. */

@@ -177,7 +177,10 @@ static void verify_answer(poller *p, slot *s)
 			    .verify = &res,
 			    .batched = batched,
 			    .batch_index = batched ? batch.index : 0,
-			    .batch_leaves = batched ? batch.leaves : 0};
+			    .batch_leaves = batched ? batch.leaves : 0,
+			    .log = ev->eventlog,
+			    .log_size = ev->eventlog ? ev->eventlog_size : 0,
+			    .pcrs = &ev->pcrs};
 	int failed = first_failed(&res);
 	if (res.pass)
 		deliver(p, s, &r, "every check passed");

@@ -167,6 +167,18 @@ static const char *first_failing_check(const bc_poll_result *r)
 	return r->http_status == 200 ? "verify" : "http";
 }
 
+/* The log of the evidence r verified, for the store to keep with the attestation (what
+ * `fleet whatif` replays); false when there is none. */
+static bool evidence_log(const bc_poll_result *r, bc_fleet_log *log)
+{
+	if (!r->verify || !r->log_size)
+		return false;
+	log->data = r->log;
+	log->size = r->log_size;
+	log->attested = r->verify->attested;
+	return true;
+}
+
 /* The attestation of m from r at time t, before its flags; false: out of memory. */
 static bool make_attestation(const bc_fleet_machine *m, const bc_poll_result *r, int64_t t,
 			     bc_fleet_attestation *a)
@@ -344,6 +356,7 @@ static void conclude(batch *b, size_t i, const bc_poll_result *r)
 	const bc_fleet_machine *m = &b->machines[i];
 	leased *l = &b->state[i];
 	bc_fleet_attestation a;
+	bc_fleet_log log;
 	if (b->status != BC_OK || l->done)
 		return;
 	l->done = true;
@@ -352,6 +365,8 @@ static void conclude(batch *b, size_t i, const bc_poll_result *r)
 		b->status = bc_fail(b->err, BC_E_NOMEM, "out of memory");
 		return;
 	}
+	if (evidence_log(r, &log))
+		a.log = &log;
 	a.flags = bc_fleet_compare(l->has_quoted ? &l->quoted : NULL, &a);
 	bool lost = false;
 	bc_status s = bc_fleet_store_conclude(b->store, &a, b->opts->worker,

@@ -14,17 +14,31 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 #include <bootchain/fleet.h>
 
 #include "fleet/store-internal.h"
+#include "util/base64.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
 #include "util/hex.h"
+#include "util/json.h"
+
+/* Logs this connection has stored or seen stored: a round of a fleet that boots the
+ * same few logs then adds no statement per machine for its log. A few dozen cover the
+ * boots of a fleet; past that the oldest is forgotten (and stored again when it comes
+ * back: ON CONFLICT makes that harmless). */
+#define KNOWN_LOGS 64
 
 struct bc_fleet_store {
 	const store_backend *be;
 	void *db;
 	char display[256]; /* the store in messages: a path, or a URL without its password */
+	uint8_t known_logs[KNOWN_LOGS][SHA256_DIGEST_LENGTH];
+	size_t known_count, known_next;
 };
 
 /* ---- rows ---- */
@@ -286,6 +300,17 @@ static const char *const migrations[] = {
     " keep_chip_id TEXT,"
     " duration_ms BIGINT);"
     "CREATE INDEX attestations_machine ON attestations (machine_id, attested_at, id);",
+    /* 2: the event log of each attestation's evidence (for fleet whatif), stored once by
+     * its SHA-256 (base64), with the pairs it attested (their quoted values are its
+     * replay) */
+    "CREATE TABLE logs ("
+    " sha256 TEXT PRIMARY KEY,"
+    " size BIGINT NOT NULL,"
+    " data TEXT NOT NULL);"
+    "ALTER TABLE attestations ADD COLUMN log_sha256 TEXT REFERENCES logs (sha256);"
+    "ALTER TABLE attestations ADD COLUMN attested_pcrs TEXT;"
+    "CREATE INDEX attestations_log ON attestations (machine_id, attested_at, id) "
+    "WHERE log_sha256 IS NOT NULL;",
 };
 
 /* The migration's text with @ID@ replaced by the backend's key column; malloc'd. */
@@ -548,8 +573,9 @@ bc_status bc_fleet_store_list(bc_fleet_store *st, bool with_removed, bc_fleet_ma
 	t "id, " t "machine_id, " t "attested_at, " t "verdict, " t "first_failing_check, " t   \
 	  "detail, " t "differing_events, " t "reset_count, " t "restart_count, " t "clock, " t \
 	  "firmware_version, " t "reboot, " t "clock_back, " t "rollback, " t "ak_changed, " t  \
-	  "chip_changed, " t "ak_name, " t "keep_chip_id, " t "duration_ms"
-#define ATTESTATION_COLUMNS ATTESTATION_COLUMNS_OF("")
+	  "chip_changed, " t "ak_name, " t "keep_chip_id, " t "duration_ms, " t "log_sha256"
+#define ATTESTATION_COLUMNS	 ATTESTATION_COLUMNS_OF("")
+#define ATTESTATION_COLUMN_COUNT 20
 
 /* The flag columns, in the order of ATTESTATION_COLUMNS from column 11. */
 static const unsigned flag_columns[] = {
@@ -609,6 +635,9 @@ static bc_status attestation_from_row(const bc_fleet_store *st, const sql_rows *
 	     cell_int(r, row, 18, &duration) && duration >= 0;
 	a->has_duration = sql_cell(r, row, 18) != NULL;
 	a->duration_ms = (uint64_t)duration;
+	a->has_log = sql_cell(r, row, 19) != NULL;
+	ok =
+	    ok && (!a->has_log || cell_hex(r, row, 19, a->log_sha256, sizeof(a->log_sha256), NULL));
 	if (!ok)
 		return bc_fail(err, BC_E_FORMAT,
 			       "%s: attestation %" PRId64 ": a column is malformed", st->display,
@@ -617,6 +646,98 @@ static bc_status attestation_from_row(const bc_fleet_store *st, const sql_rows *
 		bc_fleet_attestation_clear(a);
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
 	}
+	return BC_OK;
+}
+
+/* ---- logs ---- */
+
+void bc_fleet_log_clear(bc_fleet_log *log)
+{
+	if (!log)
+		return;
+	free((void *)log->data);
+	log->data = NULL;
+	log->size = 0;
+}
+
+static bool log_known(const bc_fleet_store *st, const uint8_t *sha256)
+{
+	for (size_t i = 0; i < st->known_count; i++)
+		if (!memcmp(st->known_logs[i], sha256, SHA256_DIGEST_LENGTH))
+			return true;
+	return false;
+}
+
+static void log_remember(bc_fleet_store *st, const uint8_t *sha256)
+{
+	memcpy(st->known_logs[st->known_next], sha256, SHA256_DIGEST_LENGTH);
+	st->known_next = (st->known_next + 1) % KNOWN_LOGS;
+	if (st->known_count < KNOWN_LOGS)
+		st->known_count++;
+}
+
+/* A transaction that stored logs was rolled back: they may be gone. */
+static void logs_forget(bc_fleet_store *st)
+{
+	st->known_count = st->known_next = 0;
+}
+
+/* The standard base64 of data, malloc'd (NULL: out of memory, or too large). */
+static char *base64_dup(const uint8_t *data, size_t len)
+{
+	if (len > BC_EVIDENCE_MAX_LOG)
+		return NULL;
+	char *out = malloc(4 * ((len + 2) / 3) + 1);
+	if (out)
+		EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	return out;
+}
+
+/* Store the log's bytes unless this connection knows the store has them; hash_hex gets
+ * its SHA-256 in hex. */
+static bc_status keep_log(bc_fleet_store *st, const bc_fleet_log *log, char hash_hex[65],
+			  bc_error *err)
+{
+	uint8_t sha256[SHA256_DIGEST_LENGTH];
+	SHA256(log->data, log->size, sha256);
+	bc_hex_encode(sha256, sizeof(sha256), hash_hex);
+	if (log_known(st, sha256))
+		return BC_OK;
+	_cleanup_free_ char *data = base64_dup(log->data, log->size);
+	if (!data)
+		return bc_fail(err, log->size > BC_EVIDENCE_MAX_LOG ? BC_E_LIMIT : BC_E_NOMEM,
+			       log->size > BC_EVIDENCE_MAX_LOG
+				   ? "an event log of %zu bytes is too large to keep"
+				   : "out of memory",
+			       log->size);
+	sql_param p[] = {SQL_S(hash_hex), SQL_I((int64_t)log->size), SQL_S(data)};
+	bc_status s = query(st,
+			    "INSERT INTO logs (sha256, size, data) VALUES ($1, $2, $3) "
+			    "ON CONFLICT (sha256) DO NOTHING",
+			    p, ELEMENTSOF(p), NULL, err);
+	if (s == BC_OK)
+		log_remember(st, sha256);
+	return s;
+}
+
+/* The columns of an attestation's log: its hash (the log stored first) and the attested
+ * pairs; both NULL without a log. */
+typedef struct log_columns {
+	char sha256[65];
+	char attested[512];
+} log_columns;
+
+static bc_status log_columns_make(bc_fleet_store *st, const bc_fleet_log *log, log_columns *c,
+				  bc_error *err)
+{
+	if (!log)
+		return BC_OK;
+	bc_status s = keep_log(st, log, c->sha256, err);
+	if (s != BC_OK)
+		return s;
+	if (bc_pcr_selection_format(&log->attested, c->attested, sizeof(c->attested)) >=
+	    sizeof(c->attested))
+		return bc_fail(err, BC_E_INVALID, "the attested PCRs are too many to keep");
 	return BC_OK;
 }
 
@@ -629,7 +750,8 @@ bc_status bc_fleet_store_record(bc_fleet_store *st, const bc_fleet_attestation *
 	    a->ak_name_size ? hex_dup(a->ak_name, a->ak_name_size) : NULL;
 	_cleanup_free_ char *chip_id =
 	    a->has_keep_chip ? hex_dup(a->keep_chip_id, sizeof(a->keep_chip_id)) : NULL;
-	sql_param p[18] = {
+	log_columns logc = {.sha256 = ""};
+	sql_param p[20] = {
 	    SQL_I(a->machine_id),
 	    SQL_I(a->time),
 	    SQL_S(a->verdict),
@@ -651,14 +773,20 @@ bc_status bc_fleet_store_record(bc_fleet_store *st, const bc_fleet_attestation *
 		return bc_fail(err, BC_E_INVALID, "an attestation without a verdict");
 	if ((a->ak_name_size && !ak_name) || (a->has_keep_chip && !chip_id))
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
-	bc_status s = query(st,
-			    "INSERT INTO attestations (machine_id, attested_at, verdict, "
-			    "first_failing_check, detail, differing_events, reset_count, "
-			    "restart_count, clock, firmware_version, reboot, clock_back, rollback, "
-			    "ak_changed, chip_changed, ak_name, keep_chip_id, duration_ms) VALUES "
-			    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-			    "$16, $17, $18) RETURNING id",
-			    p, ELEMENTSOF(p), &r, err);
+	bc_status s = log_columns_make(st, a->log, &logc, err);
+	p[18] = SQL_S(a->log ? logc.sha256 : NULL);
+	p[19] = SQL_S(a->log && logc.attested[0] ? logc.attested : NULL);
+	if (s == BC_OK)
+		s = query(
+		    st,
+		    "INSERT INTO attestations (machine_id, attested_at, verdict, "
+		    "first_failing_check, detail, differing_events, reset_count, "
+		    "restart_count, clock, firmware_version, reboot, clock_back, rollback, "
+		    "ak_changed, chip_changed, ak_name, keep_chip_id, duration_ms, log_sha256, "
+		    "attested_pcrs) VALUES "
+		    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+		    "$16, $17, $18, $19, $20) RETURNING id",
+		    p, ELEMENTSOF(p), &r, err);
 	if (s == BC_OK && id) {
 		int64_t v = 0;
 		if (r.rows != 1 || !cell_int(&r, 0, 0, &v))
@@ -696,6 +824,147 @@ bc_status bc_fleet_store_history(bc_fleet_store *st, int64_t machine_id, size_t 
 	*out = list;
 	*count = r.rows;
 	return BC_OK;
+}
+
+/* ---- reading logs back ---- */
+
+bc_status bc_fleet_store_log_bytes(bc_fleet_store *st, const uint8_t sha256[32], uint8_t **data,
+				   size_t *size, bc_error *err)
+{
+	_cleanup_(sql_rows_free) sql_rows r = {0};
+	char hex[65];
+	uint8_t got[SHA256_DIGEST_LENGTH];
+	int64_t stored_size = 0;
+	*data = NULL;
+	*size = 0;
+	bc_hex_encode(sha256, SHA256_DIGEST_LENGTH, hex);
+	sql_param p = {.type = SQL_TEXT, .s = hex};
+	bc_status s = query(st, "SELECT size, data FROM logs WHERE sha256 = $1", &p, 1, &r, err);
+	if (s != BC_OK)
+		return s;
+	if (r.rows == 0)
+		return bc_fail(err, BC_E_NOTFOUND, "%s: no event log of SHA-256 %s", st->display,
+			       hex);
+	const char *text = sql_cell(&r, 0, 1);
+	if (!cell_int(&r, 0, 0, &stored_size) || !text ||
+	    !bc_base64_decode(text, strlen(text), BC_EVIDENCE_MAX_LOG, data, size))
+		return bc_fail(err, BC_E_FORMAT, "%s: the event log %s is malformed", st->display,
+			       hex);
+	SHA256(*data, *size, got);
+	if ((int64_t)*size != stored_size || memcmp(got, sha256, sizeof(got))) {
+		free(*data);
+		*data = NULL;
+		*size = 0;
+		return bc_fail(err, BC_E_FORMAT,
+			       "%s: the event log stored as %s does not have that SHA-256",
+			       st->display, hex);
+	}
+	return BC_OK;
+}
+
+/* Each machine's latest attestation with a log: its columns, then attested_pcrs; one row
+ * a machine that has one. */
+static const char last_logs_sql[] =
+    "SELECT " ATTESTATION_COLUMNS ", attested_pcrs FROM attestations WHERE id IN "
+    "(SELECT (SELECT l.id FROM attestations l WHERE l.machine_id = m.id AND l.log_sha256 IS "
+    "NOT NULL ORDER BY l.attested_at DESC, l.id DESC LIMIT 1) FROM machines m WHERE "
+    "m.removed_at IS NULL) ORDER BY log_sha256, machine_id";
+
+/* The attested pairs of a row of last_logs_sql into log. */
+static bc_status log_from_row(const bc_fleet_store *st, const sql_rows *r, size_t row, int64_t id,
+			      bc_fleet_log *log, bc_error *err)
+{
+	const char *attested = sql_cell(r, row, ATTESTATION_COLUMN_COUNT);
+	log->attested = (bc_pcr_selection){0};
+	if (attested && bc_pcr_selection_parse(attested, &log->attested, NULL) != BC_OK)
+		return bc_fail(err, BC_E_FORMAT,
+			       "%s: attestation %" PRId64 ": its attested PCRs are malformed",
+			       st->display, id);
+	return BC_OK;
+}
+
+/* A machine's index in the fleet's list, by id: a fleet of thousands is looked up by
+ * bisection. */
+typedef struct machine_index {
+	int64_t id;
+	size_t at;
+} machine_index;
+
+static int by_id(const void *a, const void *b)
+{
+	int64_t x = ((const machine_index *)a)->id, y = ((const machine_index *)b)->id;
+	return (x > y) - (x < y);
+}
+
+static machine_index *index_by_id(const bc_fleet_machine *m, size_t count)
+{
+	machine_index *index = calloc(count, sizeof(*index));
+	for (size_t i = 0; index && i < count; i++)
+		index[i] = (machine_index){.id = m[i].id, .at = i};
+	if (index)
+		qsort(index, count, sizeof(*index), by_id);
+	return index;
+}
+
+/* The machines of rows with a log, in the rows' order (by log), each log read once. */
+static bc_status each_logged(bc_fleet_store *st, const sql_rows *r, const bc_fleet_machine *m,
+			     size_t count, bool *seen, bc_fleet_log_callback callback, void *user,
+			     bc_error *err)
+{
+	_cleanup_free_ bc_fleet_log *log = calloc(1, sizeof(*log));
+	_cleanup_free_ machine_index *index = index_by_id(m, count);
+	bc_status s = log && index ? BC_OK : bc_fail(err, BC_E_NOMEM, "out of memory");
+	bool loaded = false;
+	for (size_t row = 0; s == BC_OK && row < r->rows; row++) {
+		bc_fleet_attestation a;
+		if ((s = attestation_from_row(st, r, row, &a, err)) != BC_OK)
+			break;
+		machine_index key = {.id = a.machine_id};
+		const machine_index *found = bsearch(&key, index, count, sizeof(*index), by_id);
+		const bc_fleet_machine *machine = found ? &m[found->at] : NULL;
+		if (loaded && memcmp(log->sha256, a.log_sha256, sizeof(log->sha256))) {
+			bc_fleet_log_clear(log);
+			loaded = false;
+		}
+		if (!loaded) {
+			uint8_t *data = NULL;
+			s = bc_fleet_store_log_bytes(st, a.log_sha256, &data, &log->size, err);
+			log->data = data;
+			memcpy(log->sha256, a.log_sha256, sizeof(log->sha256));
+			loaded = s == BC_OK;
+		}
+		if (s == BC_OK)
+			s = log_from_row(st, r, row, a.id, log, err);
+		if (s == BC_OK && machine) {
+			seen[machine - m] = true;
+			callback(machine, &a, log, user);
+		}
+		bc_fleet_attestation_clear(&a);
+	}
+	if (log)
+		bc_fleet_log_clear(log);
+	return s;
+}
+
+bc_status bc_fleet_store_last_logs(bc_fleet_store *st, bc_fleet_log_callback callback, void *user,
+				   bc_error *err)
+{
+	_cleanup_(sql_rows_free) sql_rows r = {0};
+	_cleanup_free_ bc_fleet_machine *machines = NULL;
+	_cleanup_free_ bool *seen = NULL;
+	size_t count = 0;
+	bc_status s = bc_fleet_store_list(st, false, &machines, &count, err);
+	if (s == BC_OK)
+		s = query(st, last_logs_sql, NULL, 0, &r, err);
+	if (s != BC_OK || count == 0)
+		return s;
+	if (!(seen = calloc(count, sizeof(*seen))))
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	s = each_logged(st, &r, machines, count, seen, callback, user, err);
+	for (size_t i = 0; s == BC_OK && i < count; i++)
+		if (!seen[i])
+			callback(&machines[i], NULL, NULL, user);
+	return s;
 }
 
 bc_status bc_fleet_store_count_verdicts(bc_fleet_store *st, bc_fleet_verdict_count **out,
@@ -831,7 +1100,7 @@ bc_status bc_fleet_store_latest_of_lease(bc_fleet_store *st, const char *worker,
 		int64_t machine_id = 0;
 		bc_fleet_attestation a = {0};
 		bool has = sql_cell(&r, row, 0) != NULL;
-		if (!cell_int(&r, row, 19, &machine_id))
+		if (!cell_int(&r, row, ATTESTATION_COLUMN_COUNT, &machine_id))
 			return bc_fail(err, BC_E_FORMAT, "%s: machines.id is not a number",
 				       st->display);
 		if (has && (s = attestation_from_row(st, &r, row, &a, err)) != BC_OK)
@@ -945,8 +1214,10 @@ bc_status bc_fleet_store_conclude(bc_fleet_store *st, const bc_fleet_attestation
 	}
 	if (s == BC_OK)
 		s = st->be->commit(st->db, err);
-	if (s != BC_OK)
+	if (s != BC_OK) {
 		st->be->rollback(st->db);
+		logs_forget(st);
+	}
 	return s;
 }
 

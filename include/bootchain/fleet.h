@@ -109,6 +109,11 @@ typedef struct bc_poll_result {
 	uint64_t ms;	      /* from the first attempt to the verdict */
 	const uint8_t *nonce; /* of the last attempt; nonce_size 0 when none was made */
 	size_t nonce_size;
+	/* of the evidence verified (verify set): its event log (log_size 0: it had none)
+	 * and the PCR values it quoted, what the attested view (verify->attested) is of */
+	const uint8_t *log;
+	size_t log_size;
+	const bc_pcr_values *pcrs;
 } bc_poll_result;
 
 typedef void (*bc_poll_callback)(const bc_poll_result *result, void *user);
@@ -134,7 +139,7 @@ BC_EXPORT const char *bc_poll_verdict_name(bc_poll_verdict verdict);
  * so that a schedule can be tested without waiting. Every statement binds its data as
  * parameters.
  */
-#define BC_FLEET_SCHEMA_VERSION 1
+#define BC_FLEET_SCHEMA_VERSION 2
 #define BC_FLEET_DEFAULT_DB	"sqlite:/var/lib/bootchain/fleet.db"
 #define BC_FLEET_NAME_MAX	256
 #define BC_FLEET_VERDICT_MAX	32
@@ -221,6 +226,23 @@ BC_EXPORT bc_status bc_fleet_store_list(bc_fleet_store *store, bool with_removed
  * anything else. */
 BC_EXPORT const char *bc_fleet_flag_name(unsigned flag);
 
+/*
+ * The event log of an attestation's evidence, as the store keeps it for `fleet whatif`:
+ * the log (stored once by its SHA-256, however many attestations share it), the
+ * (bank, PCR) pairs attested (bc_verify_result.attested: the log's digests there replay
+ * to values the quote signed). The quoted values of those pairs are the log's replay, so
+ * they are not stored again.
+ */
+typedef struct bc_fleet_log {
+	const uint8_t *data; /* recording: the caller's; read back: malloc'd (clear frees) */
+	size_t size;
+	uint8_t sha256[32]; /* of data: read back (recording hashes data itself) */
+	bc_pcr_selection attested;
+} bc_fleet_log;
+
+/* Frees what a log read back owns (its data). */
+BC_EXPORT void bc_fleet_log_clear(bc_fleet_log *log);
+
 /* One attestation of a machine. */
 typedef struct bc_fleet_attestation {
 	int64_t id; /* set by the store */
@@ -244,6 +266,12 @@ typedef struct bc_fleet_attestation {
 	size_t ak_name_size;
 	bool has_keep_chip;
 	uint8_t keep_chip_id[BC_CHIP_ID_SIZE];
+	/* recording: the evidence's log to keep with it (NULL: none). Read back: NULL;
+	 * has_log says whether a log is kept, log_sha256 which (bc_fleet_store_last_logs
+	 * reads it) */
+	const bc_fleet_log *log;
+	bool has_log;
+	uint8_t log_sha256[32];
 } bc_fleet_attestation;
 
 /* Frees what a stored attestation owns (detail, differing_events), not a itself. */
@@ -263,6 +291,24 @@ BC_EXPORT bc_status bc_fleet_store_last(bc_fleet_store *store, int64_t machine_i
  * with an answer: not unreachable); BC_E_NOTFOUND when it has none. */
 BC_EXPORT bc_status bc_fleet_store_last_quoted(bc_fleet_store *store, int64_t machine_id,
 					       bc_fleet_attestation *out, bc_error *err);
+
+/* Called for each machine in the fleet by bc_fleet_store_last_logs(): m, and a (NULL:
+ * none) its latest attestation that kept a log, with that log in log (its data, the
+ * attested pairs and the values). All of it lives during the call only. */
+typedef void (*bc_fleet_log_callback)(const bc_fleet_machine *m, const bc_fleet_attestation *a,
+				      const bc_fleet_log *log, void *user);
+
+/* For every machine in the fleet (not removed): its latest attestation with a log, and
+ * the log. The attestations are read in one statement and each distinct log once (logs
+ * repeat across a fleet): the machines that share a log come one after the other, the
+ * machines without one last. */
+BC_EXPORT bc_status bc_fleet_store_last_logs(bc_fleet_store *store, bc_fleet_log_callback callback,
+					     void *user, bc_error *err);
+
+/* The bytes of the log whose SHA-256 is sha256: *data malloc'd; BC_E_NOTFOUND when the
+ * store has none. */
+BC_EXPORT bc_status bc_fleet_store_log_bytes(bc_fleet_store *store, const uint8_t sha256[32],
+					     uint8_t **data, size_t *size, bc_error *err);
 
 /* Its attestations, newest first, at most limit (0: all); *out is malloc'd. */
 BC_EXPORT bc_status bc_fleet_store_history(bc_fleet_store *store, int64_t machine_id, size_t limit,
@@ -501,6 +547,81 @@ BC_EXPORT bc_status bc_fleet_report_machine_json(bc_fleet_store *store, const ch
  * bootchain_fleet_machines_not_seen. */
 BC_EXPORT bc_status bc_fleet_report_metrics(bc_fleet_store *store, const bc_fleet_report_opts *opts,
 					    char **out, size_t *size, bc_error *err);
+
+/* ---- what an update would do ---- */
+
+/*
+ * bc_fleet_whatif() is `fleet whatif`: for every machine of the fleet, its latest
+ * attestation that kept a log (bc_fleet_store_last_logs) is replayed as if the candidate
+ * images had been booted instead of the components they are new versions of. The log's
+ * attested view is rebuilt from the stored pairs and values; the golden check of it
+ * against golden maps its events to components; the events of each candidate's
+ * component (known, changed or unverifiable ones) get the candidate's digests in every
+ * bank of the log; the new log is replayed to new values of the attested pairs. Then:
+ * (a) would the machine pass attestation against golden with the candidates added as
+ * versions (bc_golden_apply_candidates, BC_GOLDEN_ADD): the golden check of the new view
+ * and that the attested pairs cover what the database judges; (b) with a signed policy,
+ * would a secret sealed to it still unseal: the new values are those of one of its
+ * branches (bc_signed_policy_find). A candidate whose name is no component of golden has
+ * no event to replace and is not added: where a new component would be measured is not
+ * known. Machines that share a log, its attested pairs and its values share one outcome,
+ * computed once. Library code: it prints nothing.
+ */
+struct bc_signed_policy;
+
+typedef enum bc_whatif_verdict {
+	BC_WHATIF_PASS = 0, /* would pass */
+	BC_WHATIF_FAIL,	    /* would fail: check and why say how */
+	BC_WHATIF_UNKNOWN,  /* no log kept, or one that cannot be replayed: why says */
+} bc_whatif_verdict;
+
+typedef enum bc_whatif_unseal {
+	BC_WHATIF_UNSEAL_NONE = 0, /* no policy given */
+	BC_WHATIF_UNSEALS,	   /* the new values are a branch of the policy */
+	BC_WHATIF_SEALED,	   /* they are none: unseal_why names the first PCR */
+	BC_WHATIF_UNSEAL_UNKNOWN,  /* a PCR of the policy is not attested by the log */
+} bc_whatif_unseal;
+
+/* "pass", "fail", "unknown"; "unseals", "sealed", "unknown" ("" for none). */
+BC_EXPORT const char *bc_whatif_verdict_name(bc_whatif_verdict v);
+BC_EXPORT const char *bc_whatif_unseal_name(bc_whatif_unseal u);
+
+typedef struct bc_whatif_outcome {
+	bc_whatif_verdict verdict;
+	char check[BC_FLEET_CHECK_MAX]; /* the first failing check: "golden", "pcr-selection" */
+	char why[256];			/* for a fail or an unknown */
+	bc_whatif_unseal unseal;
+	char unseal_why[256];
+	size_t replaced;	   /* events that got a candidate's digests */
+	bc_pcr_selection attested; /* the attested pairs of the log */
+	bc_pcr_selection changed;  /* those whose value the candidates change */
+	bc_pcr_values values;	   /* the new values of the attested pairs */
+} bc_whatif_outcome;
+
+/* One machine; lives during the callback only. */
+typedef struct bc_whatif_result {
+	const bc_fleet_machine *machine;
+	const bc_fleet_attestation *attestation; /* the one replayed; NULL: no log kept */
+	const bc_whatif_outcome *outcome;	 /* may be shared by machines */
+} bc_whatif_result;
+
+typedef void (*bc_whatif_callback)(const bc_whatif_result *result, void *user);
+
+typedef struct bc_whatif_opts {
+	const bc_golden *golden;
+	/* digested (bc_golden_candidate_digest), in every bank the logs may have: a bank
+	 * of a replaced event the candidate has no digest in cannot be replayed, and the
+	 * machine's outcome is unknown */
+	const bc_golden_candidate *candidates;
+	size_t candidate_count;
+	const struct bc_signed_policy *policy; /* may be NULL */
+} bc_whatif_opts;
+
+/* Judge every machine of the fleet, calling callback once for each (machines that share
+ * a log one after the other). BC_E_INVALID for candidates not digested, or that the
+ * database refuses (a PCR other than the component's); a store error ends it. */
+BC_EXPORT bc_status bc_fleet_whatif(bc_fleet_store *store, const bc_whatif_opts *opts,
+				    bc_whatif_callback callback, void *user, bc_error *err);
 
 #ifdef __cplusplus
 }

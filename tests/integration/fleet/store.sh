@@ -67,10 +67,22 @@ run_cases() { # db what
 	assert_contains "$(cat err)" "fleet init" "$what: list before init"
 
 	expect_exit 0 "$BOOTCHAIN" fleet init --db "$db"
-	assert_contains "$(cat out)" "created (schema version 1)" "$what: init"
+	assert_contains "$(cat out)" "created (schema version 2)" "$what: init"
 	expect_exit 0 "$BOOTCHAIN" fleet init --db "$db"
-	assert_contains "$(cat out)" "up to date (schema version 1)" "$what: init again"
-	assert_eq 1 "$(sql "$db" 'SELECT MAX(version) FROM schema_version')" "$what: schema version"
+	assert_contains "$(cat out)" "up to date (schema version 2)" "$what: init again"
+	assert_eq 2 "$(sql "$db" 'SELECT MAX(version) FROM schema_version')" "$what: schema version"
+	# a store of schema 1 (before the attestations' logs were kept): refused, then migrated
+	sql "$db" 'DROP INDEX attestations_log' >/dev/null
+	for column in log_sha256 attested_pcrs; do
+		sql "$db" "ALTER TABLE attestations DROP COLUMN $column" >/dev/null
+	done
+	sql "$db" 'DROP TABLE logs' >/dev/null
+	sql "$db" 'DELETE FROM schema_version WHERE version = 2' >/dev/null
+	expect_exit 1 "$BOOTCHAIN" fleet list --db "$db"
+	assert_contains "$(cat err)" "migrate it with \`bootchain fleet init\`" "$what: list on schema 1"
+	expect_exit 0 "$BOOTCHAIN" fleet init --db "$db"
+	assert_contains "$(cat out)" "migrated from schema version 1 to 2" "$what: init on schema 1"
+	assert_eq 0 "$(sql "$db" 'SELECT COUNT(*) FROM logs')" "$what: the logs table made"
 	expect_exit 0 "$BOOTCHAIN" fleet list --db "$db"
 	assert_eq "" "$(cat out)" "$what: an empty fleet"
 
@@ -139,7 +151,7 @@ run_cases() { # db what
 	# a store of a newer schema: refused, and left as it is
 	sql "$db" 'INSERT INTO schema_version (version, applied_at) VALUES (99, 0)'
 	expect_exit 1 "$BOOTCHAIN" fleet list --db "$db"
-	assert_contains "$(cat err)" "schema is version 99, newer than this bootchain's (1)" \
+	assert_contains "$(cat err)" "schema is version 99, newer than this bootchain's (2)" \
 		"$what: list on a newer store"
 	expect_exit 1 "$BOOTCHAIN" fleet init --db "$db"
 	assert_contains "$(cat err)" "newer than this bootchain's" "$what: init on a newer store"

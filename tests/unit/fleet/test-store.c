@@ -213,6 +213,214 @@ static void test_record_last_history(void **state)
 	assert_int_not_equal(bc_fleet_store_record(f->store, &a, NULL, NULL), BC_OK);
 }
 
+/* ---- logs ---- */
+
+typedef struct seen_log {
+	char name[BC_FLEET_NAME_MAX];
+	bool has;
+	int64_t attestation;
+	uint8_t data[64];
+	size_t size;
+	char attested[64];
+} seen_log;
+
+typedef struct seen_logs {
+	seen_log list[8];
+	size_t count;
+} seen_logs;
+
+static void take_log(const bc_fleet_machine *m, const bc_fleet_attestation *a,
+		     const bc_fleet_log *log, void *user)
+{
+	seen_logs *seen = user;
+	assert_true(seen->count < 8);
+	seen_log *s = &seen->list[seen->count++];
+	snprintf(s->name, sizeof(s->name), "%s", m->name);
+	s->has = a != NULL;
+	assert_true((a == NULL) == (log == NULL));
+	if (!a)
+		return;
+	assert_true(a->has_log);
+	assert_memory_equal(a->log_sha256, log->sha256, 32);
+	s->attestation = a->id;
+	assert_true(log->size <= sizeof(s->data));
+	memcpy(s->data, log->data, s->size = log->size);
+	bc_pcr_selection_format(&log->attested, s->attested, sizeof(s->attested));
+}
+
+static const seen_log *seen_of(const seen_logs *seen, const char *name)
+{
+	for (size_t i = 0; i < seen->count; i++)
+		if (!strcmp(seen->list[i].name, name))
+			return &seen->list[i];
+	fail_msg("%s: not seen", name);
+	return NULL;
+}
+
+static int count_rows(fixture *f, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A log that attested sha256 PCRs 0 and 8 (its bytes: any will do for the store). */
+static bc_fleet_log make_log(const char *bytes)
+{
+	bc_fleet_log log = {.data = (const uint8_t *)bytes, .size = strlen(bytes)};
+	assert_int_equal(bc_pcr_selection_parse("sha256:0,8", &log.attested, NULL), BC_OK);
+	return log;
+}
+
+static void test_logs_stored_once_and_read_back(void **state)
+{
+	fixture *f = *state;
+	int64_t m1 = add(f, "m1:8400", 1, BC_FLEET_ADDED),
+		m2 = add(f, "m2:8400", 2, BC_FLEET_ADDED),
+		m3 = add(f, "m3:8400", 3, BC_FLEET_ADDED), newest = 0;
+	add(f, "m4:8400", 4, BC_FLEET_ADDED); /* never attested */
+	bc_fleet_log same = make_log("a log of the fleet"), other = make_log("another");
+	bc_fleet_attestation a = attestation(m1, 10, "pass"), last;
+	seen_logs seen = {.count = 0};
+	a.log = &same;
+	assert_int_equal(bc_fleet_store_record(f->store, &a, NULL, NULL), BC_OK);
+	a.machine_id = m2;
+	assert_int_equal(bc_fleet_store_record(f->store, &a, NULL, NULL), BC_OK);
+	a = attestation(m1, 20, "fail");
+	a.log = &other;
+	assert_int_equal(bc_fleet_store_record(f->store, &a, &newest, NULL), BC_OK);
+	a = attestation(m1, 30, "error"); /* unreachable: no log; the one before is m1's */
+	assert_int_equal(bc_fleet_store_record(f->store, &a, NULL, NULL), BC_OK);
+	a = attestation(m3, 30, "error");
+	assert_int_equal(bc_fleet_store_record(f->store, &a, NULL, NULL), BC_OK);
+	assert_int_equal(count_rows(f, "SELECT COUNT(*) FROM logs"), 2);
+
+	assert_int_equal(bc_fleet_store_last(f->store, m1, &last, NULL), BC_OK);
+	assert_false(last.has_log);
+	assert_null(last.log);
+	bc_fleet_attestation_clear(&last);
+
+	assert_int_equal(bc_fleet_store_last_logs(f->store, take_log, &seen, NULL), BC_OK);
+	assert_int_equal(seen.count, 4);
+	const seen_log *s1 = seen_of(&seen, "m1:8400"), *s2 = seen_of(&seen, "m2:8400");
+	assert_true(s1->has);
+	assert_int_equal(s1->attestation, newest);
+	assert_int_equal(s1->size, strlen("another"));
+	assert_memory_equal(s1->data, "another", s1->size);
+	assert_string_equal(s1->attested, "sha256:0,8");
+	assert_true(s2->has);
+	assert_memory_equal(s2->data, "a log of the fleet", s2->size);
+	assert_false(seen_of(&seen, "m3:8400")->has);
+	assert_false(seen_of(&seen, "m4:8400")->has);
+	/* the machines without a log come last */
+	assert_false(seen.list[2].has);
+	assert_false(seen.list[3].has);
+}
+
+static void test_log_bytes_checked_against_their_hash(void **state)
+{
+	fixture *f = *state;
+	int64_t m1 = add(f, "m1:8400", 1, BC_FLEET_ADDED);
+	bc_fleet_log log = make_log("the log");
+	bc_fleet_attestation a = attestation(m1, 10, "pass"), last;
+	uint8_t *data = NULL, none[32] = {0};
+	size_t size = 0;
+	bc_error err = {0};
+	sqlite3 *db;
+	a.log = &log;
+	assert_int_equal(bc_fleet_store_record(f->store, &a, NULL, NULL), BC_OK);
+	assert_int_equal(bc_fleet_store_last(f->store, m1, &last, NULL), BC_OK);
+	assert_true(last.has_log);
+	assert_int_equal(bc_fleet_store_log_bytes(f->store, last.log_sha256, &data, &size, NULL),
+			 BC_OK);
+	assert_int_equal(size, 7);
+	assert_memory_equal(data, "the log", 7);
+	free(data);
+	assert_int_equal(bc_fleet_store_log_bytes(f->store, none, &data, &size, &err),
+			 BC_E_NOTFOUND);
+	/* bytes changed behind the store's back are refused, not replayed */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "UPDATE logs SET data = 'dGhlIGxvZyE=', size = 8", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(bc_fleet_store_log_bytes(f->store, last.log_sha256, &data, &size, &err),
+			 BC_E_FORMAT);
+	assert_non_null(strstr(err.msg, "does not have that SHA-256"));
+	bc_fleet_attestation_clear(&last);
+}
+
+/* A worker that rolled back a transaction that stored a log stores it again. */
+static void test_log_stored_again_after_rollback(void **state)
+{
+	fixture *f = *state;
+	int64_t m1 = add(f, "m1:8400", 1, BC_FLEET_ADDED);
+	bc_fleet_log log = make_log("rolled back");
+	bc_fleet_attestation a = attestation(m1, 10, "pass");
+	bc_fleet_machine *leased = NULL;
+	size_t count = 0;
+	bool lost = false;
+	a.log = &log;
+	/* a conclude whose attestation cannot be stored (no verdict) rolls back */
+	assert_int_equal(bc_fleet_store_lease(f->store, "w1", 0, 100, 10, &leased, &count, NULL),
+			 BC_OK);
+	free(leased);
+	a.verdict[0] = 0;
+	assert_int_not_equal(bc_fleet_store_conclude(f->store, &a, "w1", 50, NULL, &lost, NULL),
+			     BC_OK);
+	snprintf(a.verdict, sizeof(a.verdict), "pass");
+	a.machine_id = m1 + 100; /* refused by the foreign key after the log was stored */
+	assert_int_not_equal(bc_fleet_store_conclude(f->store, &a, "w1", 50, NULL, &lost, NULL),
+			     BC_OK);
+	assert_int_equal(count_rows(f, "SELECT COUNT(*) FROM logs"), 0);
+	a.machine_id = m1;
+	assert_int_equal(bc_fleet_store_conclude(f->store, &a, "w1", 50, NULL, &lost, NULL), BC_OK);
+	assert_int_equal(count_rows(f, "SELECT COUNT(*) FROM logs"), 1);
+	assert_int_equal(count_rows(f, "SELECT COUNT(*) FROM attestations WHERE log_sha256 IS NOT "
+				       "NULL AND attested_pcrs = 'sha256:0,8'"),
+			 1);
+}
+
+/* A store of schema 1 (before logs were kept) migrates, its attestations kept. */
+static void test_migrate_from_version_1(void **state)
+{
+	fixture *f = *state;
+	int64_t m1 = add(f, "m1:8400", 1, BC_FLEET_ADDED);
+	bc_fleet_attestation a = attestation(m1, 10, "pass"), last;
+	int from = -1;
+	sqlite3 *db;
+	assert_int_equal(bc_fleet_store_record(f->store, &a, NULL, NULL), BC_OK);
+	bc_fleet_store_close(f->store);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+			 "DROP INDEX attestations_log;"
+			 "ALTER TABLE attestations DROP COLUMN log_sha256;"
+			 "ALTER TABLE attestations DROP COLUMN attested_pcrs;"
+			 "DROP TABLE logs; DELETE FROM schema_version WHERE version = 2",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(bc_fleet_store_open(f->path, false, &f->store, NULL), BC_E_NOTFOUND);
+	assert_int_equal(bc_fleet_store_open(f->path, true, &f->store, NULL), BC_OK);
+	assert_int_equal(bc_fleet_store_migrate(f->store, &from, NULL), BC_OK);
+	assert_int_equal(from, 1);
+	assert_int_equal(bc_fleet_store_last(f->store, m1, &last, NULL), BC_OK);
+	assert_string_equal(last.verdict, "pass");
+	assert_false(last.has_log);
+	bc_fleet_attestation_clear(&last);
+	bc_fleet_log log = make_log("after");
+	a.log = &log;
+	assert_int_equal(bc_fleet_store_record(f->store, &a, NULL, NULL), BC_OK);
+	assert_int_equal(count_rows(f, "SELECT COUNT(*) FROM logs"), 1);
+}
+
 static void add_machines(fixture *f, int n)
 {
 	char host[32];
@@ -469,6 +677,11 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_add_remove_add_again, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_record_last_history, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_logs_stored_once_and_read_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_log_bytes_checked_against_their_hash, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_log_stored_again_after_rollback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_from_version_1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_leases_never_share_a_machine, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_expired_lease_is_taken_over, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_round_takes_over_a_lease_expired_since, setup,
