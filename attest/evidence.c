@@ -40,6 +40,7 @@ void bc_evidence_free(bc_evidence *ev)
 	free(ev->eventlog);
 	free(ev->keep_report);
 	free(ev->keep_vcek);
+	free(ev->keep_eventlog);
 	free(ev);
 }
 
@@ -105,6 +106,10 @@ void bc_evidence_json_open(bc_json *j, const bc_evidence *ev)
 		bc_json_key(j, "vcek");
 		ev->keep_vcek ? bc_json_base64(j, ev->keep_vcek, ev->keep_vcek_size)
 			      : bc_json_null(j);
+		if (ev->keep_eventlog) { /* only the kinds that have one */
+			bc_json_key(j, "eventlog");
+			bc_json_base64(j, ev->keep_eventlog, ev->keep_eventlog_size);
+		}
 		bc_json_object_end(j);
 	} else {
 		bc_json_null(j);
@@ -253,7 +258,8 @@ static bc_status parse_pcrs(const field_ctx *f, const bc_jnode *root, bc_evidenc
 	return BC_OK;
 }
 
-/* "keep": {"provider", "report": base64, "vcek": base64 or null} */
+/* "keep": {"provider", "report": base64, "vcek": base64 or null, "eventlog": base64
+ * (optional: the TEE's own event log)} */
 static bc_status parse_keep(const field_ctx *f, const bc_jnode *root, bc_evidence *ev)
 {
 	const bc_jnode *keep = bc_jget(f->doc, root, "keep");
@@ -274,8 +280,11 @@ static bc_status parse_keep(const field_ctx *f, const bc_jnode *root, bc_evidenc
 	if ((st = get_base64(f, keep, "report", false, BC_EVIDENCE_MAX_KEEP, &ev->keep_report,
 			     &ev->keep_report_size)) != BC_OK)
 		return st;
-	return get_base64(f, keep, "vcek", true, BC_EVIDENCE_MAX_KEEP, &ev->keep_vcek,
-			  &ev->keep_vcek_size);
+	if ((st = get_base64(f, keep, "vcek", true, BC_EVIDENCE_MAX_KEEP, &ev->keep_vcek,
+			     &ev->keep_vcek_size)) != BC_OK)
+		return st;
+	return get_base64(f, keep, "eventlog", true, BC_EVIDENCE_MAX_LOG, &ev->keep_eventlog,
+			  &ev->keep_eventlog_size);
 }
 
 static bc_status parse_root(const field_ctx *f, const bc_jnode *root, bc_evidence *ev)

@@ -26,6 +26,7 @@
 #include <bootchain/eventlog.h>
 
 #include "attest/attest-internal.h"
+#include "attest/keep-kinds.h"
 #include "attest/keep.h"
 #include "attest/tpm-public.h"
 #include "golden/golden-internal.h"
@@ -666,19 +667,27 @@ static void check_keep_signature(const bc_evidence *ev, const bc_verify_opts *o,
 		o->keep_ark ? ", which chains to the ARK" : "");
 }
 
-static void check_keep_binding(const bc_evidence *ev, const bc_verify_opts *o,
-			       const bc_snp_report *r, bc_verify_result *res)
+bool bc_keep_expected_report_data(const bc_evidence *ev, const bc_verify_opts *o,
+				  bc_verify_result *res, uint8_t want[64])
 {
 	TPM2B_PUBLIC pub;
 	TPM2B_NAME name;
-	uint8_t want[64];
 	if (res->status[BC_CHECK_AK] != BC_CHECK_PASS ||
 	    bc_tpm_public_unmarshal(ev->ak_public, ev->ak_public_size, "ak", &pub, NULL) ||
 	    bc_tpm_public_name(&pub.publicArea, &name, NULL)) {
 		verdict(res, BC_CHECK_KEEP_BINDING, BC_CHECK_FAIL, "no verified AK to bind");
-		return;
+		return false;
 	}
 	bc_keep_report_data(o->nonce, o->nonce_size, name.name, name.size, want);
+	return true;
+}
+
+static void check_keep_binding(const bc_evidence *ev, const bc_verify_opts *o,
+			       const bc_snp_report *r, bc_verify_result *res)
+{
+	uint8_t want[64];
+	if (!bc_keep_expected_report_data(ev, o, res, want))
+		return;
 	if (memcmp(r->report_data, want, sizeof(want)) != 0) {
 		verdict(res, BC_CHECK_KEEP_BINDING, BC_CHECK_FAIL,
 			"REPORT_DATA is not bound to this nonce and this AK");
@@ -752,16 +761,71 @@ static void check_keep_golden(const bc_verify_opts *o, const bc_snp_report *r,
 		hex);
 }
 
+void bc_keep_verdict(bc_verify_result *res, bc_check c, bc_check_status st, const char *fmt, ...)
+{
+	va_list ap;
+	res->status[c] = st;
+	va_start(ap, fmt);
+	vsnprintf(res->message[c], sizeof(res->message[c]), fmt, ap);
+	va_end(ap);
+	if (st == BC_CHECK_FAIL)
+		res->pass = false;
+}
+
+void bc_keep_verdict_all(bc_verify_result *res, bc_check_status st, const char *message)
+{
+	for (int c = BC_CHECK_KEEP_SIGNATURE; c <= BC_CHECK_KEEP_GOLDEN; c++)
+		verdict(res, (bc_check)c, st, "%s", message);
+}
+
+static const struct {
+	const char *provider;
+	bc_keep_kind kind;
+	const char *name;
+	bc_keep_check_fn check;
+} keep_kinds[] = {
+    {"sev_guest", BC_KEEP_SEV_SNP, "SEV-SNP", bc_keep_check_snp},
+    {"tdx_guest", BC_KEEP_TDX, "TDX", bc_keep_check_tdx},
+    {"sgx", BC_KEEP_SGX, "SGX", bc_keep_check_sgx},
+    {"azure_hcl", BC_KEEP_AZURE_HCL, "Azure HCL", bc_keep_check_azure},
+};
+
+bc_keep_kind bc_keep_kind_of(const char *provider)
+{
+	for (size_t i = 0; provider && i < ELEMENTSOF(keep_kinds); i++)
+		if (!strcmp(provider, keep_kinds[i].provider))
+			return keep_kinds[i].kind;
+	return BC_KEEP_UNKNOWN;
+}
+
+const char *bc_keep_kind_name(bc_keep_kind kind)
+{
+	for (size_t i = 0; i < ELEMENTSOF(keep_kinds); i++)
+		if (keep_kinds[i].kind == kind)
+			return keep_kinds[i].name;
+	return "unknown";
+}
+
+/* The Keep's checks, by the kind of its report. */
 static void check_keep(const bc_evidence *ev, const bc_verify_opts *o, bc_verify_result *res)
+{
+	if (!ev->keep_report) {
+		bc_keep_verdict_all(res, keep_required(o) ? BC_CHECK_FAIL : BC_CHECK_SKIP,
+				    "no Keep report in the evidence");
+		return;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(keep_kinds); i++)
+		if (!strcmp(ev->keep_provider, keep_kinds[i].provider)) {
+			keep_kinds[i].check(ev, o, res);
+			return;
+		}
+	bc_keep_verdict_all(res, BC_CHECK_FAIL, "a Keep report of an unknown provider");
+}
+
+void bc_keep_check_snp(const bc_evidence *ev, const bc_verify_opts *o, bc_verify_result *res)
 {
 	bc_snp_report r;
 	bc_error err = {0};
-	if (!ev->keep_report) {
-		bc_check_status st = keep_required(o) ? BC_CHECK_FAIL : BC_CHECK_SKIP;
-		for (int c = BC_CHECK_KEEP_SIGNATURE; c <= BC_CHECK_KEEP_GOLDEN; c++)
-			verdict(res, (bc_check)c, st, "no Keep report in the evidence");
-		return;
-	}
 	check_keep_signature(ev, o, res);
 	if (bc_snp_report_parse(ev->keep_report, ev->keep_report_size, &r, &err) != BC_OK) {
 		verdict(res, BC_CHECK_KEEP_BINDING, BC_CHECK_FAIL, "%s", bc_error_message(&err));

@@ -47,9 +47,12 @@ typedef struct bc_evidence {
 	/* the Keep: the TEE's attestation report, bound to the quote (may be absent) */
 	uint8_t *keep_report;
 	size_t keep_report_size;
-	char keep_provider[64]; /* configfs-tsm's provider: "sev_guest" */
+	char keep_provider[64]; /* its kind: configfs-tsm's provider ("sev_guest", "tdx_guest"),
+				   "sgx" or "azure_hcl" (bootchain-evidence(5)) */
 	uint8_t *keep_vcek;	/* the certificate that signs the report (DER or PEM); optional */
 	size_t keep_vcek_size;
+	uint8_t *keep_eventlog; /* the TEE's own event log (TDX: the CCEL log); optional */
+	size_t keep_eventlog_size;
 } bc_evidence;
 
 BC_EXPORT void bc_evidence_free(bc_evidence *ev);
@@ -169,6 +172,16 @@ BC_EXPORT bc_status bc_verify_key_new(const uint8_t *ak, size_t size, unsigned f
 				      bc_verify_key **out, bc_error *err);
 BC_EXPORT void bc_verify_key_free(bc_verify_key *key);
 
+/* Intel DCAP (TDX and SGX Keeps): the pinned root and the collateral, as the bytes of
+ * files (PEM or DER certificates and CRLs, Intel's JSON for the TCB info and QE
+ * identity); any may be NULL. */
+typedef struct bc_keep_intel_collateral {
+	const uint8_t *root; /* the Intel SGX Root CA the PCK chain must end at */
+	const uint8_t *tcb_info, *qe_identity, *tcb_signing_chain, *pck_crl, *root_crl;
+	size_t root_size, tcb_info_size, qe_identity_size, tcb_signing_chain_size, pck_crl_size,
+	    root_crl_size;
+} bc_keep_intel_collateral;
+
 typedef struct bc_verify_opts {
 	const bc_verify_key *key; /* the expected AK; when NULL, ak_public is parsed */
 	const uint8_t *ak_public; /* the expected AK: a PEM public key or a TPM2B_PUBLIC */
@@ -190,6 +203,7 @@ typedef struct bc_verify_opts {
 	/* the CHIP_ID (64 bytes) a Keep report must have (the keep-binding check); NULL:
 	 * any */
 	const uint8_t *keep_chip_id;
+	bc_keep_intel_collateral keep_intel;
 	/* enrolled machines (bootchain/enrolment.h), used when key is NULL: the expected AK
 	 * is that of the record whose ak_name is the name of the evidence's AK (none: the
 	 * ak check fails, "not enrolled"); a record with a Keep requires the Keep, with its
