@@ -18,4 +18,14 @@ bool bc_quote_digest_matches(const bc_evidence *ev);
  * between the answers of a batch, each adding its own nonce and Merkle path. */
 void bc_evidence_json_open(bc_json *j, const bc_evidence *ev);
 
+/*
+ * The machine's Keep report for ev's nonce and the AK named ak_name, into ev's
+ * keep_report, keep_provider and (TDX) keep_eventlog: configfs-tsm under tsm_root when
+ * given; else the vTPM's HCL report when the TPM has one (an Azure confidential VM);
+ * else configfs-tsm under the kernel's root. `attest quote --keep` and `attest serve`
+ * (its quotes and its identity) read the Keep through this one function.
+ */
+bc_status bc_keep_gather(bc_tpm *tpm, const char *tsm_root, const uint8_t *ak_name,
+			 size_t ak_name_size, bc_evidence *ev, bc_error *err);
+
 #endif

@@ -76,26 +76,8 @@ static void json_pcr_values(bc_json *j, const bc_evidence *ev)
 	bc_json_object_end(j);
 }
 
-void bc_evidence_json_open(bc_json *j, const bc_evidence *ev)
+static void json_keep(bc_json *j, const bc_evidence *ev)
 {
-	bc_json_object_begin(j);
-	bc_json_key(j, "format");
-	bc_json_string(j, BC_EVIDENCE_FORMAT);
-	bc_json_key(j, "quote");
-	bc_json_object_begin(j);
-	bc_json_key(j, "attest");
-	bc_json_base64(j, ev->attest, ev->attest_size);
-	bc_json_key(j, "signature");
-	bc_json_base64(j, ev->signature, ev->signature_size);
-	bc_json_object_end(j);
-	bc_json_key(j, "selection");
-	json_selection(j, &ev->selection);
-	bc_json_key(j, "pcrs");
-	json_pcr_values(j, ev);
-	bc_json_key(j, "ak_public");
-	ev->ak_public ? bc_json_base64(j, ev->ak_public, ev->ak_public_size) : bc_json_null(j);
-	bc_json_key(j, "eventlog");
-	ev->eventlog ? bc_json_base64(j, ev->eventlog, ev->eventlog_size) : bc_json_null(j);
 	bc_json_key(j, "keep");
 	if (ev->keep_report) {
 		bc_json_object_begin(j);
@@ -114,6 +96,45 @@ void bc_evidence_json_open(bc_json *j, const bc_evidence *ev)
 	} else {
 		bc_json_null(j);
 	}
+}
+
+/* Keep-only evidence (no TPM quote: an SGX enclave's): the TPM fields are null. */
+static void json_keep_only(bc_json *j)
+{
+	static const char *const tpm_fields[] = {"quote", "selection", "pcrs", "ak_public",
+						 "eventlog"};
+	for (size_t i = 0; i < ELEMENTSOF(tpm_fields); i++) {
+		bc_json_key(j, tpm_fields[i]);
+		bc_json_null(j);
+	}
+}
+
+void bc_evidence_json_open(bc_json *j, const bc_evidence *ev)
+{
+	bc_json_object_begin(j);
+	bc_json_key(j, "format");
+	bc_json_string(j, BC_EVIDENCE_FORMAT);
+	if (!ev->attest) {
+		json_keep_only(j);
+		json_keep(j, ev);
+		return;
+	}
+	bc_json_key(j, "quote");
+	bc_json_object_begin(j);
+	bc_json_key(j, "attest");
+	bc_json_base64(j, ev->attest, ev->attest_size);
+	bc_json_key(j, "signature");
+	bc_json_base64(j, ev->signature, ev->signature_size);
+	bc_json_object_end(j);
+	bc_json_key(j, "selection");
+	json_selection(j, &ev->selection);
+	bc_json_key(j, "pcrs");
+	json_pcr_values(j, ev);
+	bc_json_key(j, "ak_public");
+	ev->ak_public ? bc_json_base64(j, ev->ak_public, ev->ak_public_size) : bc_json_null(j);
+	bc_json_key(j, "eventlog");
+	ev->eventlog ? bc_json_base64(j, ev->eventlog, ev->eventlog_size) : bc_json_null(j);
+	json_keep(j, ev);
 }
 
 static void json_evidence(bc_json *j, const bc_evidence *ev)
@@ -287,6 +308,25 @@ static bc_status parse_keep(const field_ctx *f, const bc_jnode *root, bc_evidenc
 			  &ev->keep_eventlog_size);
 }
 
+/* Keep-only evidence (an SGX enclave's): "quote" null, and so "selection", "pcrs",
+ * "ak_public" and "eventlog" null or absent: nothing of a TPM rides along unchecked.
+ * The Keep is required. */
+static bc_status parse_keep_only(const field_ctx *f, const bc_jnode *root, bc_evidence *ev)
+{
+	static const char *const tpm_fields[] = {"selection", "pcrs", "ak_public", "eventlog"};
+	bc_status st;
+	for (size_t i = 0; i < ELEMENTSOF(tpm_fields); i++) {
+		const bc_jnode *v = bc_jget(f->doc, root, tpm_fields[i]);
+		if (v && v->type != BC_JNULL)
+			return bad(f, tpm_fields[i], "not null in keep-only evidence (quote null)");
+	}
+	if ((st = parse_nonce(f, root, ev)) != BC_OK || (st = parse_keep(f, root, ev)) != BC_OK)
+		return st;
+	if (!ev->keep_report)
+		return bad(f, "keep", "missing: evidence without a quote is a Keep's alone");
+	return BC_OK;
+}
+
 static bc_status parse_root(const field_ctx *f, const bc_jnode *root, bc_evidence *ev)
 {
 	const char *format;
@@ -300,6 +340,8 @@ static bc_status parse_root(const field_ctx *f, const bc_jnode *root, bc_evidenc
 	if (len != strlen(BC_EVIDENCE_FORMAT) || memcmp(format, BC_EVIDENCE_FORMAT, len) != 0)
 		return bad(f, "format", "not " BC_EVIDENCE_FORMAT);
 	const bc_jnode *quote = bc_jget(f->doc, root, "quote");
+	if (quote && quote->type == BC_JNULL)
+		return parse_keep_only(f, root, ev);
 	if (!quote || quote->type != BC_JOBJECT)
 		return bad(f, "quote", "missing or not an object");
 	if ((st = parse_nonce(f, root, ev)) != BC_OK ||

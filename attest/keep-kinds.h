@@ -48,6 +48,24 @@ void bc_keep_verdict_all(bc_verify_result *res, bc_check_status st, const char *
 bool bc_keep_expected_report_data(const bc_evidence *ev, const bc_verify_opts *o,
 				  bc_verify_result *res, uint8_t want[64]);
 
+/* keep-golden for an SEV-SNP report (also the one inside an Azure HCL report): its
+ * MEASUREMENT among the golden "keep" measurements, no debug policy unless allowed, no
+ * REPORTED_TCB part below "min_tcb"; SKIP without a golden "keep". */
+struct bc_snp_report;
+void bc_keep_snp_golden(const bc_verify_opts *o, const struct bc_snp_report *r,
+			bc_verify_result *res);
+
+/*
+ * The trust a TDX or SGX quote is verified with (attest/dcap.h): the verifier's Intel
+ * root, else the root the build pins (BC_KEEP_ROOTS_DIR "/intel-sgx-root-ca.pem", read
+ * into *owned, which the caller frees with bc_dcap_trust_free()), and the CRLs and
+ * collateral of o->keep_intel. false after a keep-signature FAIL: no_root when there is
+ * no root at all, else why the pinned one cannot be read.
+ */
+struct bc_dcap_trust;
+bool bc_keep_intel_trust(const bc_verify_opts *o, const char *no_root, struct bc_dcap_trust *t,
+			 struct bc_dcap_trust *owned, bc_verify_result *res);
+
 /* The checks of each kind. */
 typedef void (*bc_keep_check_fn)(const bc_evidence *ev, const bc_verify_opts *o,
 				 bc_verify_result *res);

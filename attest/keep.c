@@ -461,29 +461,125 @@ static bc_status check_validity(X509 *x, const char *name, time_t now, bc_error 
 	return BC_OK;
 }
 
-static bc_status check_chain(X509 *vcek, const uint8_t *ask_data, size_t ask_size,
-			     const uint8_t *ark_data, size_t ark_size, time_t now, bc_error *err)
+/* ---- who signed: the VCEK (chip and TCB) or a VLEK (a cloud provider's, loaded into the
+ * chip by AMD's key distribution service), and the certificates AMD issues for each:
+ * VCEK <- ASK <- ARK, VLEK <- ASVK <- ARK ---- */
+
+typedef struct snp_signer {
+	const char *key;	  /* "VCEK", "VLEK" */
+	const char *intermediate; /* "ASK", "ASVK" */
+	const char *cn_prefix; /* the intermediate's CN before the product: "SEV-", "SEV-VLEK-" */
+} snp_signer;
+
+static const snp_signer signer_vcek = {"VCEK", "ASK", "SEV-"};
+static const snp_signer signer_vlek = {"VLEK", "ASVK", "SEV-VLEK-"};
+
+/* The signer KEY_INFO names; a report signed by no key, or a reserved one, is refused. */
+static bc_status report_signer(const bc_snp_report *r, const snp_signer **out, bc_error *err)
+{
+	unsigned key = bc_snp_signing_key(r);
+	if (key == BC_SNP_KEY_SIGNING_VCEK) {
+		*out = &signer_vcek;
+		return BC_OK;
+	}
+	if (key == BC_SNP_KEY_SIGNING_VLEK) {
+		*out = &signer_vlek;
+		return BC_OK;
+	}
+	if (key == BC_SNP_KEY_SIGNING_NONE)
+		return bc_fail(err, BC_E_MISMATCH,
+			       "the SEV-SNP report is not signed (KEY_INFO 0x%x: signing key 7, "
+			       "none)",
+			       r->key_info);
+	return bc_fail(err, BC_E_UNSUPPORTED,
+		       "the SEV-SNP report names a reserved signing key %u (KEY_INFO 0x%x; only 0, "
+		       "the VCEK, and 1, a VLEK)",
+		       key, r->key_info);
+}
+
+/* The subject's common name, "" when it has none. */
+static void common_name(X509 *x, char *out, size_t size)
+{
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, out, (int)size) < 0)
+		out[0] = '\0';
+	ERR_clear_error();
+}
+
+/* The product line a report from version 3 on names by its CPUID family and model;
+ * NULL when unknown (or version 2, which does not say). Bergamo and Siena are Genoa
+ * parts to AMD's key distribution service. */
+static const char *report_product(const bc_snp_report *r)
+{
+	uint8_t model_high = r->cpuid_mod_id >> 4;
+	if (r->version < 3)
+		return NULL;
+	if (r->cpuid_fam_id == 0x19 && model_high == 0x0)
+		return "Milan";
+	if (r->cpuid_fam_id == 0x19 && (model_high == 0x1 || model_high == 0xA))
+		return "Genoa";
+	if (r->cpuid_fam_id == BC_SNP_CPUID_FAMILY_TURIN && model_high <= 0x1)
+		return "Turin";
+	return NULL;
+}
+
+/* AMD names its certificates by the product line: ARK-Milan, SEV-Milan (the ASK),
+ * SEV-VLEK-Milan (the ASVK). With an ARK named so, the intermediate must be the signer's
+ * kind for the same product, and a report that names its product (version 3 on) must be
+ * of that product: a Genoa report does not chain to ARK-Milan. An ARK named otherwise
+ * (a private test root) is not judged by name. */
+static bc_status check_product(X509 *ark, X509 *intermediate, const snp_signer *who,
+			       const bc_snp_report *r, bc_error *err)
+{
+	char ark_cn[128], cn[128], want[160];
+	common_name(ark, ark_cn, sizeof(ark_cn));
+	common_name(intermediate, cn, sizeof(cn));
+	if (strncmp(ark_cn, "ARK-", 4) != 0 || !ark_cn[4])
+		return BC_OK;
+	const char *product = ark_cn + 4;
+	snprintf(want, sizeof(want), "%s%s", who->cn_prefix, product);
+	if (strcmp(cn, want) != 0)
+		return bc_fail(err, BC_E_MISMATCH,
+			       "the %s is named \"%s\", not \"%s\": the report is signed by a %s, "
+			       "whose certificate %s issues for %s",
+			       who->intermediate, cn, want, who->key, who->intermediate, ark_cn);
+	const char *reported = report_product(r);
+	if (reported &&
+	    (!strcmp(product, "Milan") || !strcmp(product, "Genoa") || !strcmp(product, "Turin")) &&
+	    strcmp(reported, product) != 0)
+		return bc_fail(err, BC_E_MISMATCH,
+			       "the report is from a %s part (CPUID family 0x%02x, model 0x%02x), "
+			       "and the ARK is %s's",
+			       reported, r->cpuid_fam_id, r->cpuid_mod_id, ark_cn);
+	return BC_OK;
+}
+
+static bc_status check_chain(X509 *leaf, const snp_signer *who, const uint8_t *ask_data,
+			     size_t ask_size, const uint8_t *ark_data, size_t ark_size,
+			     const bc_snp_report *r, time_t now, bc_error *err)
 {
 	_cleanup_(X509_freep) X509 *ask = NULL;
 	_cleanup_(X509_freep) X509 *ark = NULL;
-	bc_status s = load_cert(ask_data, ask_size, "ASK", &ask, err);
+	bc_status s = load_cert(ask_data, ask_size, who->intermediate, &ask, err);
 	if (s == BC_OK)
 		s = load_cert(ark_data, ark_size, "ARK", &ark, err);
 	if (s == BC_OK)
 		s = check_issued(ark, "ARK", ark, "ARK", err);
 	if (s == BC_OK)
-		s = check_issued(ark, "ARK", ask, "ASK", err);
+		s = check_issued(ark, "ARK", ask, who->intermediate, err);
 	if (s == BC_OK)
-		s = check_issued(ask, "ASK", vcek, "VCEK", err);
+		s = check_issued(ask, who->intermediate, leaf, who->key, err);
+	if (s == BC_OK)
+		s = check_product(ark, ask, who, r, err);
 	if (s == BC_OK)
 		s = check_validity(ark, "ARK", now, err);
 	if (s == BC_OK)
-		s = check_validity(ask, "ASK", now, err);
+		s = check_validity(ask, who->intermediate, now, err);
 	return s;
 }
 
-/* ---- the VCEK's extensions (AMD, "Versioned Chip Endorsement Key (VCEK) Certificate
- * and KDS Interface Specification"): the chip and the TCB it was derived for ---- */
+/* ---- the VCEK's (and VLEK's) extensions (AMD, "Versioned Chip Endorsement Key (VCEK)
+ * Certificate and KDS Interface Specification", and the VLEK's of the same form): the
+ * chip and the TCB it was derived for ---- */
 
 #define OID_SNP_HWID	  "1.3.6.1.4.1.3704.1.4"
 #define OID_SNP_BL_SPL	  "1.3.6.1.4.1.3704.1.3.1"
@@ -494,35 +590,46 @@ static bc_status check_chain(X509 *vcek, const uint8_t *ask_data, size_t ask_siz
 #define HWID_SIZE	  64
 #define HWID_SIZE_TURIN	  8 /* Turin's VCEKs name the chip by CHIP_ID's first 8 bytes */
 
-/* The value (extnValue) of the VCEK's only extension oid; BC_E_MISMATCH when it has none
- * or two. */
-static bc_status vcek_extension(X509 *vcek, const char *oid, const char *name,
-				const ASN1_OCTET_STRING **out, bc_error *err)
+/* Where the certificate's extension oid is, -1 when it has none, -2 when two. */
+static int extension_at(X509 *x, const char *oid, bc_error *err)
 {
 	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
-	if (!obj)
-		return ossl_fail(err, BC_E_NOMEM, "out of memory");
-	int at = X509_get_ext_by_OBJ(vcek, obj, -1);
-	int again = at < 0 ? -1 : X509_get_ext_by_OBJ(vcek, obj, at);
+	if (!obj) {
+		ossl_fail(err, BC_E_NOMEM, "out of memory");
+		return -3;
+	}
+	int at = X509_get_ext_by_OBJ(x, obj, -1);
+	int again = at < 0 ? -1 : X509_get_ext_by_OBJ(x, obj, at);
 	ASN1_OBJECT_free(obj);
-	if (at < 0)
+	return again >= 0 ? -2 : at;
+}
+
+/* The value (extnValue) of the key certificate's only extension oid; BC_E_MISMATCH when
+ * it has none or two. who names the certificate ("VCEK", "VLEK"). */
+static bc_status key_extension(X509 *cert, const char *who, const char *oid, const char *name,
+			       const ASN1_OCTET_STRING **out, bc_error *err)
+{
+	int at = extension_at(cert, oid, err);
+	if (at == -3)
+		return BC_E_NOMEM;
+	if (at == -1)
 		return bc_fail(err, BC_E_MISMATCH,
-			       "the VCEK has no %s extension (%s): it does not say which %s it "
+			       "the %s has no %s extension (%s): it does not say which %s it "
 			       "was made for",
-			       name, oid, strcmp(name, "hwID") == 0 ? "chip" : "TCB");
-	if (again >= 0)
-		return bc_fail(err, BC_E_MISMATCH, "the VCEK has two %s extensions (%s)", name,
+			       who, name, oid, strcmp(name, "hwID") == 0 ? "chip" : "TCB");
+	if (at == -2)
+		return bc_fail(err, BC_E_MISMATCH, "the %s has two %s extensions (%s)", who, name,
 			       oid);
-	*out = X509_EXTENSION_get_data(X509_get_ext(vcek, at));
+	*out = X509_EXTENSION_get_data(X509_get_ext(cert, at));
 	return BC_OK;
 }
 
 /* A security patch level: a DER INTEGER 0 to 255, nothing after it. */
-static bc_status vcek_spl(X509 *vcek, const char *oid, const char *name, uint8_t *out,
-			  bc_error *err)
+static bc_status key_spl(X509 *cert, const char *who, const char *oid, const char *name,
+			 uint8_t *out, bc_error *err)
 {
 	const ASN1_OCTET_STRING *v = NULL;
-	bc_status s = vcek_extension(vcek, oid, name, &v, err);
+	bc_status s = key_extension(cert, who, oid, name, &v, err);
 	if (s != BC_OK)
 		return s;
 	const unsigned char *p = ASN1_STRING_get0_data(v);
@@ -536,8 +643,8 @@ static bc_status vcek_spl(X509 *vcek, const char *oid, const char *name, uint8_t
 	ERR_clear_error();
 	if (!whole || value < 0 || value > 255)
 		return bc_fail(err, BC_E_FORMAT,
-			       "the VCEK's %s extension (%s) is not an integer from 0 to 255", name,
-			       oid);
+			       "the %s's %s extension (%s) is not an integer from 0 to 255", who,
+			       name, oid);
 	*out = (uint8_t)value;
 	return BC_OK;
 }
@@ -546,7 +653,7 @@ static bc_status vcek_spl(X509 *vcek, const char *oid, const char *name, uint8_t
 static bc_status vcek_hwid(X509 *vcek, uint8_t *out, size_t want, bc_error *err)
 {
 	const ASN1_OCTET_STRING *v = NULL;
-	bc_status s = vcek_extension(vcek, OID_SNP_HWID, "hwID", &v, err);
+	bc_status s = key_extension(vcek, "VCEK", OID_SNP_HWID, "hwID", &v, err);
 	if (s != BC_OK)
 		return s;
 	const unsigned char *p = ASN1_STRING_get0_data(v);
@@ -569,74 +676,98 @@ static bc_status vcek_hwid(X509 *vcek, uint8_t *out, size_t want, bc_error *err)
 	return BC_OK;
 }
 
-static bc_status match_spl(X509 *vcek, const char *oid, const char *name, const char *part,
-			   uint8_t reported, bc_error *err)
+static bc_status match_spl(X509 *cert, const char *who, const char *oid, const char *name,
+			   const char *part, uint8_t reported, bc_error *err)
 {
 	uint8_t spl = 0;
-	bc_status s = vcek_spl(vcek, oid, name, &spl, err);
+	bc_status s = key_spl(cert, who, oid, name, &spl, err);
 	if (s == BC_OK && spl != reported)
 		s = bc_fail(err, BC_E_MISMATCH,
-			    "the VCEK is for another TCB: its %s (%s) is %u, REPORTED_TCB's %s "
-			    "is %u",
-			    name, oid, spl, part, reported);
+			    "the %s is for another TCB: its %s (%s) is %u, REPORTED_TCB's %s is %u",
+			    who, name, oid, spl, part, reported);
 	return s;
 }
 
-/* The VCEK was made for this chip (hwID = CHIP_ID; a VLEK names none) and for the TCB
- * the report says it was signed at (the SPLs = REPORTED_TCB's parts). */
-static bc_status match_vcek(X509 *vcek, const bc_snp_report *r, bc_error *err)
+/* The VCEK was made for this chip: hwID = CHIP_ID. */
+static bc_status match_chip(X509 *vcek, const bc_snp_report *r, bool turin, bc_error *err)
+{
+	static const uint8_t zero[HWID_SIZE];
+	size_t size = turin ? HWID_SIZE_TURIN : HWID_SIZE;
+	uint8_t hwid[HWID_SIZE];
+	char a[2 * 8 + 1], b[2 * 8 + 1];
+	if (memcmp(r->chip_id, zero, sizeof(zero)) == 0)
+		return bc_fail(err, BC_E_MISMATCH,
+			       "the report's CHIP_ID is zero (masked): the VCEK cannot be matched "
+			       "to the chip");
+	bc_status s = vcek_hwid(vcek, hwid, size, err);
+	if (s != BC_OK)
+		return s;
+	if (memcmp(hwid, r->chip_id, size) != 0) {
+		for (int i = 0; i < 8; i++) {
+			snprintf(a + 2 * i, 3, "%02x", hwid[i]);
+			snprintf(b + 2 * i, 3, "%02x", r->chip_id[i]);
+		}
+		return bc_fail(err, BC_E_MISMATCH,
+			       "the VCEK is another chip's: its hwID (%s) %s... is not the "
+			       "report's CHIP_ID %s...",
+			       OID_SNP_HWID, a, b);
+	}
+	return BC_OK;
+}
+
+/* A VLEK names no chip: a certificate that names one (hwID) is a VCEK, whatever key it
+ * holds, and cannot vouch for a report KEY_INFO says a VLEK signed. */
+static bc_status match_no_chip(X509 *cert, bc_error *err)
+{
+	int at = extension_at(cert, OID_SNP_HWID, err);
+	if (at == -3)
+		return BC_E_NOMEM;
+	if (at != -1)
+		return bc_fail(err, BC_E_MISMATCH,
+			       "the report is signed by a VLEK (KEY_INFO signing key 1), and the "
+			       "certificate given is a VCEK: it names a chip (hwID, %s)",
+			       OID_SNP_HWID);
+	return BC_OK;
+}
+
+/* The key was made for this chip (a VCEK's hwID = CHIP_ID; a VLEK names none) and for the
+ * TCB the report says it was signed at (the SPLs = REPORTED_TCB's parts). */
+static bc_status match_key(X509 *cert, const snp_signer *who, const bc_snp_report *r, bc_error *err)
 {
 	bool turin = bc_snp_report_is_turin(r);
 	bc_snp_tcb tcb = bc_snp_tcb_split(r->reported_tcb, turin);
-	bc_status s = BC_OK;
-	if (bc_snp_signing_key(r) != BC_SNP_KEY_SIGNING_VLEK) {
-		static const uint8_t zero[HWID_SIZE];
-		size_t size = turin ? HWID_SIZE_TURIN : HWID_SIZE;
-		uint8_t hwid[HWID_SIZE];
-		char a[2 * 8 + 1], b[2 * 8 + 1];
-		if (memcmp(r->chip_id, zero, sizeof(zero)) == 0)
-			return bc_fail(err, BC_E_MISMATCH,
-				       "the report's CHIP_ID is zero (masked): the VCEK cannot be "
-				       "matched to the chip");
-		if ((s = vcek_hwid(vcek, hwid, size, err)) != BC_OK)
-			return s;
-		if (memcmp(hwid, r->chip_id, size) != 0) {
-			for (int i = 0; i < 8; i++) {
-				snprintf(a + 2 * i, 3, "%02x", hwid[i]);
-				snprintf(b + 2 * i, 3, "%02x", r->chip_id[i]);
-			}
-			return bc_fail(err, BC_E_MISMATCH,
-				       "the VCEK is another chip's: its hwID (%s) %s... is not the "
-				       "report's CHIP_ID %s...",
-				       OID_SNP_HWID, a, b);
-		}
-	}
+	bc_status s =
+	    who == &signer_vlek ? match_no_chip(cert, err) : match_chip(cert, r, turin, err);
 	if (s == BC_OK)
-		s = match_spl(vcek, OID_SNP_BL_SPL, "blSPL", "bootloader", tcb.bootloader, err);
+		s = match_spl(cert, who->key, OID_SNP_BL_SPL, "blSPL", "bootloader", tcb.bootloader,
+			      err);
 	if (s == BC_OK)
-		s = match_spl(vcek, OID_SNP_TEE_SPL, "teeSPL", "tee", tcb.tee, err);
+		s = match_spl(cert, who->key, OID_SNP_TEE_SPL, "teeSPL", "tee", tcb.tee, err);
 	if (s == BC_OK)
-		s = match_spl(vcek, OID_SNP_SNP_SPL, "snpSPL", "snp", tcb.snp, err);
+		s = match_spl(cert, who->key, OID_SNP_SNP_SPL, "snpSPL", "snp", tcb.snp, err);
 	if (s == BC_OK)
-		s = match_spl(vcek, OID_SNP_UCODE_SPL, "ucodeSPL", "microcode", tcb.microcode, err);
+		s = match_spl(cert, who->key, OID_SNP_UCODE_SPL, "ucodeSPL", "microcode",
+			      tcb.microcode, err);
 	if (s == BC_OK && turin)
-		s = match_spl(vcek, OID_SNP_FMC_SPL, "fmcSPL", "fmc", tcb.fmc, err);
+		s = match_spl(cert, who->key, OID_SNP_FMC_SPL, "fmcSPL", "fmc", tcb.fmc, err);
 	return s;
 }
 
-static bc_status check_p384(EVP_PKEY *key, bc_error *err)
+static bc_status check_p384(EVP_PKEY *key, const char *who, bc_error *err)
 {
-	char group[64] = "";
+	char group[64] = "", what[64];
 	size_t len = 0;
-	if (!key)
-		return ossl_fail(err, BC_E_FORMAT, "the VCEK's public key");
+	if (!key) {
+		snprintf(what, sizeof(what), "the %s's public key", who);
+		return ossl_fail(err, BC_E_FORMAT, what);
+	}
 	if (!EVP_PKEY_is_a(key, "EC"))
-		return bc_fail(err, BC_E_FORMAT, "the VCEK's key is %s, not EC P-384",
+		return bc_fail(err, BC_E_FORMAT, "the %s's key is %s, not EC P-384", who,
 			       EVP_PKEY_get0_type_name(key) ?: "of an unknown type");
 	if (EVP_PKEY_get_group_name(key, group, sizeof(group), &len) != 1 ||
 	    strcmp(group, "secp384r1") != 0) {
 		ERR_clear_error();
-		return bc_fail(err, BC_E_FORMAT, "the VCEK's key is on curve %s, not P-384",
+		return bc_fail(err, BC_E_FORMAT, "the %s's key is on curve %s, not P-384", who,
 			       group[0] ? group : "(unknown)");
 	}
 	return BC_OK;
@@ -668,20 +799,25 @@ bc_status bc_snp_report_verify(const uint8_t *report, size_t size, const uint8_t
 	if ((ask == NULL) != (ark == NULL))
 		return bc_fail(err, BC_E_INVALID,
 			       "the ASK and the ARK go together: pass both or neither");
+	const snp_signer *who = NULL;
 	bc_status s = bc_snp_report_parse(report, size, &rep, err);
+	if (s == BC_OK)
+		s = report_signer(&rep, &who, err);
 	if (s != BC_OK)
 		return s;
 	_cleanup_(X509_freep) X509 *cert = NULL;
-	s = load_cert(vcek, vcek_size, "VCEK", &cert, err);
+	s = load_cert(vcek, vcek_size, who->key, &cert, err);
 	if (s != BC_OK)
 		return s;
 	EVP_PKEY *key = X509_get0_pubkey(cert);
 	time_t now = time(NULL);
-	s = check_p384(key, err);
+	s = check_p384(key, who->key, err);
+	if (s == BC_OK && who == &signer_vlek) /* before the signature: the clearer message */
+		s = match_no_chip(cert, err);
 	if (s == BC_OK && ask)
-		s = check_chain(cert, ask, ask_size, ark, ark_size, now, err);
+		s = check_chain(cert, who, ask, ask_size, ark, ark_size, &rep, now, err);
 	if (s == BC_OK)
-		s = check_validity(cert, "VCEK", now, err);
+		s = check_validity(cert, who->key, now, err);
 	if (s != BC_OK)
 		return s;
 
@@ -692,13 +828,13 @@ bc_status bc_snp_report_verify(const uint8_t *report, size_t size, const uint8_t
 		return s;
 	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	if (!ctx || EVP_DigestVerifyInit(ctx, NULL, EVP_sha384(), NULL, key) != 1)
-		return ossl_fail(err, BC_E_FORMAT, "cannot verify with the VCEK's key");
+		return ossl_fail(err, BC_E_FORMAT, "cannot verify with the signing key");
 	int rc = EVP_DigestVerify(ctx, der, (size_t)der_len, report, BC_SNP_SIGNED_SIZE);
 	ERR_clear_error();
 	if (rc != 1)
 		return bc_fail(err, BC_E_MISMATCH,
-			       "the SEV-SNP report's signature does not verify with the VCEK's "
+			       "the SEV-SNP report's signature does not verify with the %s's "
 			       "key (ECDSA P-384, SHA-384 over bytes 0 to 0x%X)",
-			       BC_SNP_SIGNED_SIZE - 1);
-	return match_vcek(cert, &rep, err);
+			       who->key, BC_SNP_SIGNED_SIZE - 1);
+	return match_key(cert, who, &rep, err);
 }

@@ -3,8 +3,9 @@
  * The Keep: the trusted execution environment a workload runs in, and its attestation
  * report. Here AMD SEV-SNP: the report is fetched through Linux's configfs-tsm
  * (Documentation/ABI/testing/configfs-tsm), parsed from its little-endian layout
- * (AMD SEV-SNP ABI specification, ATTESTATION_REPORT), and its ECDSA P-384 signature
- * checked against the VCEK, optionally up AMD's chain VCEK <- ASK <- ARK.
+ * (AMD SEV-SNP ABI specification, ATTESTATION_REPORT, versions 2 to 5), and its ECDSA
+ * P-384 signature checked against the VCEK, optionally up AMD's chain VCEK <- ASK <- ARK,
+ * or against a cloud provider's VLEK, up VLEK <- ASVK <- ARK.
  */
 #ifndef BC_ATTEST_KEEP_H
 #define BC_ATTEST_KEEP_H
@@ -144,25 +145,39 @@ bc_status bc_snp_report_parse(const uint8_t *data, size_t size, bc_snp_report *o
 /*
  * Verify a report's signature: ECDSA P-384 over SHA-384 of its first
  * BC_SNP_SIGNED_SIZE bytes, r and s read little-endian, with the public key of the
- * VCEK certificate (PEM or DER; it must be EC P-384). With ask and ark (both or
- * neither; PEM or DER) also the chain: the ARK is self-signed, the ASK is signed by the
- * ARK and the VCEK by the ASK (RSASSA-PSS with SHA-384 at AMD; any algorithm the
- * certificates name is accepted by OpenSSL). The ARK is whatever the caller passes: pin
- * it to AMD's ARK for the product. Every certificate given must be valid now (its
- * notBefore and notAfter).
+ * signing key's certificate (PEM or DER; it must be EC P-384). KEY_INFO says which key
+ * signed: the VCEK (the chip's, derived for its TCB) or a VLEK (a cloud provider's,
+ * which AMD's key distribution service loads into the chip); a report signed by no key
+ * (7) fails, a reserved value is BC_E_UNSUPPORTED. vcek is that key's certificate:
+ * the VCEK or the VLEK.
  *
- * Then the VCEK must be this chip's and this TCB's, as AMD's VCEK specification makes
- * them: its hwID extension (1.3.6.1.4.1.3704.1.4, a DER OCTET STRING, or the 64 bytes
- * bare as in early VCEKs) equals CHIP_ID (its first 8 bytes on Turin; not checked for a
- * report signed by a VLEK, which names no chip; a zero, masked, CHIP_ID fails), and its
- * blSPL, teeSPL, snpSPL and ucodeSPL (1.3.6.1.4.1.3704.1.3.1, .2, .3, .8; DER INTEGERs),
- * and fmcSPL (.9) on Turin, equal those parts of REPORTED_TCB (bc_snp_tcb_split()).
+ * With ask and ark (both or neither; PEM or DER) also the chain: the ARK is
+ * self-signed, the intermediate is signed by the ARK and the key's certificate by the
+ * intermediate (RSASSA-PSS with SHA-384 at AMD; any algorithm the certificates name is
+ * accepted by OpenSSL). The intermediate is the ASK for a VCEK and the ASVK for a VLEK.
+ * The ARK is whatever the caller passes: pin it to AMD's ARK for the product. When the
+ * ARK is named as AMD names them ("ARK-Milan", "ARK-Genoa", "ARK-Turin"), the
+ * intermediate must be that product's of the signer's kind ("SEV-Milan" for an ASK,
+ * "SEV-VLEK-Milan" for an ASVK), and a report of version 3 or later, which names its
+ * CPUID family and model, must come from that product (Milan: family 0x19, models
+ * 0x00-0x0F; Genoa: 0x19, 0x10-0x1F and 0xA0-0xAF; Turin: 0x1A, 0x00-0x1F). Every
+ * certificate given must be valid now (its notBefore and notAfter).
  *
- * BC_E_MISMATCH: a signature that does not verify, a broken chain, a certificate out of
- * its validity period, a VCEK of another chip or TCB or without those extensions;
- * BC_E_FORMAT: a malformed report, certificate or extension, or a VCEK key that is not
+ * Then the key must be this chip's and this TCB's, as AMD's VCEK specification makes
+ * them: a VCEK's hwID extension (1.3.6.1.4.1.3704.1.4, a DER OCTET STRING, or the 64
+ * bytes bare as in early VCEKs) equals CHIP_ID (its first 8 bytes on Turin; a zero,
+ * masked, CHIP_ID fails); a VLEK names no chip, and a certificate with a hwID given for a
+ * VLEK-signed report fails. For both, blSPL, teeSPL, snpSPL and ucodeSPL
+ * (1.3.6.1.4.1.3704.1.3.1, .2, .3, .8; DER INTEGERs), and fmcSPL (.9) on Turin, equal
+ * those parts of REPORTED_TCB (bc_snp_tcb_split()).
+ *
+ * BC_E_MISMATCH: a signature that does not verify, a broken chain, a chain of another
+ * product or kind, a certificate out of its validity period, a key of another chip or
+ * TCB or without those extensions, an unsigned report;
+ * BC_E_FORMAT: a malformed report, certificate or extension, or a key that is not
  * P-384;
- * BC_E_UNSUPPORTED: a report version or algorithm bc_snp_report_parse() refuses;
+ * BC_E_UNSUPPORTED: a report version or algorithm bc_snp_report_parse() refuses, a
+ * reserved signing key;
  * BC_E_INVALID: only one of ask and ark.
  */
 bc_status bc_snp_report_verify(const uint8_t *report, size_t size, const uint8_t *vcek,

@@ -6,9 +6,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <tss2/tss2_mu.h>
 
@@ -17,6 +19,7 @@
 #include <bootchain/eventlog.h>
 
 #include "attest/attest-internal.h"
+#include "attest/keep-azure.h"
 #include "attest/keep.h"
 #include "attest/keys.h"
 #include "attest/tpm-public.h"
@@ -182,14 +185,79 @@ static bc_status quote_stable(bc_tpm *tpm, const bc_ak *ak, const qualifier *q, 
 	return bc_fail(err, BC_E_TPM, "the PCRs changed during %d quotes in a row", QUOTE_ATTEMPTS);
 }
 
-/* The Keep report for this nonce and AK, and the quote's qualifying data bound to it. */
-static bc_status keep_report(const char *tsm_root, const bc_ak *ak, bc_evidence *ev, qualifier *q,
-			     bc_error *err)
+/* The CC event log of a TDX guest: the log area of the ACPI CCEL table. */
+#define CCEL_PATH "/sys/firmware/acpi/tables/data/CCEL"
+
+/*
+ * A TDX Keep's CC event log, which the verifier replays to the quote's RTMRs. Under a
+ * tsm_root other than the kernel's (a simulated provider) it is that folder's file
+ * CCEL. A TD whose firmware publishes none (no such file) sends no log: the verifier
+ * then judges no RTMR by it.
+ */
+static bc_status keep_eventlog(const char *tsm_root, bc_evidence *ev, bc_error *err)
+{
+	_cleanup_free_ char *simulated = NULL;
+	const char *path = CCEL_PATH;
+	if (strcmp(ev->keep_provider, "tdx_guest") != 0)
+		return BC_OK;
+	if (tsm_root && strcmp(tsm_root, BC_TSM_REPORT_ROOT) != 0) {
+		if (asprintf(&simulated, "%s/CCEL", tsm_root) < 0)
+			return bc_fail(err, BC_E_NOMEM, "out of memory");
+		path = simulated;
+	}
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return BC_OK;
+	return bc_read_file(path, BC_EVIDENCE_MAX_LOG, &ev->keep_eventlog, &ev->keep_eventlog_size,
+			    err);
+}
+
+/* The configfs-tsm report whose REPORT_DATA binds ev's nonce and the AK, and for TDX
+ * the CC event log. */
+static bc_status tsm_keep_report(const char *tsm_root, const uint8_t *ak_name, size_t ak_name_size,
+				 bc_evidence *ev, bc_error *err)
 {
 	uint8_t report_data[64];
-	bc_keep_report_data(ev->nonce, ev->nonce_size, ak->name.name, ak->name.size, report_data);
+	bc_keep_report_data(ev->nonce, ev->nonce_size, ak_name, ak_name_size, report_data);
 	bc_status s = bc_tsm_report(tsm_root, report_data, &ev->keep_report, &ev->keep_report_size,
 				    ev->keep_provider, err);
+	if (s == BC_OK)
+		s = keep_eventlog(tsm_root, ev, err);
+	return s;
+}
+
+/* The vTPM's HCL report when the TPM is an Azure confidential VM's (*found false when
+ * it is not): its paravisor chose REPORT_DATA, which binds the vTPM's AK; the quote's
+ * qualifying data binds the nonce and this report, as for the other Keeps. */
+static bc_status azure_report(bc_tpm *tpm, bc_evidence *ev, bool *found, bc_error *err)
+{
+	bool exists = false;
+	*found = false;
+	bc_status s = bc_tpm_handle_exists(tpm, BC_AZURE_HCL_NV_INDEX, &exists, err);
+	if (s != BC_OK || !exists)
+		return s;
+	s = bc_azure_hcl_read(tpm, &ev->keep_report, &ev->keep_report_size, err);
+	if (s != BC_OK)
+		return s;
+	snprintf(ev->keep_provider, sizeof(ev->keep_provider), "azure_hcl");
+	*found = true;
+	return BC_OK;
+}
+
+bc_status bc_keep_gather(bc_tpm *tpm, const char *tsm_root, const uint8_t *ak_name,
+			 size_t ak_name_size, bc_evidence *ev, bc_error *err)
+{
+	bool azure = false;
+	bc_status s = tsm_root ? BC_OK : azure_report(tpm, ev, &azure, err);
+	if (s != BC_OK || azure)
+		return s;
+	return tsm_keep_report(tsm_root, ak_name, ak_name_size, ev, err);
+}
+
+/* The Keep report for this nonce and AK, and the quote's qualifying data bound to it. */
+static bc_status any_keep_report(bc_tpm *tpm, const char *tsm_root, const bc_ak *ak,
+				 bc_evidence *ev, qualifier *q, bc_error *err)
+{
+	bc_status s = bc_keep_gather(tpm, tsm_root, ak->name.name, ak->name.size, ev, err);
 	if (s != BC_OK)
 		return s;
 	bc_keep_qualifying_data(ev->nonce, ev->nonce_size, ev->keep_report, ev->keep_report_size,
@@ -223,7 +291,7 @@ static bc_status quote(bc_tpm *tpm, const char *ak_spec, const uint8_t *nonce, s
 	if (s != BC_OK)
 		return s;
 	if (keep)
-		s = keep_report(tsm_root, &ak, ev, &q, err);
+		s = any_keep_report(tpm, tsm_root, &ak, ev, &q, err);
 	if (s == BC_OK)
 		s = quote_stable(tpm, &ak, &q, ev, err);
 	if (s == BC_OK)

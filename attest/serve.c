@@ -46,6 +46,8 @@
 
 #include "attest/attest-internal.h"
 #include "attest/credential.h"
+#include "attest/keep-azure.h"
+#include "attest/keep-kinds.h"
 #include "attest/keep.h"
 #include "attest/keys.h"
 #include "attest/merkle.h"
@@ -450,27 +452,57 @@ static bc_status identity_certs(bc_server *srv, bc_ek_nv_certs *nv, bc_identity 
 	return BC_OK;
 }
 
-/* The Keep's provider and chip, from a report read now (its REPORT_DATA names the AK,
- * though nothing relies on it: the chip id is taken on trust at enrolment, and every
- * later report's CHIP_ID is checked against it). */
-static bc_status identity_keep(bc_server *srv, const TPM2B_NAME *ak_name, bc_identity *id,
-			       bc_error *err)
+/* The CHIP_ID of a Keep report, for the kinds whose reports have one: SEV-SNP, and an
+ * Azure HCL report over SEV-SNP. *has false for the others (TDX). */
+static bc_status keep_chip_id(const bc_evidence *keep, uint8_t chip_id[BC_CHIP_ID_SIZE], bool *has,
+			      bc_error *err)
 {
-	static const char label[] = "bootchain identity";
-	uint8_t inblob[BC_TSM_INBLOB_SIZE];
-	_cleanup_free_ uint8_t *report = NULL;
-	size_t size = 0;
+	const uint8_t *report = keep->keep_report;
+	size_t size = keep->keep_report_size;
+	bc_azure_hcl hcl;
 	bc_snp_report r;
-	bc_keep_report_data((const uint8_t *)label, sizeof(label) - 1, ak_name->name, ak_name->size,
-			    inblob);
-	bc_status s = bc_tsm_report(srv->tsm_root, inblob, &report, &size, id->keep_provider, err);
+	bc_status s = BC_OK;
+	*has = false;
+	switch (bc_keep_kind_of(keep->keep_provider)) {
+	case BC_KEEP_SEV_SNP: break;
+	case BC_KEEP_AZURE_HCL:
+		s = bc_azure_hcl_parse(report, size, &hcl, err);
+		if (s == BC_OK && hcl.report_type != BC_AZURE_HCL_REPORT_TYPE_SNP)
+			return BC_OK;
+		report = hcl.hw_report;
+		size = BC_AZURE_HCL_HW_REPORT_SIZE;
+		break;
+	default: return BC_OK;
+	}
 	if (s == BC_OK)
 		s = bc_snp_report_parse(report, size, &r, err);
 	if (s != BC_OK)
 		return s;
-	id->has_keep = true;
-	memcpy(id->keep_chip_id, r.chip_id, sizeof(id->keep_chip_id));
+	memcpy(chip_id, r.chip_id, BC_CHIP_ID_SIZE);
+	*has = true;
 	return BC_OK;
+}
+
+/* The Keep's provider and chip, from a report read now as quotes read it (its
+ * REPORT_DATA names the AK, though nothing relies on it: the chip id is taken on trust
+ * at enrolment, and every later report's CHIP_ID is checked against it). A Keep whose
+ * reports have no chip id (TDX) leaves the identity without a Keep. */
+static bc_status identity_keep(bc_server *srv, const TPM2B_NAME *ak_name, bc_identity *id,
+			       bc_error *err)
+{
+	static const char label[] = "bootchain identity";
+	_cleanup_(bc_evidence_freep) bc_evidence *keep = calloc(1, sizeof(*keep));
+	if (!keep)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	memcpy(keep->nonce, label, sizeof(label) - 1);
+	keep->nonce_size = sizeof(label) - 1;
+	bc_status s =
+	    bc_keep_gather(srv->tpm, srv->tsm_root, ak_name->name, ak_name->size, keep, err);
+	if (s == BC_OK)
+		s = keep_chip_id(keep, id->keep_chip_id, &id->has_keep, err);
+	if (s == BC_OK && id->has_keep)
+		snprintf(id->keep_provider, sizeof(id->keep_provider), "%s", keep->keep_provider);
+	return s;
 }
 
 /* GET /v1/identity, made once: the EK, its certificates, the AK, the Keep's chip. */

@@ -736,6 +736,11 @@ static void check_keep_golden(const bc_verify_opts *o, const bc_snp_report *r,
 			"no \"keep\" in a golden database");
 		return;
 	}
+	if (!o->golden->has_keep_snp) { /* a "keep" of other kinds only */
+		verdict(res, BC_CHECK_KEEP_GOLDEN, BC_CHECK_FAIL,
+			"the golden database allows no SEV-SNP Keep");
+		return;
+	}
 	bc_hex_encode(r->measurement, 48, hex);
 	bool debug = (r->policy >> 19) & 1; /* SEV-SNP guest policy: DEBUG */
 	if (debug && !o->golden->keep_allow_debug) {
@@ -836,6 +841,11 @@ void bc_keep_check_snp(const bc_evidence *ev, const bc_verify_opts *o, bc_verify
 	check_keep_golden(o, &r, res);
 }
 
+void bc_keep_snp_golden(const bc_verify_opts *o, const bc_snp_report *r, bc_verify_result *res)
+{
+	check_keep_golden(o, r, res);
+}
+
 /* Whether the values are the ones a TPM signed, now, with the expected AK: then the log
  * can be replayed against them. A quote that covers less than the verifier requires
  * still vouches for what it covers. */
@@ -873,6 +883,43 @@ static const bc_enrolment *enrolled_record(const bc_evidence *ev, const bc_enrol
 	return rec;
 }
 
+/* Whether a golden database judges a boot (events or PCR values), which only a TPM
+ * quote can show; its "keep" section alone does not. */
+static bool golden_judges_boot(const bc_golden *db)
+{
+	return db && (db->count || db->expected_count || db->closed_mask);
+}
+
+/*
+ * Evidence whose only content is a Keep report (bootchain-evidence(5), KEEP-ONLY
+ * EVIDENCE): an SGX enclave's. No TPM check can be done. Each fails when the verifier
+ * asked for a TPM (an expected AK or enrolment, required PCRs, a golden database that
+ * judges a boot): else stripping the quote from evidence would pass a check the
+ * verifier relies on; without such a request they are skipped. Only a Keep kind whose
+ * binding needs no AK may stand alone; its three checks then decide.
+ */
+static bc_status verify_keep_only(const bc_evidence *ev, const bc_verify_opts *o,
+				  bc_verify_result *res)
+{
+	bool asked =
+	    o->key || o->ak_public || o->enrolled || o->require || golden_judges_boot(o->golden);
+	for (int c = BC_CHECK_AK; c < BC_CHECK_KEEP_SIGNATURE; c++)
+		verdict(res, (bc_check)c, asked ? BC_CHECK_FAIL : BC_CHECK_SKIP, "%s",
+			asked ? "no TPM quote (keep-only evidence), and the verifier asked for "
+				"a TPM: an AK, required PCRs or a golden boot"
+			      : "keep-only evidence: no TPM quote");
+	if (!ev->keep_report)
+		bc_keep_verdict_all(res, BC_CHECK_FAIL,
+				    "evidence with neither a TPM quote nor a Keep report");
+	else if (bc_keep_kind_of(ev->keep_provider) != BC_KEEP_SGX)
+		bc_keep_verdict_all(res, BC_CHECK_FAIL,
+				    "a Keep report of this kind binds a TPM quote, and the "
+				    "evidence has none: only an SGX report stands alone");
+	else
+		check_keep(ev, o, res);
+	return BC_OK;
+}
+
 bc_status bc_verify_evidence(const bc_evidence *ev, const bc_verify_opts *o, bc_verify_result *res,
 			     bc_error *err)
 {
@@ -882,6 +929,14 @@ bc_status bc_verify_evidence(const bc_evidence *ev, const bc_verify_opts *o, bc_
 	*res = (bc_verify_result){.pass = true};
 	for (int c = 0; c < BC_CHECK_COUNT; c++)
 		verdict(res, (bc_check)c, BC_CHECK_SKIP, "not reached");
+	if (!ev->attest)
+		return verify_keep_only(ev, o, res);
+	if (!key && !o->ak_public && !o->enrolled) { /* a quote by a key nobody vouched for */
+		verdict(res, BC_CHECK_AK, BC_CHECK_FAIL,
+			"no expected AK given (--ak or --enrolment): a quote by any key proves "
+			"nothing");
+		return BC_OK;
+	}
 	if (!key && o->enrolled) {
 		const bc_enrolment *rec = enrolled_record(ev, o->enrolled, res);
 		if (!rec)

@@ -67,12 +67,13 @@ static const char poll_usage[] =
     "      --json             one JSON object a line, one line a host\n"
     "      --keep             require each machine's Keep report, bound to its quote\n"
     "      --keep-ark PEM     the ARK the Keep reports' VCEKs must chain to\n"
-    "      --keep-ask PEM     the ASK between them\n"
-    "  -h, --help             show this help\n";
+    "      --keep-ask PEM     the ASK between them\n" CLI_INTEL_HELP(
+	" ", " ") "  -h, --help             show this help\n";
 
 static struct {
 	const char *hosts, *ak, *ak_dir, *golden, *pubkey, *pcrs, *token, *token_file, *cacert;
 	const char *keep_ark, *keep_ask, *require, *enrolment;
+	cli_intel_args intel;
 	unsigned jobs, timeout, retries;
 	bool json, keep, ak_pem_checked;
 } opt;
@@ -131,6 +132,7 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"keep", no_argument, NULL, OPT_KEEP},
 	    {"keep-ark", required_argument, NULL, OPT_KEEP_ARK},
 	    {"keep-ask", required_argument, NULL, OPT_KEEP_ASK},
+	    CLI_INTEL_OPTIONS,
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -169,7 +171,10 @@ static int parse_options(int argc, char **argv, bool *help)
 		case OPT_KEEP_ASK: opt.keep_ask = optarg; break;
 		case OPT_JSON: opt.json = true; break;
 		case 'h': *help = true; return 0;
-		default: return cli_bad_option(cmd, o, argv);
+		default:
+			if (cli_intel_option(o, optarg, &opt.intel))
+				break;
+			return cli_bad_option(cmd, o, argv);
 		}
 	}
 	return 0;
@@ -526,7 +531,7 @@ static int check_args(const char *cmd, int extra, char **argv)
 		return cli_usage_error(cmd, "--token and --token-file exclude each other");
 	if (!opt.keep_ark != !opt.keep_ask)
 		return cli_usage_error(cmd, "--keep-ark and --keep-ask go together");
-	return 0;
+	return cli_intel_check(cmd, &opt.intel);
 }
 
 /* What the options name: how to poll and verify (shared with fleet run), and --ak. */
@@ -552,6 +557,7 @@ static cli_poll_args poll_args(void)
 			       .cacert = opt.cacert,
 			       .keep_ark = opt.keep_ark,
 			       .keep_ask = opt.keep_ask,
+			       .intel = opt.intel,
 			       .keep = opt.keep,
 			       .jobs = opt.jobs,
 			       .timeout_ms = opt.timeout,

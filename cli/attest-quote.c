@@ -15,8 +15,6 @@
 #include "util/file.h"
 #include "util/hex.h"
 
-#define FIRMWARE_LOG "/sys/kernel/security/tpm0/binary_bios_measurements"
-
 static const char quote_usage[] =
     "Usage: bootchain attest quote --nonce HEX --out EVIDENCE [OPTIONS]\n"
     "\n"
@@ -29,7 +27,9 @@ static const char quote_usage[] =
     "  -o, --out EVIDENCE     the evidence file to write\n"
     "  -a, --ak AK            persistent handle or context file (default: 0x81010003)\n"
     "  -p, --pcrs SEL         PCRs to quote (default: 0-9 of every allocated bank)\n"
-    "  -l, --log LOG          event log to include (default: the firmware's, when present)\n"
+    "  -l, --log LOG          event log to include (default: the one `measure` writes,\n"
+    "                         $BOOTCHAIN_EVENTLOG or /run/bootchain/eventlog, when it\n"
+    "                         exists, else the firmware's, when readable)\n"
     "      --no-log           include no event log\n"
     "      --tpm2-tools DIR   also write quote.msg, quote.sig, quote.pcrs and ak.pub for\n"
     "                         tpm2_checkquote -m -s -f -u\n"
@@ -92,7 +92,11 @@ static const char *log_path(void)
 		return NULL;
 	if (opt.log)
 		return opt.log;
-	return access(FIRMWARE_LOG, R_OK) == 0 ? FIRMWARE_LOG : NULL;
+	/* the firmware's log is root's to read: without it, no log, as an unprivileged run */
+	const char *path = cli_default_log();
+	if (path && strcmp(path, CLI_FIRMWARE_LOG) == 0 && access(path, R_OK) != 0)
+		return NULL;
+	return path;
 }
 
 int attest_quote(int argc, char **argv)

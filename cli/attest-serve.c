@@ -2,7 +2,8 @@
 /*
  * bootchain attest serve: answer verifiers over HTTP with evidence, nonces batched into
  * shared quotes (attest/serve.h). Runs until SIGTERM or SIGINT, then finishes the
- * requests in flight and exits 0.
+ * requests in flight and exits 0. Under systemd (Type=notify) it says READY=1 once it
+ * listens, and keeps the watchdog fed while it answers GET /healthz (cli/notify.h).
  */
 #include "config.h"
 
@@ -20,10 +21,10 @@
 #include "attest/serve.h"
 #include "cli/attest.h"
 #include "cli/cli.h"
+#include "cli/notify.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 
-#define FIRMWARE_LOG	 "/sys/kernel/security/tpm0/binary_bios_measurements"
 #define STOP_GRACE_MS	 10000
 #define DEFAULT_BATCH_MS 20
 #define MAX_THREADS	 64
@@ -45,8 +46,10 @@ static const char serve_usage[] =
     "  -a, --ak AK              persistent handle or context file (default: 0x81010003)\n"
     "  -e, --ek-type rsa|ecc    the EK that /v1/identity shows and /v1/activate uses\n"
     "                           (default: rsa)\n"
-    "  -l, --log LOG            event log to serve and include (default: the firmware's,\n"
-    "                           when present)\n"
+    "  -l, --log LOG            event log to serve and include (default: the one\n"
+    "                           `measure` writes, $BOOTCHAIN_EVENTLOG or\n"
+    "                           /run/bootchain/eventlog, when it exists, else the\n"
+    "                           firmware's, when readable)\n"
     "      --no-log             include and serve no event log\n"
     "  -p, --pcrs SEL           PCRs quoted unless a request asks for others\n"
     "                           (default: 0-9 of every allocated bank)\n"
@@ -63,8 +66,9 @@ static const char serve_usage[] =
     "      --token-file FILE    the same, the token read from FILE\n"
     "      --tls-cert PEM       serve HTTPS with this certificate (chain)...\n"
     "      --tls-key PEM        ...and its private key\n"
-    "      --keep               bind the Keep: a TEE report (configfs-tsm) per quote,\n"
-    "                           bound to the batch's root and the AK\n"
+    "      --keep               bind the Keep: a TEE report (configfs-tsm, or the\n"
+    "                           vTPM's HCL report) per quote, bound to the batch's root\n"
+    "                           and the AK\n"
     "      --tsm-root DIR       configfs-tsm reports (default: the kernel's)\n"
     "      --keep-vcek FILE     the VCEK certificate to include in the evidence\n"
     "  -T, --tcti TCTI          TPM to use\n"
@@ -177,7 +181,11 @@ static const char *log_path(void)
 		return NULL;
 	if (opt.log)
 		return opt.log;
-	return access(FIRMWARE_LOG, R_OK) == 0 ? FIRMWARE_LOG : NULL;
+	/* the firmware's log is root's to read: without it, no log, as an unprivileged run */
+	const char *path = cli_default_log();
+	if (path && strcmp(path, CLI_FIRMWARE_LOG) == 0 && access(path, R_OK) != 0)
+		return NULL;
+	return path;
 }
 
 static void wipe_free(char *secret)
@@ -329,9 +337,17 @@ int attest_serve(int argc, char **argv)
 		return cli_fail(cmd, &err);
 	fprintf(stderr, "bootchain: %s: listening on %s (batch window %u ms, %u threads)\n", cmd,
 		bc_server_url(srv), opt.batch_ms, so.threads);
+	char health[sizeof("/healthz") + 200];
+	cli_notifier *notifier = NULL;
+	snprintf(health, sizeof(health), "%s/healthz", bc_server_url(srv));
+	if ((rc = cli_notify_ready(cmd, health, 200, &notifier)) != 0) {
+		bc_server_stop(srv, 0, NULL);
+		return rc;
+	}
 	int sig = wait_for_stop(&stop);
 	fprintf(stderr, "bootchain: %s: %s: finishing the requests in flight\n", cmd,
 		sig == SIGINT ? "SIGINT" : "SIGTERM");
+	cli_notify_stopping(notifier);
 	bc_serve_stats st;
 	bc_server_stop(srv, STOP_GRACE_MS, &st);
 	fprintf(stderr,

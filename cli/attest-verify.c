@@ -22,6 +22,7 @@
 #include "attest/merkle.h"
 #include "cli/attest.h"
 #include "cli/cli.h"
+#include "cli/keep-intel.h"
 #include "util/file.h"
 #include "util/hex.h"
 #include "util/text.h"
@@ -35,10 +36,13 @@ static const char verify_usage[] =
     "                               --nonce HEX [OPTIONS]\n"
     "       bootchain attest verify --message MSG --signature SIG --pcrs-file PCRS\n"
     "                               --ak AKPUB --nonce HEX [--log LOG] [OPTIONS]\n"
+    "       bootchain attest verify EVIDENCE... --nonce HEX --golden DB --intel-root PEM\n"
+    "                               [OPTIONS]\n"
     "\n"
     "Check each evidence file, reporting every check by name: ak, signature, attest,\n"
     "nonce, pcr-selection, pcr-digest, eventlog, golden. The second form takes the files\n"
-    "of tpm2_quote -m -s -o. No TPM is needed.\n"
+    "of tpm2_quote -m -s -o. The third is for keep-only evidence (an SGX enclave's, no\n"
+    "TPM quote): its Keep checks decide. No TPM is needed.\n"
     "\n"
     "Options:\n"
     "  -a, --ak AKPUB        the AK's public area (TPM2B_PUBLIC, tpm2_createak -u); it\n"
@@ -59,17 +63,19 @@ static const char verify_usage[] =
     "  -k, --keep            require a Keep report bound to the quote\n"
     "      --keep-ark PEM    the AMD root key certificate the VCEK must chain to\n"
     "      --keep-ask PEM    the AMD signing key certificate between them\n"
-    "      --keep-vcek PEM   the VCEK itself (else: the evidence's, checked with the ARK)\n"
-    "  -m, --message MSG     tpm2-tools: the quote message (TPMS_ATTEST)\n"
-    "  -s, --signature SIG   tpm2-tools: the signature (TPMT_SIGNATURE)\n"
-    "  -f, --pcrs-file PCRS  tpm2-tools: the PCR values (tpm2_quote -o)\n"
-    "  -l, --log LOG         tpm2-tools: the event log\n"
-    "      --json            one JSON object a line, one line an evidence file\n"
-    "  -h, --help            show this help\n";
+    "      --keep-vcek PEM   the VCEK itself (else: the evidence's, checked with the "
+    "ARK)\n" CLI_INTEL_HELP(
+	"", "  ") "  -m, --message MSG     tpm2-tools: the quote message (TPMS_ATTEST)\n"
+		  "  -s, --signature SIG   tpm2-tools: the signature (TPMT_SIGNATURE)\n"
+		  "  -f, --pcrs-file PCRS  tpm2-tools: the PCR values (tpm2_quote -o)\n"
+		  "  -l, --log LOG         tpm2-tools: the event log\n"
+		  "      --json            one JSON object a line, one line an evidence file\n"
+		  "  -h, --help            show this help\n";
 
 static struct {
 	const char *ak, *nonce, *golden, *pubkey, *message, *signature, *pcrs_file, *log;
 	const char *keep_ark, *keep_ask, *keep_vcek, *require, *enrolment;
+	cli_intel_args intel;
 	unsigned jobs;
 	bool json, keep, ak_pem_checked, no_nonce;
 } opt;
@@ -105,6 +111,7 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"keep-ark", required_argument, NULL, OPT_KEEP_ARK},
 	    {"keep-ask", required_argument, NULL, OPT_KEEP_ASK},
 	    {"keep-vcek", required_argument, NULL, OPT_KEEP_VCEK},
+	    CLI_INTEL_OPTIONS,
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -135,7 +142,10 @@ static int parse_options(int argc, char **argv, bool *help)
 		case OPT_KEEP_ASK: opt.keep_ask = optarg; break;
 		case OPT_KEEP_VCEK: opt.keep_vcek = optarg; break;
 		case 'h': *help = true; return 0;
-		default: return cli_bad_option("attest verify", o, argv);
+		default:
+			if (cli_intel_option(o, optarg, &opt.intel))
+				break;
+			return cli_bad_option("attest verify", o, argv);
 		}
 	}
 	return 0;
@@ -429,8 +439,11 @@ static int report(work *w)
 static int check_args(const char *cmd, int files)
 {
 	bool tools = opt.message || opt.signature || opt.pcrs_file;
-	if (!opt.ak == !opt.enrolment)
-		return cli_usage_error(cmd, "give --ak AKPUB or --enrolment FILE|DIR");
+	/* neither: keep-only evidence (SGX); a quote in it then fails the ak check */
+	if (opt.ak && opt.enrolment)
+		return cli_usage_error(cmd, "give --ak AKPUB or --enrolment FILE|DIR, not both");
+	if (tools && !opt.ak)
+		return cli_usage_error(cmd, "tpm2-tools files need --ak AKPUB");
 	if (opt.enrolment && opt.ak_pem_checked)
 		return cli_usage_error(cmd, "--ak-pem-checked is for --ak");
 	if (!opt.nonce == !opt.no_nonce)
@@ -451,7 +464,7 @@ static int check_args(const char *cmd, int files)
 		return cli_usage_error(cmd, "--pubkey is for --golden");
 	if (!opt.keep_ark != !opt.keep_ask)
 		return cli_usage_error(cmd, "--keep-ark and --keep-ask go together");
-	return 0;
+	return cli_intel_check(cmd, &opt.intel);
 }
 
 static int verify_all(char **files, size_t count, bc_verify_opts *vo)
@@ -507,7 +520,7 @@ int attest_verify(int argc, char **argv)
 		if (bc_enrolment_set_load(opt.enrolment, &enrolled, &err) != BC_OK)
 			return cli_fail(cmd, &err);
 		vo.enrolled = enrolled;
-	} else {
+	} else if (opt.ak) {
 		if (bc_read_file(opt.ak, 64 * 1024, &ak, &ak_size, &err) != BC_OK)
 			return cli_fail(cmd, &err);
 		s = bc_verify_key_new(
@@ -547,7 +560,10 @@ int attest_verify(int argc, char **argv)
 		return cli_fail(cmd, &err);
 	}
 	vo.golden = db;
-	rc = verify_all(argv + optind, (size_t)(argc - optind), &vo);
+	rc = cli_intel_read(cmd, &opt.intel, &vo.keep_intel);
+	if (!rc)
+		rc = verify_all(argv + optind, (size_t)(argc - optind), &vo);
+	cli_intel_free(&vo.keep_intel);
 	bc_golden_free(db);
 	bc_verify_key_free(key);
 	bc_enrolment_set_free(enrolled);

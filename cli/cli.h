@@ -57,6 +57,18 @@ const char *cli_tcti(const char *option);
 /* Remember `bootchain -T TCTI COMMAND`'s TCTI for cli_tcti(). */
 void cli_set_global_tcti(const char *tcti);
 
+/* The firmware's event log, as the kernel shows it. */
+#define CLI_FIRMWARE_LOG "/sys/kernel/security/tpm0/binary_bios_measurements"
+
+/* Where `measure` writes its event log when no --log names one: $BOOTCHAIN_EVENTLOG
+ * (when set and not empty), else /run/bootchain/eventlog. */
+const char *cli_measured_log(void);
+
+/* The log that `log`, `attest quote` and `attest serve` read when none is named: the
+ * measured log (cli_measured_log()) when it exists, else the firmware's; NULL when
+ * neither exists. */
+const char *cli_default_log(void);
+
 /* Open the TPM chosen by cli_tcti(option); on failure reports and returns the exit
  * status, else 0. */
 int cli_open_tpm(const char *cmd, const char *tcti_option, bc_tpm **out);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "pcr/pcr-json.h"
@@ -89,6 +90,24 @@ const char *cli_tcti(const char *option)
 		return env;
 	if ((env = getenv("TPM2TOOLS_TCTI")) && *env)
 		return env;
+	return NULL;
+}
+
+const char *cli_measured_log(void)
+{
+	const char *env = getenv("BOOTCHAIN_EVENTLOG");
+	return env && *env ? env : "/run/bootchain/eventlog";
+}
+
+/* An existing measured log is used even when it cannot be read, so that the error
+ * names it rather than the firmware's log being read in its place. */
+const char *cli_default_log(void)
+{
+	const char *measured = cli_measured_log();
+	if (access(measured, F_OK) == 0)
+		return measured;
+	if (access(CLI_FIRMWARE_LOG, F_OK) == 0)
+		return CLI_FIRMWARE_LOG;
 	return NULL;
 }
 

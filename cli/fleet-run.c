@@ -55,16 +55,18 @@ static const char run_usage[] =
     "      --cacert PEM       the CA of the machines' HTTPS certificates\n"
     "      --keep             require each machine's Keep report, bound to its quote\n"
     "      --keep-ark PEM     the ARK the Keep reports' VCEKs must chain to\n"
-    "      --keep-ask PEM     the ASK between them\n"
-    "      --webhook URL      POST each change as JSON (fail, pass, unreachable,\n"
-    "                         reboot, rollback, ak-changed, chip-changed)\n"
-    "      --webhook-secret S sign it: X-Bootchain-Signature: sha256=HMAC-SHA256 hex\n"
-    "      --exec CMD         run CMD (/bin/sh -c) with each change's JSON on stdin\n"
-    "  -h, --help             show this help\n";
+    "      --keep-ask PEM     the ASK between them\n" CLI_INTEL_HELP(
+	" ",
+	" ") "      --webhook URL      POST each change as JSON (fail, pass, unreachable,\n"
+	     "                         reboot, rollback, ak-changed, chip-changed)\n"
+	     "      --webhook-secret S sign it: X-Bootchain-Signature: sha256=HMAC-SHA256 hex\n"
+	     "      --exec CMD         run CMD (/bin/sh -c) with each change's JSON on stdin\n"
+	     "  -h, --help             show this help\n";
 
 static struct {
 	const char *db, *golden, *pubkey, *require, *worker, *token, *token_file, *cacert;
 	const char *keep_ark, *keep_ask;
+	cli_intel_args intel;
 	fleet_notify_opts notify;
 	uint64_t interval_ms, lease_ms, timeout_ms;
 	unsigned rounds, jobs, retries, batch;
@@ -163,7 +165,10 @@ static int parse_option(const char *cmd, int o, char **argv)
 		return 0;
 	case OPT_WEBHOOK_SECRET: opt.notify.secret = optarg; return 0;
 	case OPT_EXEC: opt.notify.exec = optarg; return 0;
-	default: return cli_bad_option(cmd, o, argv);
+	default:
+		if (cli_intel_option(o, optarg, &opt.intel))
+			return 0;
+		return cli_bad_option(cmd, o, argv);
 	}
 }
 
@@ -188,6 +193,7 @@ static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 	    {"keep", no_argument, NULL, OPT_KEEP},
 	    {"keep-ark", required_argument, NULL, OPT_KEEP_ARK},
 	    {"keep-ask", required_argument, NULL, OPT_KEEP_ASK},
+	    CLI_INTEL_OPTIONS,
 	    {"webhook", required_argument, NULL, OPT_WEBHOOK},
 	    {"webhook-secret", required_argument, NULL, OPT_WEBHOOK_SECRET},
 	    {"exec", required_argument, NULL, OPT_EXEC},
@@ -212,6 +218,8 @@ static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 		return cli_usage_error(cmd, "--token and --token-file exclude each other");
 	if (!opt.keep_ark != !opt.keep_ask)
 		return cli_usage_error(cmd, "--keep-ark and --keep-ask go together");
+	if ((rc = cli_intel_check(cmd, &opt.intel)) != 0)
+		return rc;
 	if (opt.notify.secret && !opt.notify.webhook)
 		return cli_usage_error(cmd, "--webhook-secret goes with --webhook");
 	return 0;
@@ -234,6 +242,7 @@ static cli_poll_args poll_args(void)
 			       .cacert = opt.cacert,
 			       .keep_ark = opt.keep_ark,
 			       .keep_ask = opt.keep_ask,
+			       .intel = opt.intel,
 			       .keep = opt.keep,
 			       .jobs = opt.jobs,
 			       .timeout_ms = (unsigned)opt.timeout_ms,

@@ -26,6 +26,7 @@
 
 #include "cli/cli.h"
 #include "cli/fleet.h"
+#include "cli/notify.h"
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/json.h"
@@ -356,7 +357,17 @@ static int serve(const char *cmd, server *srv)
 		return BC_EXIT_ERROR;
 	fprintf(stderr, "bootchain: %s: serving %s on http://%s/\n", cmd,
 		bc_fleet_store_name(srv->store), opt.listen);
+	/* any answer proves the HTTP thread alive: /healthz is not a page of this server,
+	 * and the token, when one is required, is not the watchdog's to hold */
+	char health[300];
+	cli_notifier *notifier = NULL;
+	snprintf(health, sizeof(health), "http://%s/healthz", opt.listen);
+	if ((rc = cli_notify_ready(cmd, health, 0, &notifier)) != 0) {
+		MHD_stop_daemon(d);
+		return rc;
+	}
 	int sig = wait_for_stop(&stop);
+	cli_notify_stopping(notifier);
 	/* one polling thread: MHD_stop_daemon ends it and closes every connection (no
 	 * MHD_quiesce_daemon: see attest/serve.c) */
 	MHD_stop_daemon(d);

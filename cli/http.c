@@ -77,7 +77,7 @@ int cli_poll_inputs_read(const char *cmd, const cli_poll_args *a, cli_poll_input
 			    bc_read_file(a->keep_ask, KEEP_CERT_MAX, &in->keep_ask,
 					 &in->keep_ask_size, &err) != BC_OK))
 		return cli_fail(cmd, &err);
-	return 0;
+	return cli_intel_read(cmd, &a->intel, &in->intel);
 }
 
 void cli_poll_inputs_free(cli_poll_inputs *in)
@@ -85,6 +85,7 @@ void cli_poll_inputs_free(cli_poll_inputs *in)
 	cli_http_token_free(in->token);
 	free(in->keep_ark);
 	free(in->keep_ask);
+	cli_intel_free(&in->intel);
 	bc_golden_free(in->golden);
 }
 
@@ -104,4 +105,5 @@ void cli_poll_opts_fill(const cli_poll_args *a, const cli_poll_inputs *in, bc_po
 	po->keep_ark_size = in->keep_ark_size;
 	po->keep_ask = in->keep_ask;
 	po->keep_ask_size = in->keep_ask_size;
+	po->keep_intel = in->intel;
 }

@@ -9,6 +9,7 @@
 
 #include <bootchain/fleet.h>
 
+#include "cli/keep-intel.h"
 #include "fleet/http.h"
 
 /* The token of token_arg, else the first line of token_file, else NULL into *out (to
@@ -27,6 +28,7 @@ int cli_http_headers(const char *cmd, const char *token, const char *token_file,
 typedef struct cli_poll_args {
 	const char *golden, *pubkey, *pcrs, *require, *token, *token_file, *cacert;
 	const char *keep_ark, *keep_ask;
+	cli_intel_args intel; /* --intel-root and Intel's collateral */
 	bool keep;
 	unsigned jobs, timeout_ms, retries;
 } cli_poll_args;
@@ -37,6 +39,7 @@ typedef struct cli_poll_inputs {
 	char *token;
 	uint8_t *keep_ark, *keep_ask;
 	size_t keep_ark_size, keep_ask_size;
+	bc_keep_intel_collateral intel;
 	bc_golden *golden;
 } cli_poll_inputs;
 

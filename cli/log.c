@@ -11,7 +11,6 @@
 #include "eventlog/event-data.h"
 #include "pcr/pcr-json.h"
 
-#define DEFAULT_LOG   "/sys/kernel/security/tpm0/binary_bios_measurements"
 #define SUMMARY_CHARS 72
 #define LAST_EVENTS   3 /* events shown for a PCR that differs */
 
@@ -21,7 +20,9 @@ static const char log_usage[] =
     "       bootchain log check [FILE] [--pcrs SELECTION] [-T TCTI] [--json]\n"
     "       bootchain log export --format cel-json [FILE]\n"
     "\n"
-    "FILE is a TCG PC Client event log, SHA-1 or crypto-agile (default:\n" DEFAULT_LOG ").\n"
+    "FILE is a TCG PC Client event log, SHA-1 or crypto-agile. Without FILE: the log\n"
+    "that `bootchain measure` writes ($BOOTCHAIN_EVENTLOG, else /run/bootchain/eventlog)\n"
+    "when it exists, else the firmware's (" CLI_FIRMWARE_LOG ").\n"
     "\n"
     "show     list the events: number, PCR, type, digest, decoded data\n"
     "replay   the PCR values the log implies (default: the PCRs it extends)\n"
@@ -80,7 +81,12 @@ static int parse_options(int argc, char **argv, bool *help)
 static int open_log(int argc, char **argv, bc_log **out)
 {
 	bc_error err = {0};
-	const char *path = argc > optind ? argv[optind] : DEFAULT_LOG;
+	const char *path = argc > optind ? argv[optind] : cli_default_log();
+	if (!path) {
+		cli_error(ctx.cmd, "no event log: neither %s nor %s exists (name a FILE)",
+			  cli_measured_log(), CLI_FIRMWARE_LOG);
+		return BC_EXIT_ERROR;
+	}
 	if (bc_log_read_file(path, out, &err) != BC_OK)
 		return cli_fail(ctx.cmd, &err);
 	return 0;

@@ -43,7 +43,8 @@ static const char measure_usage[] =
     "      --pe             Authenticode digest (fails if FILE is not a PE image)\n"
     "      --raw            plain hash of the file\n"
     "  -c, --chain CHAIN    measure the layers listed in CHAIN\n"
-    "  -L, --log LOG        event log to append to (default: " DEFAULT_LOG ")\n"
+    "  -L, --log LOG        event log to append to (default: $BOOTCHAIN_EVENTLOG, else\n"
+    "                       " DEFAULT_LOG ")\n"
     "      --no-log         do not write an event log\n"
     "  -n, --dry-run        compute (and check) only: no TPM, no log\n"
     "  -b, --banks LIST     --dry-run: banks to compute (default: sha1,sha256)\n"
@@ -601,7 +602,7 @@ int cmd_measure(int argc, char **argv)
 	bc_measurer m = {
 	    .log_path = opt.dry_run || opt.no_log ? NULL
 			: opt.log		  ? opt.log
-						  : DEFAULT_LOG,
+						  : cli_measured_log(),
 	    .cap = opt.trusted && !opt.no_cap,
 	};
 	if (opt.chain) {

@@ -158,7 +158,8 @@ static void verify_answer(poller *p, slot *s)
 			     .keep_ark = o->keep_ark,
 			     .keep_ark_size = o->keep_ark_size,
 			     .keep_ask = o->keep_ask,
-			     .keep_ask_size = o->keep_ask_size};
+			     .keep_ask_size = o->keep_ask_size,
+			     .keep_intel = o->keep_intel};
 	const char *json = (const char *)s->body.data;
 	const char *name = s->host->name;
 	if (bc_evidence_parse(json, s->body.len, name, &ev, &err) != BC_OK ||

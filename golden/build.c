@@ -675,12 +675,31 @@ static bc_status merge_min_tcb(json_t *keep, const bc_golden *db, bc_error *err)
 	return BC_OK;
 }
 
+/* "keep"."sgx": kept from the one database that has it, the same in both, or refused:
+ * no union of two is safe (one's MRSIGNER with the other's lower min_isvsvn would allow
+ * an enclave neither does). */
+static bc_status merge_keep_sgx(bc_golden_builder *b, json_t *keep, const bc_golden *db,
+				const json_t *value, bc_error *err)
+{
+	const json_t *sgx = json_object_get(value, "sgx");
+	const json_t *have = json_object_get(keep, "sgx");
+	if (!sgx)
+		return BC_OK;
+	if (!have)
+		return json_object_set_new(keep, "sgx", json_deep_copy(sgx)) ? nomem(err) : BC_OK;
+	if (json_equal(have, sgx))
+		return BC_OK;
+	return bc_fail(err, BC_E_INVALID,
+		       "keep.sgx: two different objects, in %s and %s: refusing to merge",
+		       first_from(b->key_origin, "keep"), db->name);
+}
+
 static bc_status merge_keep(bc_golden_builder *b, const bc_golden *db, const char *key,
 			    json_t *value, bc_error *err)
 {
 	char hex[2 * 48 + 1];
 	json_t *have = json_object_get(b->root, key);
-	(void)value;
+	bc_status s;
 	if (!db->has_keep)
 		return BC_OK;
 	bool debug =
@@ -694,6 +713,8 @@ static bc_status merge_keep(bc_golden_builder *b, const bc_golden *db, const cha
 	}
 	if (!list || json_object_set_new(keep, "allow_debug", json_boolean(debug)))
 		return nomem(err);
+	if ((s = merge_keep_sgx(b, keep, db, value, err)) != BC_OK)
+		return s;
 	return merge_min_tcb(keep, db, err);
 }
 

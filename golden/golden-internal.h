@@ -35,6 +35,32 @@ enum {
 };
 extern const char *const bc_golden_tcb_names[BC_GOLDEN_TCB_PARTS];
 
+/* The "keep" section's "sgx" object: the SGX enclaves evidence may come from. An
+ * enclave passes when each list given holds its value (MRENCLAVE, MRSIGNER: one list
+ * may be left out, not both) and it meets every other field given. */
+typedef struct bc_golden_keep_sgx {
+	size_t mrenclave_count, mrsigner_count;
+	uint8_t (*mrenclave)[32], (*mrsigner)[32];
+	int isvprodid;		    /* "isvprodid": the product ID required, -1 for any */
+	int min_isvsvn;		    /* "min_isvsvn": the lowest ISVSVN, -1 for none */
+	bool allow_debug;	    /* "allow_debug": ATTRIBUTES.DEBUG may be set */
+	const char *min_tcb_status; /* "min_tcb_status": one of Intel's TCB status names,
+				       NULL when not given (UpToDate is then required) */
+} bc_golden_keep_sgx;
+
+/* "keep": {"tdx": {...}}: what a TDX Keep's quote may hold. */
+typedef struct bc_golden_tdx {
+	size_t mrtd_count, mrconfigid_count, mrowner_count; /* 0: that list not given */
+	uint8_t (*mrtd)[48], (*mrconfigid)[48], (*mrowner)[48];
+	bool allow_debug; /* TDATTRIBUTES.DEBUG allowed */
+	bool has_xfam;	  /* "xfam": the exact XFAM required */
+	uint64_t xfam;
+	const char *min_tcb_status; /* Intel's name ("UpToDate", ...), NULL: none */
+	/* "ccel": a database of its own for the CC event log's events, their "pcr" being
+	 * the log's MR index (1 = RTMR0 ... 4 = RTMR3); NULL: the log is not judged */
+	struct bc_golden *ccel;
+} bc_golden_tdx;
+
 struct bc_golden {
 	char *name;   /* file name for messages */
 	json_t *root; /* the parsed file; every string of the database points into it */
@@ -54,7 +80,11 @@ struct bc_golden {
 	uint8_t (*keep_measurements)[48];
 	bool keep_allow_debug;
 	int keep_min_tcb[BC_GOLDEN_TCB_PARTS]; /* "min_tcb": the lowest of each, -1 if none */
-	size_t boot_order_count; /* "boot_order": the layers of a chain, in boot order */
+	bool has_keep_snp; /* "keep" allows SEV-SNP Keeps ("measurements" given) */
+	bool has_keep_tdx; /* "keep" has "tdx" */
+	bc_golden_tdx keep_tdx;
+	bc_golden_keep_sgx *keep_sgx; /* "keep"."sgx", NULL when not given */
+	size_t boot_order_count;      /* "boot_order": the layers of a chain, in boot order */
 	bc_golden_boot_step *boot_order;
 	size_t index_size; /* a power of two */
 	bc_golden_index_entry *index;

@@ -447,41 +447,318 @@ static bc_status parse_min_tcb(bc_golden *db, const json_t *obj, const bc_jpath 
 	return BC_OK;
 }
 
-/* "keep": {"measurements": ["hex", ...], "allow_debug": false, "min_tcb": {...}}: the
- * allowed MEASUREMENTs (48 bytes) of the TEE the workload runs in, whether a debuggable
- * one is allowed, and the lowest REPORTED_TCB it may run at. */
-static bc_status parse_keep(bc_golden *db, const json_t *obj, const bc_jpath *parent, bc_error *err)
+/*
+ * The items of list (an array, or NULL: none), each size bytes in hex, into *out (a new
+ * array with a spare zeroed entry, the caller's even on error) and *count. item names
+ * an item in messages ("a 32-byte value in hex"), bad what a wrong one is not.
+ */
+static bc_status parse_hex_items(const json_t *list, size_t size, const char *item, const char *bad,
+				 const bc_jpath *p, void **out, size_t *count, bc_error *err)
 {
-	static const char *const keys[] = {"measurements", "allow_debug", "min_tcb", NULL};
+	uint8_t *values = calloc(json_array_size(list) + 1, size);
+	bc_status s;
+	*out = values;
+	if (!values)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *v = json_array_get(list, i);
+		bc_jpath at;
+		size_t len = 0;
+		bc_jpath_push(p, &at, "[%zu]", i);
+		if ((s = bc_json_want_type(v, JSON_STRING, item, &at, err)) != BC_OK)
+			return s;
+		if (!bc_hex_decode(json_string_value(v), json_string_length(v), values + i * size,
+				   size, &len) ||
+		    len != size)
+			return bc_jpath_fail(&at, BC_E_FORMAT, err, "%s", bad);
+		(*count)++;
+	}
+	return BC_OK;
+}
+
+/* One of the lists of "keep"."sgx": 32-byte values in hex, into a new array. */
+static bc_status parse_sgx_list(const json_t *obj, const char *key, uint8_t (**out)[32],
+				size_t *count, const bc_jpath *parent, bc_error *err)
+{
+	const json_t *list = json_object_get(obj, key);
+	bc_jpath p;
+	bc_status s;
+	bc_jpath_push(parent, &p, ".%s", key);
+	if (!list)
+		return BC_OK;
+	if ((s = bc_json_want_type(list, JSON_ARRAY, "an array of 32-byte values in hex", &p,
+				   err)) != BC_OK)
+		return s;
+	void *values = NULL;
+	s = parse_hex_items(list, 32, "a 32-byte value in hex", "not a 32-byte value in hex", &p,
+			    &values, count, err);
+	*out = values;
+	return s;
+}
+
+/* An optional integer of "keep"."sgx" from 0 to 65535 (a u16 of the report), or -1. */
+static bc_status parse_sgx_u16(const json_t *obj, const char *key, int *out, const bc_jpath *parent,
+			       bc_error *err)
+{
+	const json_t *v = json_object_get(obj, key);
+	bc_jpath p;
+	bc_status s;
+	bc_jpath_push(parent, &p, ".%s", key);
+	*out = -1;
+	if (!v)
+		return BC_OK;
+	if ((s = bc_json_want_type(v, JSON_INTEGER, "an integer 0 to 65535", &p, err)) != BC_OK)
+		return s;
+	if (json_integer_value(v) < 0 || json_integer_value(v) > 65535)
+		return bc_jpath_fail(&p, BC_E_FORMAT, err,
+				     "%" JSON_INTEGER_FORMAT " is not an integer 0 to 65535",
+				     json_integer_value(v));
+	*out = (int)json_integer_value(v);
+	return BC_OK;
+}
+
+/* Intel's TCB status names (the order attest/dcap.h judges them by); a lower component
+ * cannot ask attest/dcap.c, so the names are checked here. */
+static const char *const sgx_tcb_statuses[] = {"UpToDate",
+					       "SWHardeningNeeded",
+					       "ConfigurationNeeded",
+					       "ConfigurationAndSWHardeningNeeded",
+					       "OutOfDate",
+					       "OutOfDateConfigurationNeeded",
+					       NULL};
+
+static bc_status parse_sgx_tcb_status(bc_golden_keep_sgx *sgx, const json_t *obj,
+				      const bc_jpath *parent, bc_error *err)
+{
+	const json_t *v = json_object_get(obj, "min_tcb_status");
+	bc_jpath p;
+	bc_status s;
+	bc_jpath_push(parent, &p, ".min_tcb_status");
+	if (!v)
+		return BC_OK;
+	if ((s = bc_json_want_type(v, JSON_STRING, "a TCB status name", &p, err)) != BC_OK)
+		return s;
+	for (size_t i = 0; sgx_tcb_statuses[i]; i++)
+		if (!strcmp(json_string_value(v), sgx_tcb_statuses[i])) {
+			sgx->min_tcb_status = sgx_tcb_statuses[i];
+			return BC_OK;
+		}
+	return bc_jpath_fail(&p, BC_E_FORMAT, err,
+			     "\"%s\" is not a TCB status (UpToDate, SWHardeningNeeded, "
+			     "ConfigurationNeeded, ConfigurationAndSWHardeningNeeded, "
+			     "OutOfDate, OutOfDateConfigurationNeeded)",
+			     json_string_value(v));
+}
+
+/* "keep"."sgx": {"mrenclave": [hex32...], "mrsigner": [hex32...] (at least one of the
+ * two, not empty), "isvprodid", "min_isvsvn", "allow_debug", "min_tcb_status"}. */
+static bc_status parse_keep_sgx(bc_golden *db, const json_t *obj, const bc_jpath *parent,
+				bc_error *err)
+{
+	static const char *const keys[] = {"mrenclave",	 "mrsigner",	"isvprodid",
+					   "min_isvsvn", "allow_debug", "min_tcb_status",
+					   NULL};
 	bc_jpath p;
 	bc_status s;
 	if ((s = bc_json_want_type(obj, JSON_OBJECT, "an object", parent, err)) != BC_OK ||
 	    (s = bc_json_only_keys(obj, keys, parent, err)) != BC_OK)
 		return s;
+	bc_golden_keep_sgx *sgx = db->keep_sgx = calloc(1, sizeof(*sgx));
+	if (!sgx)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	if ((s = parse_sgx_list(obj, "mrenclave", &sgx->mrenclave, &sgx->mrenclave_count, parent,
+				err)) != BC_OK ||
+	    (s = parse_sgx_list(obj, "mrsigner", &sgx->mrsigner, &sgx->mrsigner_count, parent,
+				err)) != BC_OK)
+		return s;
+	if (!sgx->mrenclave_count && !sgx->mrsigner_count) /* else any enclave would pass */
+		return bc_jpath_fail(parent, BC_E_FORMAT, err,
+				     "no \"mrenclave\" and no \"mrsigner\": name the enclaves "
+				     "allowed");
+	if ((s = parse_sgx_u16(obj, "isvprodid", &sgx->isvprodid, parent, err)) != BC_OK ||
+	    (s = parse_sgx_u16(obj, "min_isvsvn", &sgx->min_isvsvn, parent, err)) != BC_OK ||
+	    (s = parse_sgx_tcb_status(sgx, obj, parent, err)) != BC_OK)
+		return s;
+	const json_t *debug = json_object_get(obj, "allow_debug");
+	bc_jpath_push(parent, &p, ".allow_debug");
+	if (debug && (s = bc_json_want_type(debug, JSON_TRUE, "true or false", &p, err)) != BC_OK)
+		return s;
+	sgx->allow_debug = debug && json_is_true(debug);
+	return BC_OK;
+}
+
+/* A non-empty list of 48-byte values in hex ("tdx": "mrtd", "mrconfigid", "mrowner"). */
+static bc_status parse_hex48_list(const json_t *list, uint8_t (**out)[48], size_t *count,
+				  const bc_jpath *p, bc_error *err)
+{
+	bc_status s =
+	    bc_json_want_type(list, JSON_ARRAY, "an array of 48-byte values in hex", p, err);
+	if (s != BC_OK)
+		return s;
+	if (json_array_size(list) == 0)
+		return bc_jpath_fail(p, BC_E_FORMAT, err, "an empty list would allow nothing");
+	void *values = NULL;
+	s = parse_hex_items(list, 48, "48 bytes in hex", "not 48 bytes in hex", p, &values, count,
+			    err);
+	*out = values;
+	return s;
+}
+
+/* "xfam": the XFAM as a hex number ("0x602e7" or "602e7"), up to 64 bits. */
+static bc_status parse_xfam(const json_t *v, uint64_t *out, const bc_jpath *p, bc_error *err)
+{
+	bc_status s = bc_json_want_type(v, JSON_STRING, "a hex number", p, err);
+	if (s != BC_OK)
+		return s;
+	const char *text = json_string_value(v);
+	const char *digits = strncmp(text, "0x", 2) == 0 ? text + 2 : text;
+	size_t n = strlen(digits);
+	uint64_t x = 0;
+	if (n == 0 || n > 16 || strspn(digits, "0123456789abcdefABCDEF") != n)
+		return bc_jpath_fail(p, BC_E_FORMAT, err, "\"%s\" is not a 64-bit hex number",
+				     text);
+	for (size_t i = 0; i < n; i++) {
+		int c = tolower((unsigned char)digits[i]);
+		x = x << 4 | (uint64_t)(isdigit(c) ? c - '0' : c - 'a' + 10);
+	}
+	*out = x;
+	return BC_OK;
+}
+
+/* "ccel": a database of its own (components, explained_pcrs, open_pcrs) for the CC
+ * event log, whose events carry an MR index (1 = RTMR0 ... 4 = RTMR3) where a TPM log
+ * has a PCR: kept apart from the TPM's components, which use the same numbers. */
+static bc_status parse_ccel(const bc_golden *db, const json_t *obj, const bc_jpath *parent,
+			    bc_golden **out, bc_error *err)
+{
+	static const char *const keys[] = {"components", "explained_pcrs", "open_pcrs", NULL};
+	_cleanup_(bc_golden_freep) bc_golden *sub = calloc(1, sizeof(*sub));
+	bc_jpath p;
+	bc_status s;
+	if (!sub || !(sub->name = strdup(db->name)))
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	sub->root = json_incref((json_t *)obj);
+	if ((s = bc_json_want_type(obj, JSON_OBJECT, "an object", parent, err)) != BC_OK ||
+	    (s = bc_json_only_keys(obj, keys, parent, err)) != BC_OK)
+		return s;
+	const json_t *components = json_object_get(obj, "components");
+	if (!components)
+		return bc_jpath_fail(parent, BC_E_FORMAT, err, "no \"components\"");
+	bc_jpath_push(parent, &p, ".components");
+	if ((s = parse_components(sub, components, &p, err)) != BC_OK)
+		return s;
+	for (size_t i = 0; i < sub->count; i++) {
+		bc_jpath c;
+		bc_jpath_push(&p, &c, "[%zu].pcr", i);
+		if (sub->components[i].pcr < 1 || sub->components[i].pcr > 4)
+			return bc_jpath_fail(&c, BC_E_FORMAT, err,
+					     "%u is not an MR index of the CC event log (1 = "
+					     "RTMR0 to 4 = RTMR3)",
+					     (unsigned)sub->components[i].pcr);
+	}
+	const json_t *explained = json_object_get(obj, "explained_pcrs");
+	bc_jpath_push(parent, &p, ".explained_pcrs");
+	if (explained && (s = parse_pcr_list(explained, &sub->explained_mask, &p, err)) != BC_OK)
+		return s;
+	const json_t *open = json_object_get(obj, "open_pcrs");
+	bc_jpath_push(parent, &p, ".open_pcrs");
+	if (open && (s = parse_pcr_list(open, &sub->open_mask, &p, err)) != BC_OK)
+		return s;
+	if ((s = close_pcrs(sub, parent, err)) != BC_OK ||
+	    (s = bc_golden_build_index(sub, err)) != BC_OK)
+		return s;
+	*out = TAKE_PTR(sub);
+	return BC_OK;
+}
+
+/* "keep"."tdx": {"mrtd": [...], "allow_debug": false, "min_tcb_status": "UpToDate",
+ * "mrconfigid": [...], "mrowner": [...], "xfam": "0x...", "ccel": {...}}: what a TDX
+ * Keep's quote may hold. */
+static bc_status parse_keep_tdx(bc_golden *db, const json_t *obj, const bc_jpath *parent,
+				bc_error *err)
+{
+	static const char *const keys[] = {"mrtd",    "allow_debug", "min_tcb_status", "mrconfigid",
+					   "mrowner", "xfam",	     "ccel",	       NULL};
+	bc_golden_tdx *t = &db->keep_tdx;
+	bc_jpath p;
+	bc_status s;
+	const json_t *v;
+	if ((s = bc_json_want_type(obj, JSON_OBJECT, "an object", parent, err)) != BC_OK ||
+	    (s = bc_json_only_keys(obj, keys, parent, err)) != BC_OK)
+		return s;
+	if (!(v = json_object_get(obj, "mrtd")))
+		return bc_jpath_fail(parent, BC_E_FORMAT, err, "no \"mrtd\"");
+	bc_jpath_push(parent, &p, ".mrtd");
+	if ((s = parse_hex48_list(v, &t->mrtd, &t->mrtd_count, &p, err)) != BC_OK)
+		return s;
+	bc_jpath_push(parent, &p, ".mrconfigid");
+	if ((v = json_object_get(obj, "mrconfigid")) &&
+	    (s = parse_hex48_list(v, &t->mrconfigid, &t->mrconfigid_count, &p, err)) != BC_OK)
+		return s;
+	bc_jpath_push(parent, &p, ".mrowner");
+	if ((v = json_object_get(obj, "mrowner")) &&
+	    (s = parse_hex48_list(v, &t->mrowner, &t->mrowner_count, &p, err)) != BC_OK)
+		return s;
+	bc_jpath_push(parent, &p, ".allow_debug");
+	if ((v = json_object_get(obj, "allow_debug")) &&
+	    (s = bc_json_want_type(v, JSON_TRUE, "true or false", &p, err)) != BC_OK)
+		return s;
+	t->allow_debug = v && json_is_true(v);
+	bc_jpath_push(parent, &p, ".xfam");
+	if ((v = json_object_get(obj, "xfam")) && (s = parse_xfam(v, &t->xfam, &p, err)) != BC_OK)
+		return s;
+	t->has_xfam = v != NULL;
+	bc_jpath_push(parent, &p, ".min_tcb_status");
+	if ((v = json_object_get(obj, "min_tcb_status"))) {
+		if ((s = bc_json_want_type(v, JSON_STRING, "a TCB status name", &p, err)) != BC_OK)
+			return s;
+		for (size_t i = 0; sgx_tcb_statuses[i] && !t->min_tcb_status; i++)
+			if (!strcmp(json_string_value(v), sgx_tcb_statuses[i]))
+				t->min_tcb_status = sgx_tcb_statuses[i];
+		if (!t->min_tcb_status)
+			return bc_jpath_fail(&p, BC_E_FORMAT, err,
+					     "\"%s\" is not a TCB status (UpToDate, "
+					     "SWHardeningNeeded, ConfigurationNeeded, "
+					     "ConfigurationAndSWHardeningNeeded, OutOfDate, "
+					     "OutOfDateConfigurationNeeded)",
+					     json_string_value(v));
+	}
+	bc_jpath_push(parent, &p, ".ccel");
+	if ((v = json_object_get(obj, "ccel")) &&
+	    (s = parse_ccel(db, v, &p, &t->ccel, err)) != BC_OK)
+		return s;
+	db->has_keep_tdx = true;
+	return BC_OK;
+}
+
+/* "keep": {"measurements": ["hex", ...], "allow_debug": false, "min_tcb": {...}}: the
+ * allowed MEASUREMENTs (48 bytes) of the TEE the workload runs in, whether a debuggable
+ * one is allowed, and the lowest REPORTED_TCB it may run at. */
+static bc_status parse_keep(bc_golden *db, const json_t *obj, const bc_jpath *parent, bc_error *err)
+{
+	static const char *const keys[] = {"measurements", "allow_debug", "min_tcb",
+					   "sgx",	   "tdx",	  NULL};
+	bc_jpath p;
+	bc_status s;
+	if ((s = bc_json_want_type(obj, JSON_OBJECT, "an object", parent, err)) != BC_OK ||
+	    (s = bc_json_only_keys(obj, keys, parent, err)) != BC_OK)
+		return s;
+	const json_t *sgx = json_object_get(obj, "sgx");
 	const json_t *list = json_object_get(obj, "measurements");
 	bc_jpath_push(parent, &p, ".measurements");
-	if (!list)
+	const json_t *tdx = json_object_get(obj, "tdx");
+	/* the SEV-SNP list may be left out when a kind's object is there */
+	if (!list && !sgx && !tdx)
 		return bc_jpath_fail(parent, BC_E_FORMAT, err, "no \"measurements\"");
-	if ((s = bc_json_want_type(list, JSON_ARRAY, "an array of measurements", &p, err)) != BC_OK)
+	if (list &&
+	    (s = bc_json_want_type(list, JSON_ARRAY, "an array of measurements", &p, err)) != BC_OK)
 		return s;
-	db->keep_measurements = calloc(json_array_size(list) + 1, 48);
-	if (!db->keep_measurements)
-		return bc_fail(err, BC_E_NOMEM, "out of memory");
-	for (size_t i = 0; i < json_array_size(list); i++) {
-		const json_t *v = json_array_get(list, i);
-		bc_jpath item;
-		size_t len = 0;
-		bc_jpath_push(&p, &item, "[%zu]", i);
-		if ((s = bc_json_want_type(v, JSON_STRING, "a hex measurement", &item, err)) !=
-		    BC_OK)
-			return s;
-		if (!bc_hex_decode(json_string_value(v), json_string_length(v),
-				   db->keep_measurements[i], 48, &len) ||
-		    len != 48)
-			return bc_jpath_fail(&item, BC_E_FORMAT, err,
-					     "not a 48-byte measurement in hex");
-		db->keep_count++;
-	}
+	void *values = NULL;
+	s = parse_hex_items(list, 48, "a hex measurement", "not a 48-byte measurement in hex", &p,
+			    &values, &db->keep_count, err);
+	db->keep_measurements = values;
+	if (s != BC_OK)
+		return s;
 	const json_t *debug = json_object_get(obj, "allow_debug");
 	bc_jpath_push(parent, &p, ".allow_debug");
 	if (debug && (s = bc_json_want_type(debug, JSON_TRUE, "true or false", &p, err)) != BC_OK)
@@ -493,6 +770,13 @@ static bc_status parse_keep(bc_golden *db, const json_t *obj, const bc_jpath *pa
 	bc_jpath_push(parent, &p, ".min_tcb");
 	if (min_tcb && (s = parse_min_tcb(db, min_tcb, &p, err)) != BC_OK)
 		return s;
+	bc_jpath_push(parent, &p, ".sgx");
+	if (sgx && (s = parse_keep_sgx(db, sgx, &p, err)) != BC_OK)
+		return s;
+	bc_jpath_push(parent, &p, ".tdx");
+	if (tdx && (s = parse_keep_tdx(db, tdx, &p, err)) != BC_OK)
+		return s;
+	db->has_keep_snp = list != NULL;
 	db->has_keep = true;
 	return BC_OK;
 }
@@ -721,6 +1005,15 @@ void bc_golden_free(bc_golden *db)
 	free(db->expected);
 	free(db->index);
 	free(db->keep_measurements);
+	free(db->keep_tdx.mrtd);
+	free(db->keep_tdx.mrconfigid);
+	free(db->keep_tdx.mrowner);
+	bc_golden_free(db->keep_tdx.ccel);
+	if (db->keep_sgx) {
+		free(db->keep_sgx->mrenclave);
+		free(db->keep_sgx->mrsigner);
+		free(db->keep_sgx);
+	}
 	free(db->boot_order);
 	free(db->name);
 	free(db);

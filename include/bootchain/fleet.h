@@ -79,6 +79,7 @@ typedef struct bc_poll_opts {
 	bool keep_required; /* every host must send its Keep report */
 	const uint8_t *keep_ark, *keep_ask;
 	size_t keep_ark_size, keep_ask_size;
+	bc_keep_intel_collateral keep_intel; /* TDX and SGX Keeps */
 } bc_poll_opts;
 
 /* Zero opts, then the defaults: BC_POLL_DEFAULT_JOBS, _TIMEOUT_MS and _RETRIES. */

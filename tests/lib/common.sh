@@ -6,6 +6,9 @@ set -euo pipefail
 
 : "${BOOTCHAIN:?BOOTCHAIN must name the bootchain binary under test}"
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/bootchain-test.XXXXXX")
+# the default event log of measure, log, attest quote and serve: the test's own, never
+# this machine's /run/bootchain/eventlog (absent until a test measures without --log)
+export BOOTCHAIN_EVENTLOG="$TEST_TMP/run-bootchain-eventlog"
 SWTPM_PID_FILE=
 SWTPM2_PID_FILE=
 SERVE_PIDS=() # every `attest serve` start_serve started, killed at exit
@@ -120,12 +123,15 @@ start_swtpm2() {
 start_serve() { # name [serve options...]
 	local name=$1
 	shift
+	# a server started before under this name left its URL in name.err: gone first, so
+	# that the loop below cannot read it before the new server's shell truncates the file
+	rm -f "$name.err"
 	"$BOOTCHAIN" attest serve --listen 127.0.0.1:0 "$@" 2>"$name.err" &
 	SERVE_PID=$!
 	SERVE_PIDS+=("$SERVE_PID")
 	URL=
 	for _ in $(seq 100); do
-		URL=$(grep -o 'https\?://127\.0\.0\.1:[0-9]*' "$name.err" || true)
+		URL=$(grep -o 'https\?://127\.0\.0\.1:[0-9]*' "$name.err" 2>/dev/null || true)
 		[ -n "$URL" ] && return 0
 		kill -0 "$SERVE_PID" 2>/dev/null || fail "$name did not start: $(cat "$name.err")"
 		sleep 0.1

@@ -716,11 +716,119 @@ static void test_vcek_must_be_of_the_reports_chip(void **state)
 	memset(raw + 0x1A0, 0, 64);
 	resign(raw);
 	expect_failure(verify_vcek(raw, &o, &err), BC_E_MISMATCH, &err, "CHIP_ID is zero");
-	/* a report signed by a VLEK (KEY_INFO bits 4:2 = 1): its certificate names no chip */
+}
+
+/* A VLEK (KEY_INFO bits 4:2 = 1) is certified by AMD's ASVK ("SEV-VLEK-<product>") under
+ * the same ARK; its certificate names no chip, and its SPLs are still the report's. */
+static bc_status verify_vlek(const uint8_t *raw, const cert_opts *o, const char *asvk_cn,
+			     bc_error *err)
+{
+	cert asvk = make_cert(asvk_cn, fx.ask_key, "ARK-Test", fx.ark_key, true, 30);
+	cert c = make_cert_opts("SEV-VLEK", fx.vcek_key, asvk_cn, fx.ask_key, false, 31, o);
+	bc_status s = verify(raw, &c, &asvk, &fx.ark, err);
+	free(c.data);
+	free(asvk.data);
+	return s;
+}
+
+static void test_vlek_signed_report(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	cert_opts o = vcek_opts();
+	build_signed_report(raw, fx.vcek_key);
+	memset(raw + 0x1A0, 0, 64); /* a VLEK-signed report may mask its CHIP_ID */
 	snp_put_u32le(raw + 0x048, BC_SNP_KEY_SIGNING_VLEK << BC_SNP_KEY_SIGNING_SHIFT);
 	resign(raw);
 	o.no_hwid = true;
-	assert_int_equal(verify_vcek(raw, &o, &err), BC_OK);
+	assert_int_equal(verify_vlek(raw, &o, "SEV-VLEK-Test", &err), BC_OK);
+	/* a VLEK through an ASK: the chain of the VCEK's kind */
+	expect_failure(verify_vlek(raw, &o, "SEV-Test", &err), BC_E_MISMATCH, &err,
+		       "the ASVK is named \"SEV-Test\", not \"SEV-VLEK-Test\"");
+	/* a certificate naming a chip is a VCEK: it cannot vouch for a VLEK's report */
+	o.no_hwid = false;
+	expect_failure(verify_vlek(raw, &o, "SEV-VLEK-Test", &err), BC_E_MISMATCH, &err,
+		       "signed by a VLEK (KEY_INFO signing key 1), and the certificate given is "
+		       "a VCEK");
+	/* the VLEK's SPLs are still the report's TCB */
+	o = vcek_opts();
+	o.no_hwid = true;
+	o.spl[3] = 113;
+	expect_failure(verify_vlek(raw, &o, "SEV-VLEK-Test", &err), BC_E_MISMATCH, &err,
+		       "the VLEK is for another TCB: its ucodeSPL (1.3.6.1.4.1.3704.1.3.8) is 113");
+	/* a VCEK-signed report through an ASVK */
+	build_signed_report(raw, fx.vcek_key);
+	o = vcek_opts();
+	expect_failure(verify_vlek(raw, &o, "SEV-VLEK-Test", &err), BC_E_MISMATCH, &err,
+		       "the ASK is named \"SEV-VLEK-Test\", not \"SEV-Test\"");
+}
+
+static void test_unsigned_or_reserved_signing_key(void **state)
+{
+	(void)state;
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	build_signed_report(raw, fx.vcek_key);
+	snp_put_u32le(raw + 0x048, BC_SNP_KEY_SIGNING_NONE << BC_SNP_KEY_SIGNING_SHIFT);
+	resign(raw);
+	expect_failure(verify(raw, &fx.vcek, NULL, NULL, &err), BC_E_MISMATCH, &err,
+		       "not signed (KEY_INFO 0x1c: signing key 7, none)");
+	snp_put_u32le(raw + 0x048, 2u << BC_SNP_KEY_SIGNING_SHIFT);
+	resign(raw);
+	expect_failure(verify(raw, &fx.vcek, NULL, NULL, &err), BC_E_UNSUPPORTED, &err,
+		       "reserved signing key 2");
+}
+
+/* AMD's names: ARK-<product>, SEV-<product>; a report of version 3 names its product. */
+static void test_chain_of_the_reports_product(void **state)
+{
+	(void)state;
+	static const struct {
+		uint8_t family, model;
+		const char *product;
+	} parts[] = {{0x19, 0x01, "Milan"},
+		     {0x19, 0x11, "Genoa"},
+		     {0x19, 0xA0, "Genoa"},
+		     {0x1A, 0x02, "Turin"}};
+	static const char *const products[] = {"Milan", "Genoa", "Turin"};
+	uint8_t raw[BC_SNP_REPORT_SIZE];
+	bc_error err = {0};
+	cert_opts o = vcek_opts();
+	for (size_t p = 0; p < 3; p++) {
+		char ark_cn[32], ask_cn[32];
+		snprintf(ark_cn, sizeof(ark_cn), "ARK-%s", products[p]);
+		snprintf(ask_cn, sizeof(ask_cn), "SEV-%s", products[p]);
+		cert ark = make_cert(ark_cn, fx.ark_key, ark_cn, fx.ark_key, true, 40);
+		cert ask = make_cert(ask_cn, fx.ask_key, ark_cn, fx.ark_key, true, 41);
+		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+			bool turin = parts[i].family == BC_SNP_CPUID_FAMILY_TURIN;
+			build_report(raw, 3);
+			snp_put_u32le(raw + 0x048, 0);
+			raw[0x188] = parts[i].family, raw[0x189] = parts[i].model;
+			if (turin) /* fmc 0, bootloader 2, tee 0, snp 7, microcode 114 */
+				snp_put_u64le(raw + 0x180, UINT64_C(0x7200000007000200));
+			resign(raw);
+			cert_opts oo = o;
+			if (turin)
+				oo.hwid_size = 8, oo.spl[4] = 0;
+			cert c = make_cert_opts("SEV-VCEK", fx.vcek_key, ask_cn, fx.ask_key, false,
+						42, &oo);
+			bc_status s = verify(raw, &c, &ask, &ark, &err);
+			if (!strcmp(parts[i].product, products[p]))
+				assert_int_equal(s, BC_OK);
+			else
+				expect_failure(s, BC_E_MISMATCH, &err, "and the ARK is ARK-");
+			free(c.data);
+		}
+		/* version 2 does not name its product: not judged */
+		build_signed_report(raw, fx.vcek_key);
+		cert c = make_cert_opts("SEV-VCEK", fx.vcek_key, ask_cn, fx.ask_key, false, 43, &o);
+		assert_int_equal(verify(raw, &c, &ask, &ark, &err), BC_OK);
+		free(c.data);
+		free(ark.data);
+		free(ask.data);
+	}
 }
 
 static void test_vcek_must_be_of_the_reports_tcb(void **state)
@@ -1040,6 +1148,9 @@ int main(void)
 	    cmocka_unit_test(test_chain_refuses_an_ark_not_self_signed),
 	    cmocka_unit_test(test_chain_needs_both_ask_and_ark),
 	    cmocka_unit_test(test_vcek_must_be_of_the_reports_chip),
+	    cmocka_unit_test(test_vlek_signed_report),
+	    cmocka_unit_test(test_unsigned_or_reserved_signing_key),
+	    cmocka_unit_test(test_chain_of_the_reports_product),
 	    cmocka_unit_test(test_vcek_must_be_of_the_reports_tcb),
 	    cmocka_unit_test(test_vcek_of_a_turin_chip),
 	    cmocka_unit_test(test_certificates_must_be_in_force),
