@@ -18,6 +18,10 @@ bool bc_quote_digest_matches(const bc_evidence *ev);
  * between the answers of a batch, each adding its own nonce and Merkle path. */
 void bc_evidence_json_open(bc_json *j, const bc_evidence *ev);
 
+/* The evidence file's text (what bc_evidence_write() writes), appended to out: for a
+ * caller that writes it elsewhere (standard output). */
+bc_status bc_evidence_render(const bc_evidence *ev, bc_buf *out, bc_error *err);
+
 /*
  * The machine's Keep report for ev's nonce and the AK named ak_name, into ev's
  * keep_report, keep_provider and (TDX) keep_eventlog: configfs-tsm under tsm_root when

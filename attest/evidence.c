@@ -145,15 +145,20 @@ static void json_evidence(bc_json *j, const bc_evidence *ev)
 	bc_json_object_end(j);
 }
 
+bc_status bc_evidence_render(const bc_evidence *ev, bc_buf *out, bc_error *err)
+{
+	bc_json j;
+	bc_json_init(&j, out);
+	json_evidence(&j, ev);
+	bc_buf_putc(out, '\n');
+	return bc_buf_status(out, err, "evidence");
+}
+
 bc_status bc_evidence_write(const bc_evidence *ev, const char *path, bc_error *err)
 {
 	_cleanup_(bc_buf_free) bc_buf out = {0};
-	bc_json j;
 	bc_buf_init(&out, BC_EVIDENCE_MAX_SIZE);
-	bc_json_init(&j, &out);
-	json_evidence(&j, ev);
-	bc_buf_putc(&out, '\n');
-	bc_status s = bc_buf_status(&out, err, "evidence");
+	bc_status s = bc_evidence_render(ev, &out, err);
 	return s == BC_OK ? bc_write_file_atomic(path, out.data, out.len, 0644, err) : s;
 }
 

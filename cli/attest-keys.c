@@ -55,6 +55,15 @@ static int write_file(const char *cmd, const char *path, const void *data, size_
 	return 0;
 }
 
+/* cli_check_output() for each of count outputs (NULL when not asked for). */
+static int check_outputs(const char *cmd, bool force, const char *const *paths, size_t count)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < count; i++)
+		rc = cli_check_output(cmd, paths[i], force);
+	return rc;
+}
+
 static int parse_key_type(const char *cmd, const char *option, const char *text, bc_key_type *out)
 {
 	if (!bc_key_type_parse(text, out))
@@ -116,11 +125,12 @@ static const char ek_usage[] =
     "TPM's manufacturer.\n"
     "\n"
     "Options:\n"
-    "  -t, --type rsa|ecc     the EK to read (default: rsa)\n"
+    "      --type rsa|ecc     the EK to read (default: rsa)\n"
     "  -u, --out-public FILE  write its public area (TPM2B_PUBLIC, as tpm2_createek -u)\n"
     "      --out-pem FILE     write its public key (PEM)\n"
     "      --out-cert FILE    write the EK certificate (DER, as stored in NV); fails when\n"
     "                         the TPM has none\n"
+    "  -f, --force            replace existing output files\n"
     "  -T, --tcti TCTI        TPM to use\n"
     "      --json             print {\"type\", \"handle\" (null when created), \"name\",\n"
     "                         \"public_key\", \"certificate\": {\"nv_index\", \"pem\",\n"
@@ -129,7 +139,7 @@ static const char ek_usage[] =
 
 static struct {
 	const char *type, *out_public, *out_pem, *out_cert, *tcti;
-	bool json;
+	bool json, force;
 } ek_opt;
 
 enum {
@@ -137,15 +147,21 @@ enum {
 	OPT_OUT_PEM,
 	OPT_OUT_CERT,
 	OPT_OUT_SECRET,
+	OPT_TYPE,
+	OPT_EK_PUBLIC,
+	OPT_PERSISTENT,
+	OPT_CONTEXT,
+	OPT_SECRET,
 };
 
 static int ek_parse(const char *cmd, int argc, char **argv, bool *help)
 {
 	static const struct option options[] = {
-	    {"type", required_argument, NULL, 't'},
+	    {"type", required_argument, NULL, OPT_TYPE},
 	    {"out-public", required_argument, NULL, 'u'},
 	    {"out-pem", required_argument, NULL, OPT_OUT_PEM},
 	    {"out-cert", required_argument, NULL, OPT_OUT_CERT},
+	    {"force", no_argument, NULL, 'f'},
 	    {"tcti", required_argument, NULL, 'T'},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"help", no_argument, NULL, 'h'},
@@ -153,10 +169,11 @@ static int ek_parse(const char *cmd, int argc, char **argv, bool *help)
 	};
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":t:u:T:h", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":u:fT:h", options, NULL)) != -1) {
 		switch (o) {
-		case 't': ek_opt.type = optarg; break;
+		case OPT_TYPE: ek_opt.type = optarg; break;
 		case 'u': ek_opt.out_public = optarg; break;
+		case 'f': ek_opt.force = true; break;
 		case OPT_OUT_PEM: ek_opt.out_pem = optarg; break;
 		case OPT_OUT_CERT: ek_opt.out_cert = optarg; break;
 		case 'T': ek_opt.tcti = optarg; break;
@@ -167,7 +184,8 @@ static int ek_parse(const char *cmd, int argc, char **argv, bool *help)
 	}
 	if (optind != argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	return 0;
+	const char *outputs[] = {ek_opt.out_public, ek_opt.out_pem, ek_opt.out_cert};
+	return check_outputs(cmd, ek_opt.force, outputs, 3);
 }
 
 typedef struct ek_info {
@@ -328,12 +346,13 @@ static const char ak_usage[] =
     "(RSA) and 0x81010002 (ECC), which an AK may not take.\n"
     "\n"
     "Options:\n"
-    "  -t, --type ecc|rsa       ecc: NIST P-256, ECDSA-SHA256 (default);\n"
+    "      --type ecc|rsa       ecc: NIST P-256, ECDSA-SHA256 (default);\n"
     "                           rsa: 2048 bits, RSASSA-SHA256\n"
     "  -e, --ek-type rsa|ecc    the EK to create it under (default: rsa)\n"
-    "  -p, --persistent HANDLE  make it persistent at HANDLE (default: 0x81010003)\n"
-    "  -c, --context FILE       save its context to FILE instead (tpm2-tools' format)\n"
-    "  -f, --force              evict the object already at HANDLE (else: an error)\n"
+    "      --persistent HANDLE  make it persistent at HANDLE (default: 0x81010003)\n"
+    "      --context FILE       save its context to FILE instead (tpm2-tools' format)\n"
+    "  -f, --force              evict the object already at HANDLE (else: an error), and\n"
+    "                           replace existing output files\n"
     "  -u, --out-public FILE    write its public area (TPM2B_PUBLIC, as tpm2_createak -u)\n"
     "      --out-pem FILE       write its public key (PEM)\n"
     "  -n, --out-name FILE      write its name (binary, as tpm2_createak -n)\n"
@@ -350,10 +369,10 @@ static struct {
 static int ak_parse(const char *cmd, int argc, char **argv, bool *help)
 {
 	static const struct option options[] = {
-	    {"type", required_argument, NULL, 't'},
+	    {"type", required_argument, NULL, OPT_TYPE},
 	    {"ek-type", required_argument, NULL, 'e'},
-	    {"persistent", required_argument, NULL, 'p'},
-	    {"context", required_argument, NULL, 'c'},
+	    {"persistent", required_argument, NULL, OPT_PERSISTENT},
+	    {"context", required_argument, NULL, OPT_CONTEXT},
 	    {"force", no_argument, NULL, 'f'},
 	    {"out-public", required_argument, NULL, 'u'},
 	    {"out-pem", required_argument, NULL, OPT_OUT_PEM},
@@ -365,12 +384,12 @@ static int ak_parse(const char *cmd, int argc, char **argv, bool *help)
 	};
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":t:e:p:c:fu:n:T:h", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":e:fu:n:T:h", options, NULL)) != -1) {
 		switch (o) {
-		case 't': ak_opt.type = optarg; break;
+		case OPT_TYPE: ak_opt.type = optarg; break;
 		case 'e': ak_opt.ek_type = optarg; break;
-		case 'p': ak_opt.persistent = optarg; break;
-		case 'c': ak_opt.context = optarg; break;
+		case OPT_PERSISTENT: ak_opt.persistent = optarg; break;
+		case OPT_CONTEXT: ak_opt.context = optarg; break;
 		case 'f': ak_opt.force = true; break;
 		case 'u': ak_opt.out_public = optarg; break;
 		case OPT_OUT_PEM: ak_opt.out_pem = optarg; break;
@@ -399,8 +418,6 @@ static int ak_check_options(const char *cmd, bc_ak_create_opts *o)
 		return cli_usage_error(cmd, "--out-public FILE is required");
 	if (ak_opt.persistent && ak_opt.context)
 		return cli_usage_error(cmd, "--persistent and --context exclude each other");
-	if (ak_opt.force && ak_opt.context)
-		return cli_usage_error(cmd, "--force is for --persistent");
 	if (ak_opt.persistent && !bc_persistent_handle_parse(ak_opt.persistent, &o->persistent))
 		return cli_usage_error(cmd,
 				       "--persistent %s: expected a persistent handle, 0x81000000 "
@@ -409,8 +426,10 @@ static int ak_check_options(const char *cmd, bc_ak_create_opts *o)
 	if (!ak_opt.context && !ak_opt.persistent)
 		o->persistent = BC_AK_DEFAULT_HANDLE;
 	o->context = ak_opt.context;
-	o->force = ak_opt.force;
-	return 0;
+	o->force = ak_opt.force && !ak_opt.context;
+	const char *outputs[] = {ak_opt.out_public, ak_opt.out_pem, ak_opt.out_name,
+				 ak_opt.context};
+	return check_outputs(cmd, ak_opt.force, outputs, 4);
 }
 
 static int ak_print(const char *cmd, const bc_ak_create_opts *o, const bc_ak *ak, const char *pem)
@@ -493,6 +512,11 @@ static int ak_create(const char *cmd, int argc, char **argv)
 	return ak_print(cmd, &o, &ak, pem);
 }
 
+int attest_ak_create(int argc, char **argv)
+{
+	return ak_create("attest ak create", argc, argv);
+}
+
 int attest_ak(int argc, char **argv)
 {
 	if (argc < 2 || argv[1][0] == '-') {
@@ -524,33 +548,35 @@ static const char challenge_usage[] =
     "base64 of the TPM2B_ID_OBJECT, \"secret\": base64 of the TPM2B_ENCRYPTED_SECRET}.\n"
     "\n"
     "Options:\n"
-    "  -e, --ek-public EK     the EK: its TPM2B_PUBLIC (attest ek --out-public,\n"
+    "      --ek-public EK     the EK: its TPM2B_PUBLIC (attest ek --out-public,\n"
     "                         tpm2_createek -u), its PEM public key, or the PEM EK\n"
     "                         certificate (PEM: the default EK template is assumed)\n"
     "  -a, --ak-public AK     the AK's public area: TPM2B_PUBLIC (attest ak create\n"
     "                         --out-public, tpm2_createak -u)\n"
     "  -n, --ak-name NAME     also check that the AK's name is NAME: a file (binary as\n"
     "                         tpm2_createak -n writes it, or hex), or hex\n"
-    "  -s, --secret HEX       the secret, 1 to 32 bytes (default: 32 random bytes)\n"
+    "      --secret HEX       the secret, 1 to 32 bytes (default: 32 random bytes)\n"
     "  -o, --out CHALLENGE    the challenge file to write\n"
     "      --out-secret FILE  write the secret (binary) to FILE; else it is printed in hex\n"
+    "  -f, --force            replace existing output files\n"
     "      --json             print {\"challenge\", \"ak_name\", \"secret\" (hex, or null\n"
     "                         with --out-secret)}\n"
     "  -h, --help             show this help\n";
 
 static struct {
 	const char *ek_public, *ak_public, *ak_name, *secret, *out, *out_secret;
-	bool json;
+	bool json, force;
 } ch_opt;
 
 static int challenge_parse(const char *cmd, int argc, char **argv, bool *help)
 {
 	static const struct option options[] = {
-	    {"ek-public", required_argument, NULL, 'e'},
+	    {"ek-public", required_argument, NULL, OPT_EK_PUBLIC},
 	    {"ak-public", required_argument, NULL, 'a'},
 	    {"ak-name", required_argument, NULL, 'n'},
-	    {"secret", required_argument, NULL, 's'},
+	    {"secret", required_argument, NULL, OPT_SECRET},
 	    {"out", required_argument, NULL, 'o'},
+	    {"force", no_argument, NULL, 'f'},
 	    {"out-secret", required_argument, NULL, OPT_OUT_SECRET},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"help", no_argument, NULL, 'h'},
@@ -558,13 +584,14 @@ static int challenge_parse(const char *cmd, int argc, char **argv, bool *help)
 	};
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":e:a:n:s:o:h", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":a:n:o:fh", options, NULL)) != -1) {
 		switch (o) {
-		case 'e': ch_opt.ek_public = optarg; break;
+		case OPT_EK_PUBLIC: ch_opt.ek_public = optarg; break;
 		case 'a': ch_opt.ak_public = optarg; break;
 		case 'n': ch_opt.ak_name = optarg; break;
-		case 's': ch_opt.secret = optarg; break;
+		case OPT_SECRET: ch_opt.secret = optarg; break;
 		case 'o': ch_opt.out = optarg; break;
+		case 'f': ch_opt.force = true; break;
 		case OPT_OUT_SECRET: ch_opt.out_secret = optarg; break;
 		case OPT_JSON: ch_opt.json = true; break;
 		case 'h': *help = true; return 0;
@@ -575,7 +602,8 @@ static int challenge_parse(const char *cmd, int argc, char **argv, bool *help)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (!ch_opt.ek_public || !ch_opt.ak_public || !ch_opt.out)
 		return cli_usage_error(cmd, "--ek-public, --ak-public and --out are required");
-	return 0;
+	const char *outputs[] = {ch_opt.out, ch_opt.out_secret};
+	return check_outputs(cmd, ch_opt.force, outputs, 2);
 }
 
 static bool decode_hex_text(const char *text, size_t len, uint8_t *out, size_t max, size_t *n)
@@ -734,13 +762,14 @@ static const char activate_usage[] =
     "  -a, --ak AK            persistent handle or context file (default: 0x81010003)\n"
     "  -e, --ek-type rsa|ecc  the EK the challenge was made for (default: rsa)\n"
     "      --out-secret FILE  write the secret (binary) to FILE; else it is printed in hex\n"
+    "  -f, --force            replace an existing --out-secret FILE\n"
     "  -T, --tcti TCTI        TPM to use\n"
     "      --json             print {\"secret\": hex, or null with --out-secret}\n"
     "  -h, --help             show this help\n";
 
 static struct {
 	const char *ak, *ek_type, *out_secret, *tcti;
-	bool json;
+	bool json, force;
 } act_opt;
 
 static int activate_parse(const char *cmd, int argc, char **argv, bool *help)
@@ -749,6 +778,7 @@ static int activate_parse(const char *cmd, int argc, char **argv, bool *help)
 	    {"ak", required_argument, NULL, 'a'},
 	    {"ek-type", required_argument, NULL, 'e'},
 	    {"out-secret", required_argument, NULL, OPT_OUT_SECRET},
+	    {"force", no_argument, NULL, 'f'},
 	    {"tcti", required_argument, NULL, 'T'},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"help", no_argument, NULL, 'h'},
@@ -756,11 +786,12 @@ static int activate_parse(const char *cmd, int argc, char **argv, bool *help)
 	};
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":a:e:T:h", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":a:e:fT:h", options, NULL)) != -1) {
 		switch (o) {
 		case 'a': act_opt.ak = optarg; break;
 		case 'e': act_opt.ek_type = optarg; break;
 		case OPT_OUT_SECRET: act_opt.out_secret = optarg; break;
+		case 'f': act_opt.force = true; break;
 		case 'T': act_opt.tcti = optarg; break;
 		case OPT_JSON: act_opt.json = true; break;
 		case 'h': *help = true; return 0;
@@ -769,7 +800,7 @@ static int activate_parse(const char *cmd, int argc, char **argv, bool *help)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(cmd, "expected one CHALLENGE file");
-	return 0;
+	return cli_check_output(cmd, act_opt.out_secret, act_opt.force);
 }
 
 int attest_activate(int argc, char **argv)

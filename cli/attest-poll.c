@@ -22,6 +22,7 @@
 #include "cli/attest.h"
 #include "cli/cli.h"
 #include "cli/http.h"
+#include "cli/verify-json.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
 #include "util/file.h"
@@ -54,7 +55,7 @@ static const char poll_usage[] =
     "                         show: their origin was checked elsewhere\n"
     "  -g, --golden DB        the golden database every event is checked against\n"
     "      --pubkey PUB       refuse DB unless signed by this key\n"
-    "  -p, --pcrs SEL         ask for these PCRs (default: the server's)\n"
+    "  -l, -p, --pcrs SEL     ask for these PCRs (default: the server's)\n"
     "      --require-pcrs SEL the PCRs each quote must cover (default: those the golden\n"
     "                         database judges)\n"
     "  -j, --jobs N           hosts polled at a time (default 32)\n"
@@ -140,7 +141,7 @@ static int parse_options(int argc, char **argv, bool *help)
 	const char *cmd = "attest poll";
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":H:a:d:E:g:p:j:t:r:h", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":H:a:d:E:g:l:p:j:t:r:h", options, NULL)) != -1) {
 		switch (o) {
 		case 'H': opt.hosts = optarg; break;
 		case 'a': opt.ak = optarg; break;
@@ -149,6 +150,7 @@ static int parse_options(int argc, char **argv, bool *help)
 		case OPT_AK_PEM_CHECKED: opt.ak_pem_checked = true; break;
 		case 'g': opt.golden = optarg; break;
 		case OPT_PUBKEY: opt.pubkey = optarg; break;
+		case 'l':
 		case 'p': opt.pcrs = optarg; break;
 		case OPT_REQUIRE_PCRS: opt.require = optarg; break;
 		case 'j':
@@ -394,24 +396,6 @@ static const char *verdict_word(bc_poll_verdict v)
 	return v == BC_POLL_PASS ? "pass" : v == BC_POLL_FAIL ? "FAIL" : "ERROR";
 }
 
-static void json_checks(bc_json *j, const bc_verify_result *res)
-{
-	bc_json_key(j, "checks");
-	bc_json_object_begin(j);
-	for (int c = 0; c < BC_CHECK_COUNT; c++) {
-		bc_json_key(j, bc_check_name((bc_check)c));
-		bc_json_object_begin(j);
-		bc_json_key(j, "status");
-		bc_json_string(j, res->status[c] == BC_CHECK_PASS   ? "pass"
-				  : res->status[c] == BC_CHECK_FAIL ? "fail"
-								    : "skip");
-		bc_json_key(j, "message");
-		bc_json_string(j, res->message[c]);
-		bc_json_object_end(j);
-	}
-	bc_json_object_end(j);
-}
-
 static void json_host(bc_buf *out, const host *h, const bc_poll_result *r)
 {
 	bc_json j;
@@ -454,8 +438,12 @@ static void json_host(bc_buf *out, const host *h, const bc_poll_result *r)
 	} else {
 		bc_json_null(&j);
 	}
+	/* what `attest verify --json` says of the same evidence, to the same fields */
+	bc_json_key(&j, "verify");
 	if (r->verify)
-		json_checks(&j, r->verify);
+		cli_json_verify_result(&j, r->verify);
+	else
+		bc_json_null(&j);
 	bc_json_object_end(&j);
 	bc_buf_putc(out, '\n');
 }

@@ -2,6 +2,7 @@
 /* bootchain attest quote: TPM2_Quote with the AK, written as an evidence file. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include <bootchain/attest.h>
 
+#include "attest/attest-internal.h"
 #include "attest/keys.h"
 #include "cli/attest.h"
 #include "cli/cli.h"
@@ -16,24 +18,25 @@
 #include "util/hex.h"
 
 static const char quote_usage[] =
-    "Usage: bootchain attest quote --nonce HEX --out EVIDENCE [OPTIONS]\n"
+    "Usage: bootchain attest quote -q|--nonce HEX -o|--out EVIDENCE [-l SEL] [OPTIONS]\n"
     "\n"
     "One TPM2_Quote over the PCRs, signed by the attestation key and qualified by the\n"
     "verifier's nonce, written with the PCR values and the event log as an evidence file\n"
     "(bootchain-evidence(5)).\n"
     "\n"
     "Options:\n"
-    "  -n, --nonce HEX        the verifier's nonce (1 to 64 bytes)\n"
-    "  -o, --out EVIDENCE     the evidence file to write\n"
+    "  -q, --nonce HEX        the verifier's nonce (1 to 64 bytes): the qualifying data\n"
+    "  -o, --out EVIDENCE     the evidence file to write ('-': standard output)\n"
+    "  -f, --force            replace an existing EVIDENCE\n"
     "  -a, --ak AK            persistent handle or context file (default: 0x81010003)\n"
-    "  -p, --pcrs SEL         PCRs to quote (default: 0-9 of every allocated bank)\n"
-    "  -l, --log LOG          event log to include (default: the one `measure` writes,\n"
+    "  -l, -p, --pcrs SEL     PCRs to quote (default: 0-9 of every allocated bank)\n"
+    "  -L, --log LOG          event log to include (default: the one `measure` writes,\n"
     "                         $BOOTCHAIN_EVENTLOG or /run/bootchain/eventlog, when it\n"
     "                         exists, else the firmware's, when readable)\n"
     "      --no-log           include no event log\n"
     "      --tpm2-tools DIR   also write quote.msg, quote.sig, quote.pcrs and ak.pub for\n"
     "                         tpm2_checkquote -m -s -f -u\n"
-    "  -k, --keep             bind the Keep: the TEE's report (configfs-tsm), with\n"
+    "      --keep             bind the Keep: the TEE's report (configfs-tsm), with\n"
     "                         REPORT_DATA and the quote bound to the nonce and the AK\n"
     "      --tsm-root DIR     configfs-tsm reports (default: /sys/kernel/config/tsm/report)\n"
     "      --keep-vcek FILE   include the certificate that signs the report\n"
@@ -42,22 +45,23 @@ static const char quote_usage[] =
 
 static struct {
 	const char *nonce, *out, *ak, *pcrs, *log, *tpm2_tools, *tcti, *tsm_root, *keep_vcek;
-	bool no_log, keep;
+	bool no_log, keep, force;
 } opt;
 
-enum { OPT_NO_LOG = 256, OPT_TPM2_TOOLS, OPT_TSM_ROOT, OPT_KEEP_VCEK };
+enum { OPT_NO_LOG = 256, OPT_TPM2_TOOLS, OPT_TSM_ROOT, OPT_KEEP_VCEK, OPT_KEEP };
 
 static int parse_options(int argc, char **argv, bool *help)
 {
 	static const struct option options[] = {
-	    {"nonce", required_argument, NULL, 'n'},
+	    {"nonce", required_argument, NULL, 'q'},
 	    {"out", required_argument, NULL, 'o'},
+	    {"force", no_argument, NULL, 'f'},
 	    {"ak", required_argument, NULL, 'a'},
 	    {"pcrs", required_argument, NULL, 'p'},
-	    {"log", required_argument, NULL, 'l'},
+	    {"log", required_argument, NULL, 'L'},
 	    {"no-log", no_argument, NULL, OPT_NO_LOG},
 	    {"tpm2-tools", required_argument, NULL, OPT_TPM2_TOOLS},
-	    {"keep", no_argument, NULL, 'k'},
+	    {"keep", no_argument, NULL, OPT_KEEP},
 	    {"tsm-root", required_argument, NULL, OPT_TSM_ROOT},
 	    {"keep-vcek", required_argument, NULL, OPT_KEEP_VCEK},
 	    {"tcti", required_argument, NULL, 'T'},
@@ -66,16 +70,18 @@ static int parse_options(int argc, char **argv, bool *help)
 	};
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":n:o:a:p:l:T:kh", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":q:o:fa:l:p:L:T:h", options, NULL)) != -1) {
 		switch (o) {
-		case 'n': opt.nonce = optarg; break;
+		case 'q': opt.nonce = optarg; break;
 		case 'o': opt.out = optarg; break;
+		case 'f': opt.force = true; break;
 		case 'a': opt.ak = optarg; break;
+		case 'l':
 		case 'p': opt.pcrs = optarg; break;
-		case 'l': opt.log = optarg; break;
+		case 'L': opt.log = optarg; break;
 		case OPT_NO_LOG: opt.no_log = true; break;
 		case OPT_TPM2_TOOLS: opt.tpm2_tools = optarg; break;
-		case 'k': opt.keep = true; break;
+		case OPT_KEEP: opt.keep = true; break;
 		case OPT_TSM_ROOT: opt.tsm_root = optarg; break;
 		case OPT_KEEP_VCEK: opt.keep_vcek = optarg; break;
 		case 'T': opt.tcti = optarg; break;
@@ -97,6 +103,20 @@ static const char *log_path(void)
 	if (path && strcmp(path, CLI_FIRMWARE_LOG) == 0 && access(path, R_OK) != 0)
 		return NULL;
 	return path;
+}
+
+/* --out, or standard output for "-". */
+static bc_status write_evidence(const bc_evidence *ev, bc_error *err)
+{
+	if (!cli_is_stdio(opt.out))
+		return bc_evidence_write(ev, opt.out, err);
+	bc_buf out;
+	bc_buf_init(&out, BC_EVIDENCE_MAX_SIZE);
+	bc_status s = bc_evidence_render(ev, &out, err);
+	if (s == BC_OK && (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout)))
+		s = bc_fail(err, BC_E_IO, "standard output: %s", strerror(errno));
+	bc_buf_free(&out);
+	return s;
 }
 
 int attest_quote(int argc, char **argv)
@@ -125,6 +145,8 @@ int attest_quote(int argc, char **argv)
 		return cli_usage_error(cmd, "--log and --no-log exclude each other");
 	if ((opt.tsm_root || opt.keep_vcek) && !opt.keep)
 		return cli_usage_error(cmd, "--tsm-root and --keep-vcek belong to --keep");
+	if ((rc = cli_check_output(cmd, opt.out, opt.force)) != 0)
+		return rc; /* before the TPM quotes */
 	snprintf(ak_default, sizeof(ak_default), "0x%08x", BC_AK_DEFAULT_HANDLE);
 
 	bc_tpm *tpm = NULL;
@@ -142,7 +164,7 @@ int attest_quote(int argc, char **argv)
 		s = bc_read_file(opt.keep_vcek, BC_EVIDENCE_MAX_KEEP, &ev->keep_vcek,
 				 &ev->keep_vcek_size, &err);
 	if (s == BC_OK)
-		s = bc_evidence_write(ev, opt.out, &err);
+		s = write_evidence(ev, &err);
 	if (s == BC_OK && opt.tpm2_tools)
 		s = bc_evidence_write_tpm2_tools(ev, opt.tpm2_tools, &err);
 	bc_evidence_free(ev);

@@ -41,17 +41,17 @@ static const char serve_usage[] =
     "(\"batch\"). Stops on SIGTERM or SIGINT after answering the requests in flight.\n"
     "\n"
     "Options:\n"
-    "  -L, --listen ADDR:PORT   where to listen ([ADDR6]:PORT for IPv6; port 0 picks\n"
+    "      --listen ADDR:PORT   where to listen ([ADDR6]:PORT for IPv6; port 0 picks\n"
     "                           a free one); the URL is printed on stderr\n"
     "  -a, --ak AK              persistent handle or context file (default: 0x81010003)\n"
     "  -e, --ek-type rsa|ecc    the EK that /v1/identity shows and /v1/activate uses\n"
     "                           (default: rsa)\n"
-    "  -l, --log LOG            event log to serve and include (default: the one\n"
+    "  -L, --log LOG            event log to serve and include (default: the one\n"
     "                           `measure` writes, $BOOTCHAIN_EVENTLOG or\n"
     "                           /run/bootchain/eventlog, when it exists, else the\n"
     "                           firmware's, when readable)\n"
     "      --no-log             include and serve no event log\n"
-    "  -p, --pcrs SEL           PCRs quoted unless a request asks for others\n"
+    "  -l, -p, --pcrs SEL       PCRs quoted unless a request asks for others\n"
     "                           (default: 0-9 of every allocated bank)\n"
     "      --batch-ms N         batch window in milliseconds (default 20; 0: one quote\n"
     "                           per request)\n"
@@ -99,6 +99,7 @@ enum {
 	OPT_TOKEN_FILE,
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
+	OPT_LISTEN,
 };
 
 static int number(const char *name, unsigned min, unsigned max, unsigned *out)
@@ -111,10 +112,10 @@ static int number(const char *name, unsigned min, unsigned max, unsigned *out)
 static int parse_options(int argc, char **argv, bool *help)
 {
 	static const struct option options[] = {
-	    {"listen", required_argument, NULL, 'L'},
+	    {"listen", required_argument, NULL, OPT_LISTEN},
 	    {"ak", required_argument, NULL, 'a'},
 	    {"ek-type", required_argument, NULL, 'e'},
-	    {"log", required_argument, NULL, 'l'},
+	    {"log", required_argument, NULL, 'L'},
 	    {"no-log", no_argument, NULL, OPT_NO_LOG},
 	    {"pcrs", required_argument, NULL, 'p'},
 	    {"batch-ms", required_argument, NULL, OPT_BATCH_MS},
@@ -138,16 +139,17 @@ static int parse_options(int argc, char **argv, bool *help)
 	};
 	int o, rc = 0;
 	*help = false;
-	while (rc == 0 && (o = getopt_long(argc, argv, ":L:a:e:l:p:T:h", options, NULL)) != -1) {
+	while (rc == 0 && (o = getopt_long(argc, argv, ":a:e:L:l:p:T:h", options, NULL)) != -1) {
 		switch (o) {
-		case 'L': opt.listen = optarg; break;
+		case OPT_LISTEN: opt.listen = optarg; break;
 		case 'a': opt.ak = optarg; break;
 		case 'e': opt.ek_type = optarg; break;
-		case 'l': opt.log = optarg; break;
+		case 'L': opt.log = optarg; break;
 		case OPT_NO_LOG: opt.no_log = true; break;
 		case OPT_KEEP: opt.keep = true; break;
 		case OPT_TSM_ROOT: opt.tsm_root = optarg; break;
 		case OPT_KEEP_VCEK: opt.keep_vcek = optarg; break;
+		case 'l':
 		case 'p': opt.pcrs = optarg; break;
 		case OPT_BATCH_MS: rc = number("batch-ms", 0, 10000, &opt.batch_ms); break;
 		case OPT_MAX_BATCH: rc = number("max-batch", 1, 1u << 20, &opt.max_batch); break;

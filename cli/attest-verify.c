@@ -23,8 +23,10 @@
 #include "cli/attest.h"
 #include "cli/cli.h"
 #include "cli/keep-intel.h"
+#include "cli/verify-json.h"
 #include "util/file.h"
 #include "util/hex.h"
+#include "util/progress.h"
 #include "util/text.h"
 
 #define MAX_JOBS     256
@@ -52,24 +54,25 @@ static const char verify_usage[] =
     "                        record's whose ak_name is the evidence's AK's (none: the\n"
     "                        ak check fails, not enrolled); a record with a Keep\n"
     "                        requires the Keep report, its CHIP_ID the enrolled one\n"
-    "  -n, --nonce HEX       the nonce the verifier sent (not empty)\n"
+    "  -q, --nonce HEX       the nonce the verifier sent (not empty): the qualifying data\n"
     "      --no-nonce        accept a quote made without the verifier's nonce: it may be\n"
     "                        an old one (a warning; \"fresh\": false)\n"
-    "  -r, --require-pcrs SEL  the PCRs the quote must cover (sha256:0-7+sha1:0); default:\n"
+    "      --require-pcrs SEL  the PCRs the quote must cover (sha256:0-7+sha1:0); default:\n"
     "                        those the golden database judges\n"
     "  -g, --golden DB       check every event of the log against a golden database\n"
     "      --pubkey PUB      refuse DB unless signed by this key\n"
     "  -j, --jobs N          verify N files at a time (default: the number of cores)\n"
-    "  -k, --keep            require a Keep report bound to the quote\n"
+    "      --keep            require a Keep report bound to the quote\n"
     "      --keep-ark PEM    the AMD root key certificate the VCEK must chain to\n"
     "      --keep-ask PEM    the AMD signing key certificate between them\n"
     "      --keep-vcek PEM   the VCEK itself (else: the evidence's, checked with the "
     "ARK)\n" CLI_INTEL_HELP(
 	"", "  ") "  -m, --message MSG     tpm2-tools: the quote message (TPMS_ATTEST)\n"
 		  "  -s, --signature SIG   tpm2-tools: the signature (TPMT_SIGNATURE)\n"
-		  "  -f, --pcrs-file PCRS  tpm2-tools: the PCR values (tpm2_quote -o)\n"
-		  "  -l, --log LOG         tpm2-tools: the event log\n"
+		  "      --pcrs-file PCRS  tpm2-tools: the PCR values (tpm2_quote -o)\n"
+		  "  -L, --log LOG         tpm2-tools: the event log\n"
 		  "      --json            one JSON object a line, one line an evidence file\n"
+		  "      --quiet           no count of the files done on a terminal\n"
 		  "  -h, --help            show this help\n";
 
 static struct {
@@ -77,7 +80,7 @@ static struct {
 	const char *keep_ark, *keep_ask, *keep_vcek, *require, *enrolment;
 	cli_intel_args intel;
 	unsigned jobs;
-	bool json, keep, ak_pem_checked, no_nonce;
+	bool json, keep, ak_pem_checked, no_nonce, quiet;
 } opt;
 
 enum {
@@ -88,6 +91,10 @@ enum {
 	OPT_KEEP_VCEK,
 	OPT_AK_PEM_CHECKED,
 	OPT_NO_NONCE,
+	OPT_QUIET,
+	OPT_REQUIRE_PCRS,
+	OPT_PCRS_FILE,
+	OPT_KEEP,
 };
 
 static int parse_options(int argc, char **argv, bool *help)
@@ -96,18 +103,19 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"ak", required_argument, NULL, 'a'},
 	    {"ak-pem-checked", no_argument, NULL, OPT_AK_PEM_CHECKED},
 	    {"enrolment", required_argument, NULL, 'E'},
-	    {"nonce", required_argument, NULL, 'n'},
+	    {"nonce", required_argument, NULL, 'q'},
 	    {"no-nonce", no_argument, NULL, OPT_NO_NONCE},
-	    {"require-pcrs", required_argument, NULL, 'r'},
+	    {"require-pcrs", required_argument, NULL, OPT_REQUIRE_PCRS},
 	    {"golden", required_argument, NULL, 'g'},
 	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
 	    {"jobs", required_argument, NULL, 'j'},
 	    {"message", required_argument, NULL, 'm'},
 	    {"signature", required_argument, NULL, 's'},
-	    {"pcrs-file", required_argument, NULL, 'f'},
-	    {"log", required_argument, NULL, 'l'},
+	    {"pcrs-file", required_argument, NULL, OPT_PCRS_FILE},
+	    {"log", required_argument, NULL, 'L'},
 	    {"json", no_argument, NULL, OPT_JSON},
-	    {"keep", no_argument, NULL, 'k'},
+	    {"quiet", no_argument, NULL, OPT_QUIET},
+	    {"keep", no_argument, NULL, OPT_KEEP},
 	    {"keep-ark", required_argument, NULL, OPT_KEEP_ARK},
 	    {"keep-ask", required_argument, NULL, OPT_KEEP_ASK},
 	    {"keep-vcek", required_argument, NULL, OPT_KEEP_VCEK},
@@ -117,14 +125,14 @@ static int parse_options(int argc, char **argv, bool *help)
 	};
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":a:E:n:r:g:j:m:s:f:l:kh", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":a:E:q:g:j:m:s:L:h", options, NULL)) != -1) {
 		switch (o) {
 		case 'a': opt.ak = optarg; break;
 		case OPT_AK_PEM_CHECKED: opt.ak_pem_checked = true; break;
 		case 'E': opt.enrolment = optarg; break;
-		case 'n': opt.nonce = optarg; break;
+		case 'q': opt.nonce = optarg; break;
 		case OPT_NO_NONCE: opt.no_nonce = true; break;
-		case 'r': opt.require = optarg; break;
+		case OPT_REQUIRE_PCRS: opt.require = optarg; break;
 		case 'g': opt.golden = optarg; break;
 		case OPT_PUBKEY: opt.pubkey = optarg; break;
 		case 'j':
@@ -134,10 +142,11 @@ static int parse_options(int argc, char **argv, bool *help)
 			break;
 		case 'm': opt.message = optarg; break;
 		case 's': opt.signature = optarg; break;
-		case 'f': opt.pcrs_file = optarg; break;
-		case 'l': opt.log = optarg; break;
+		case OPT_PCRS_FILE: opt.pcrs_file = optarg; break;
+		case 'L': opt.log = optarg; break;
 		case OPT_JSON: opt.json = true; break;
-		case 'k': opt.keep = true; break;
+		case OPT_QUIET: opt.quiet = true; break;
+		case OPT_KEEP: opt.keep = true; break;
 		case OPT_KEEP_ARK: opt.keep_ark = optarg; break;
 		case OPT_KEEP_ASK: opt.keep_ask = optarg; break;
 		case OPT_KEEP_VCEK: opt.keep_vcek = optarg; break;
@@ -205,23 +214,6 @@ static void text_result(bc_buf *out, const char *name, const bc_verify_result *r
 			      r->safe ? "" : ", not safe");
 }
 
-/* "sha256:0,4,8+sha1:0", the form users give PCR selections in */
-static void json_selection(bc_json *j, const bc_pcr_selection *sel)
-{
-	char text[512];
-	bc_pcr_selection_format(sel, text, sizeof(text));
-	bc_json_string(j, text);
-}
-
-static void json_pcr_list(bc_json *j, uint32_t mask)
-{
-	bc_json_array_begin(j);
-	for (unsigned p = 0; p < BC_PCR_COUNT; p++)
-		if (mask & (1u << p))
-			bc_json_uint(j, p);
-	bc_json_array_end(j);
-}
-
 static void json_result(bc_buf *out, const char *name, const bc_verify_result *r)
 {
 	bc_json j;
@@ -229,79 +221,7 @@ static void json_result(bc_buf *out, const char *name, const bc_verify_result *r
 	bc_json_object_begin(&j);
 	bc_json_key(&j, "evidence");
 	bc_json_string(&j, name);
-	bc_json_key(&j, "pass");
-	bc_json_bool(&j, r->pass);
-	bc_json_key(&j, "fresh");
-	bc_json_bool(&j, r->fresh);
-	bc_json_key(&j, "attested");
-	json_selection(&j, &r->attested);
-	bc_json_key(&j, "failed");
-	bc_json_array_begin(&j);
-	for (int c = 0; c < BC_CHECK_COUNT; c++)
-		if (r->status[c] == BC_CHECK_FAIL)
-			bc_json_string(&j, bc_check_name((bc_check)c));
-	bc_json_array_end(&j);
-	bc_json_key(&j, "checks");
-	bc_json_object_begin(&j);
-	for (int c = 0; c < BC_CHECK_COUNT; c++) {
-		bc_json_key(&j, bc_check_name((bc_check)c));
-		bc_json_object_begin(&j);
-		bc_json_key(&j, "status");
-		bc_json_string(&j, r->status[c] == BC_CHECK_PASS   ? "pass"
-				   : r->status[c] == BC_CHECK_FAIL ? "fail"
-								   : "skip");
-		bc_json_key(&j, "message");
-		bc_json_string(&j, r->message[c]);
-		bc_json_object_end(&j);
-	}
-	bc_json_object_end(&j);
-	if (r->has_clock) {
-		bc_json_key(&j, "clock");
-		bc_json_object_begin(&j);
-		bc_json_key(&j, "clock");
-		bc_json_uint(&j, r->clock);
-		bc_json_key(&j, "reset_count");
-		bc_json_uint(&j, r->reset_count);
-		bc_json_key(&j, "restart_count");
-		bc_json_uint(&j, r->restart_count);
-		bc_json_key(&j, "safe");
-		bc_json_bool(&j, r->safe);
-		bc_json_object_end(&j);
-	}
-	if (r->golden) {
-		bc_json_key(&j, "golden");
-		bc_json_object_begin(&j);
-		bc_json_key(&j, "known");
-		bc_json_uint(&j, r->golden->known);
-		bc_json_key(&j, "pcrs_judged");
-		json_pcr_list(&j, r->golden->judged_pcrs);
-		bc_json_key(&j, "pcrs_not_judged");
-		json_pcr_list(&j, r->golden->unjudged_pcrs);
-		bc_json_key(&j, "problems");
-		bc_json_array_begin(&j);
-		for (size_t i = 0; i < r->golden->event_count; i++) {
-			const bc_golden_event_result *e = &r->golden->events[i];
-			bc_json_object_begin(&j);
-			bc_json_key(&j, "pcr");
-			bc_json_uint(&j, e->pcr);
-			bc_json_key(&j, "event");
-			bc_json_uint(&j, e->number);
-			bc_json_key(&j, "verdict");
-			bc_json_string(&j, bc_golden_event_verdict_name(e->verdict));
-			if (e->component) {
-				bc_json_key(&j, "component");
-				bc_json_string(&j, e->component->name);
-			}
-			bc_json_object_end(&j);
-		}
-		bc_json_array_end(&j);
-		bc_json_key(&j, "missing");
-		bc_json_array_begin(&j);
-		for (size_t i = 0; i < r->golden->missing_count; i++)
-			bc_json_string(&j, r->golden->missing[i]->name);
-		bc_json_array_end(&j);
-		bc_json_object_end(&j);
-	}
+	cli_json_verify_members(&j, r); /* as attest poll's "verify" */
 	bc_json_object_end(&j);
 	bc_buf_putc(out, '\n');
 }
@@ -345,8 +265,9 @@ typedef struct job {
 typedef struct work {
 	job *jobs;
 	size_t count;
-	atomic_size_t next;
+	atomic_size_t next, done;
 	const bc_verify_opts *vo;
+	bc_progress meter; /* the files done, on a terminal */
 } work;
 
 /* An evidence file, and its "batch" member when `attest serve` batched its quote. */
@@ -359,7 +280,10 @@ static bc_status load(const job *jb, bc_evidence **ev, bc_evidence_batch *batch,
 	if (!jb->name)
 		return bc_evidence_from_tpm2_tools(opt.message, opt.signature, opt.pcrs_file,
 						   opt.log, ev, err);
-	bc_status s = bc_read_file(jb->name, BC_EVIDENCE_MAX_SIZE, &data, &size, err);
+	bc_status s = cli_is_stdio(jb->name)
+			  ? bc_read_fd(STDIN_FILENO, "standard input", BC_EVIDENCE_MAX_SIZE, &data,
+				       &size, err)
+			  : bc_read_file(jb->name, BC_EVIDENCE_MAX_SIZE, &data, &size, err);
 	if (s == BC_OK)
 		s = bc_evidence_parse(data, size, jb->name, ev, err);
 	/* a second reading for the few that are batched, not for every file */
@@ -404,6 +328,8 @@ static void *worker(void *arg)
 		if (i >= w->count)
 			return NULL;
 		run_job(&w->jobs[i], w->vo);
+		bc_progress_update(&w->meter, "verifying", atomic_fetch_add(&w->done, 1) + 1,
+				   w->count, "files");
 	}
 }
 
@@ -419,19 +345,35 @@ static void run_all(work *w, unsigned jobs)
 		pthread_join(tids[t], NULL);
 }
 
+/* "3 files: 2 passed, 1 failed": the last line of text for many files. JSON lines get
+ * none: one line a file keeps the stream uniform, and jq counts them. */
+static void summary(size_t files, size_t passed, size_t errors)
+{
+	if (opt.json || files < 2)
+		return;
+	printf("%zu files: %zu passed, %zu failed", files, passed, files - passed - errors);
+	if (errors)
+		printf(", %zu in error", errors);
+	putchar('\n');
+}
+
 static int report(work *w)
 {
 	int rc = BC_EXIT_OK;
+	size_t passed = 0, errors = 0;
 	for (size_t i = 0; i < w->count; i++) {
 		job *jb = &w->jobs[i];
 		if (jb->out.len)
 			fwrite(jb->out.data, 1, jb->out.len, jb->error ? stderr : stdout);
+		passed += jb->pass;
+		errors += jb->error;
 		if (jb->error)
 			rc = BC_EXIT_ERROR;
 		else if (!jb->pass && rc == BC_EXIT_OK)
 			rc = BC_EXIT_MISMATCH;
 		bc_buf_free(&jb->out);
 	}
+	summary(w->count, passed, errors);
 	fflush(stdout);
 	return rc;
 }
@@ -471,6 +413,8 @@ static int verify_all(char **files, size_t count, bc_verify_opts *vo)
 {
 	work w = {.count = count ? count : 1, .vo = vo};
 	atomic_init(&w.next, 0);
+	atomic_init(&w.done, 0);
+	bc_progress_init(&w.meter, opt.quiet);
 	w.jobs = calloc(w.count, sizeof(*w.jobs));
 	if (!w.jobs) {
 		cli_error("attest verify", "out of memory");
@@ -480,6 +424,7 @@ static int verify_all(char **files, size_t count, bc_verify_opts *vo)
 		w.jobs[i].name = files[i];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	run_all(&w, opt.jobs ? opt.jobs : cpus > 0 ? (unsigned)cpus : 1);
+	bc_progress_end(&w.meter);
 	int rc = report(&w);
 	free(w.jobs);
 	return rc;

@@ -25,19 +25,22 @@ static const char attest_usage[] =
     "\n"
     "`bootchain attest VERB --help` tells more; see bootchain-attest(1).\n";
 
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} verbs[] = {
-    {"ek", attest_ek},
-    {"ak", attest_ak},
-    {"challenge", attest_challenge},
-    {"activate", attest_activate},
-    {"quote", attest_quote},
-    {"verify", attest_verify},
-    {"serve", attest_serve},
-    {"poll", attest_poll},
-    {"enrol", attest_enrol},
+static const cli_verb ek_verbs[] = {
+    {"verify", attest_ek_verify, NULL},
+    {NULL, NULL, NULL},
+};
+
+static const cli_verb ak_verbs[] = {
+    {"create", attest_ak_create, NULL},
+    {NULL, NULL, NULL},
+};
+
+const cli_verb cli_attest_verbs[] = {
+    {"ek", attest_ek, ek_verbs},	   {"ak", attest_ak, ak_verbs},
+    {"challenge", attest_challenge, NULL}, {"activate", attest_activate, NULL},
+    {"quote", attest_quote, NULL},	   {"verify", attest_verify, NULL},
+    {"serve", attest_serve, NULL},	   {"poll", attest_poll, NULL},
+    {"enrol", attest_enrol, NULL},	   {NULL, NULL, NULL},
 };
 
 int cmd_attest(int argc, char **argv)
@@ -48,8 +51,11 @@ int cmd_attest(int argc, char **argv)
 		return cli_usage_error("attest", "expected a verb: ek, ak, challenge, activate, "
 						 "quote, verify, serve, poll or enrol");
 	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(argv[1], verbs[i].name) == 0)
-			return verbs[i].run(argc - 1, argv + 1);
-	return cli_usage_error("attest", "unknown verb '%s'", argv[1]);
+	const cli_verb *verb = cli_find_verb(cli_attest_verbs, argv[1]);
+	if (!verb)
+		return cli_usage_error("attest", "unknown verb '%s'", argv[1]);
+	const cli_verb *sub = argc >= 3 && verb->verbs ? cli_find_verb(verb->verbs, argv[2]) : NULL;
+	if (sub)
+		return sub->run(argc - 2, argv + 2);
+	return verb->run(argc - 1, argv + 1);
 }

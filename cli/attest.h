@@ -6,6 +6,7 @@
 int attest_ek(int argc, char **argv);
 int attest_ek_verify(int argc, char **argv); /* attest ek verify: cli/attest-ek.c */
 int attest_ak(int argc, char **argv);
+int attest_ak_create(int argc, char **argv); /* attest ak create */
 int attest_challenge(int argc, char **argv);
 int attest_activate(int argc, char **argv);
 int attest_quote(int argc, char **argv);

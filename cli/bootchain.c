@@ -12,15 +12,15 @@
 static int cmd_help(int argc, char **argv);
 
 static const cli_command commands[] = {
-    {"pcr", cmd_pcr, "read and extend PCRs"},
-    {"log", cmd_log, "show, replay, check and export TCG event logs"},
-    {"measure", cmd_measure, "measure boot layers: measured and trusted boot"},
-    {"golden", cmd_golden, "build, sign, predict and check golden databases"},
-    {"seal", cmd_seal, "seal a secret to the golden database's policies or to PCRs"},
-    {"unseal", cmd_unseal, "unseal a secret when the boot matched its policy"},
-    {"attest", cmd_attest, "attestation keys, quotes and evidence verification"},
-    {"fleet", cmd_fleet, "the fleet store: the machines a verifier attests"},
-    {"help", cmd_help, "show help for bootchain or for a command"},
+    {"pcr", cmd_pcr, "read and extend PCRs", cli_pcr_verbs},
+    {"log", cmd_log, "show, replay, check and export TCG event logs", cli_log_verbs},
+    {"measure", cmd_measure, "measure boot layers: measured and trusted boot", NULL},
+    {"golden", cmd_golden, "build, sign, predict and check golden databases", cli_golden_verbs},
+    {"seal", cmd_seal, "seal a secret to the golden database's policies or to PCRs", NULL},
+    {"unseal", cmd_unseal, "unseal a secret when the boot matched its policy", NULL},
+    {"attest", cmd_attest, "attestation keys, quotes and evidence verification", cli_attest_verbs},
+    {"fleet", cmd_fleet, "the fleet store: the machines a verifier attests", cli_fleet_verbs},
+    {"help", cmd_help, "show help for bootchain, a command or a subcommand", NULL},
 };
 
 static const cli_command *find_command(const char *name)
@@ -31,13 +31,34 @@ static const cli_command *find_command(const char *name)
 	return NULL;
 }
 
+/* One line per command with verbs, from the dispatch tables: "  attest     ek, ek verify,
+ * ak, ak create, ...". Scripts (tests, completion) read the verbs from here. */
+static void print_verbs(FILE *f)
+{
+	fprintf(f, "\nSubcommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const char *sep = "";
+		if (!commands[i].verbs)
+			continue;
+		fprintf(f, "  %-10s ", commands[i].name);
+		for (const cli_verb *v = commands[i].verbs; v->name; v++, sep = ", ") {
+			fprintf(f, "%s%s", sep, v->name);
+			for (const cli_verb *sub = v->verbs; sub && sub->name; sub++)
+				fprintf(f, ", %s %s", v->name, sub->name);
+		}
+		fputc('\n', f);
+	}
+}
+
 static void print_usage(FILE *f)
 {
 	fprintf(f, "Usage: bootchain [--version] [--help] [-T TCTI] COMMAND [ARGS]\n\n"
 		   "Measured and trusted boot chains for TPM 2.0.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nRun 'bootchain COMMAND --help' for the options of a command.\n"
+	print_verbs(f);
+	fprintf(f, "\nRun 'bootchain COMMAND [SUBCOMMAND] --help', or 'bootchain help COMMAND\n"
+		   "[SUBCOMMAND]', for the options of a command.\n"
 		   "The TPM is chosen by -T/--tcti (of the command, else before it), else\n"
 		   "$BOOTCHAIN_TCTI, else $TPM2TOOLS_TCTI, else the tss2 default (/dev/tpmrm0,\n"
 		   "then tabrmd).\n"
@@ -45,8 +66,31 @@ static void print_usage(FILE *f)
 		   "4 TPM communication failure. See bootchain(1).\n");
 }
 
+/* `bootchain help --commands [CMD [SUB]]`, for the shell completions (not in the usage):
+ * the commands, or the verbs of CMD (of its verb SUB), one a line, from the tables that
+ * run them, so that completion cannot drift from what runs. */
+static int print_words(int argc, char **argv)
+{
+	const cli_command *c = argc ? find_command(argv[0]) : NULL;
+	const cli_verb *table = c ? c->verbs : NULL;
+	if (!argc) {
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			puts(commands[i].name);
+		return BC_EXIT_OK;
+	}
+	for (int i = 1; i < argc && table; i++) {
+		const cli_verb *v = cli_find_verb(table, argv[i]);
+		table = v ? v->verbs : NULL;
+	}
+	for (const cli_verb *v = table; v && v->name; v++)
+		puts(v->name);
+	return BC_EXIT_OK;
+}
+
 static int cmd_help(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "--commands") == 0)
+		return print_words(argc - 2, argv + 2);
 	if (argc < 2) {
 		print_usage(stdout);
 		return BC_EXIT_OK;
@@ -54,8 +98,22 @@ static int cmd_help(int argc, char **argv)
 	const cli_command *c = find_command(argv[1]);
 	if (!c)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
-	char *help_argv[] = {argv[1], (char *)"--help", NULL};
-	return c->run(2, help_argv);
+	/* help CMD [SUB [SUB2]]: run "CMD [SUB [SUB2]] --help", after checking that each
+	 * word names a verb, so that a typo is a usage error, not a run of the verb */
+	const cli_verb *table = c->verbs;
+	char *help_argv[5] = {argv[1]};
+	int n = 1;
+	for (int i = 2; i < argc; i++) {
+		const cli_verb *v = table && n < 3 ? cli_find_verb(table, argv[i]) : NULL;
+		if (!v)
+			return cli_usage_error(NULL, "help: '%s' is not a subcommand of '%s'",
+					       argv[i], argv[i - 1]);
+		help_argv[n++] = argv[i];
+		table = v->verbs;
+	}
+	help_argv[n++] = (char *)"--help";
+	help_argv[n] = NULL;
+	return c->run(n, help_argv);
 }
 
 int main(int argc, char **argv)

@@ -19,11 +19,30 @@ enum {
 	BC_EXIT_TPM = 4,
 };
 
+/* A verb of a command (`pcr read`, `attest ek verify`): the dispatch tables, NULL-name
+ * terminated, that the commands run and `bootchain help` lists, so that the list cannot
+ * drift from what runs. */
+typedef struct cli_verb {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the verb */
+	const struct cli_verb *verbs;	   /* verbs of its own (`attest ek verify`), or NULL */
+} cli_verb;
+
 typedef struct cli_command {
 	const char *name;
 	int (*run)(int argc, char **argv); /* argv[0] is the command name */
 	const char *summary;
+	const cli_verb *verbs; /* NULL for a command without verbs */
 } cli_command;
+
+extern const cli_verb cli_attest_verbs[];
+extern const cli_verb cli_fleet_verbs[];
+extern const cli_verb cli_golden_verbs[];
+extern const cli_verb cli_log_verbs[];
+extern const cli_verb cli_pcr_verbs[];
+
+/* The verb of table called name, or NULL. */
+const cli_verb *cli_find_verb(const cli_verb *table, const char *name);
 
 int cmd_attest(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
@@ -87,6 +106,18 @@ int cli_emit_text(const char *cmd, bc_buf *out);
 
 /* Parse a --banks list ("sha1,sha256") into algs (BC_MAX_BANKS); reports usage errors. */
 int cli_parse_banks(const char *cmd, const char *list, uint16_t *algs, size_t *count);
+
+/* Before any side effect: refuse to replace an existing output file unless force
+ * ("PATH exists (--force to overwrite)", returns BC_EXIT_ERROR); 0 when path is NULL,
+ * "-" (standard output) or does not exist. */
+int cli_check_output(const char *cmd, const char *path, bool force);
+
+/* "-" means standard input or output. */
+bool cli_is_stdio(const char *path);
+
+/* The path to read for an input argument: /dev/stdin for "-" (the library reads paths;
+ * /dev/stdin reads a pipe or a redirected file alike), else path itself. */
+const char *cli_input_path(const char *path);
 
 /* Parse an unsigned decimal integer no greater than max; false on anything else. */
 bool cli_parse_uint(const char *text, unsigned max, unsigned *out);

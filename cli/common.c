@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -218,4 +219,35 @@ int cli_parse_banks(const char *cmd, const char *list, uint16_t *algs, size_t *c
 		p += len + (p[len] == ',');
 	}
 	return *count ? 0 : cli_usage_error(cmd, "--banks: no bank given");
+}
+
+const cli_verb *cli_find_verb(const cli_verb *table, const char *name)
+{
+	for (const cli_verb *v = table; v->name; v++)
+		if (strcmp(v->name, name) == 0)
+			return v;
+	return NULL;
+}
+
+bool cli_is_stdio(const char *path)
+{
+	return path && strcmp(path, "-") == 0;
+}
+
+const char *cli_input_path(const char *path)
+{
+	return cli_is_stdio(path) ? "/dev/stdin" : path;
+}
+
+int cli_check_output(const char *cmd, const char *path, bool force)
+{
+	struct stat st;
+	if (!path || force || cli_is_stdio(path))
+		return 0;
+	/* a folder is left to the write to refuse ("is a directory"): --force cannot help */
+	if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		cli_error(cmd, "%s exists (--force to overwrite)", path);
+		return BC_EXIT_ERROR;
+	}
+	return 0;
 }

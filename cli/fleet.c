@@ -31,14 +31,18 @@ static const char fleet_usage[] =
     "default " BC_FLEET_DEFAULT_DB ".\n"
     "`bootchain fleet VERB --help` tells more; see bootchain-fleet(1).\n";
 
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} verbs[] = {
-    {"init", fleet_init},     {"enrol", fleet_enrol},	{"add", fleet_add},
-    {"remove", fleet_remove}, {"list", fleet_list},	{"run", fleet_run},
-    {"status", fleet_status}, {"report", fleet_report}, {"serve", fleet_serve},
-    {"whatif", fleet_whatif},
+const cli_verb cli_fleet_verbs[] = {
+    {"init", fleet_init, NULL},
+    {"enrol", fleet_enrol, NULL},
+    {"add", fleet_add, NULL},
+    {"remove", fleet_remove, NULL},
+    {"list", fleet_list, NULL},
+    {"run", fleet_run, NULL},
+    {"status", fleet_status, NULL},
+    {"report", fleet_report, NULL},
+    {"serve", fleet_serve, NULL},
+    {"whatif", fleet_whatif, NULL},
+    {NULL, NULL, NULL},
 };
 
 int cmd_fleet(int argc, char **argv)
@@ -49,9 +53,9 @@ int cmd_fleet(int argc, char **argv)
 		return cli_usage_error("fleet", "expected a verb: init, enrol, add, remove, list, "
 						"run, status, report, serve or whatif");
 	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(argv[1], verbs[i].name) == 0)
-			return verbs[i].run(argc - 1, argv + 1);
+	const cli_verb *verb = cli_find_verb(cli_fleet_verbs, argv[1]);
+	if (verb)
+		return verb->run(argc - 1, argv + 1);
 	return cli_usage_error("fleet", "unknown verb '%s'", argv[1]);
 }
 

@@ -29,9 +29,10 @@
 
 static const char update_usage[] =
     "Usage: bootchain golden update DB --with NAME:PCR:FILE... --out NEW [--key KEY.pem]\n"
-    "       bootchain golden retire DB NAME[:WHICH] --out NEW [--key KEY.pem] [--force]\n"
-    "       either: [--policy-out FILE [--policy-pcrs SEL] [--policy-ref TEXT]\n"
-    "                [--max-branches N]] (with --key)\n"
+    "       bootchain golden retire DB NAME[:WHICH] --out NEW [--key KEY.pem]\n"
+    "                                   [--remove-last]\n"
+    "       both: [--force] [--policy-out FILE [--policy-pcrs SEL] [--policy-ref TEXT]\n"
+    "                [--max-branches N]] (--policy-out with --key)\n"
     "\n"
     "update adds each image as a new version of component NAME (a new component when\n"
     "NAME is new), digested as `bootchain measure` digests a layer (Authenticode for an\n"
@@ -44,7 +45,8 @@ static const char update_usage[] =
     "  -o, --out NEW         the database to write (atomically; may be DB itself)\n"
     "  -k, --key KEY         sign what is written (needed when NEW is signed)\n"
     "  -b, --banks LIST      update: banks to digest in (default: those of DB)\n"
-    "  -f, --force           retire: allow removing a required component's last version\n"
+    "  -f, --force           replace an existing NEW (other than DB) or --policy-out\n"
+    "      --remove-last     retire: allow removing a required component's last version\n"
     "      --policy-out FILE the signed PCR policy of every boot NEW allows, signed with\n"
     "                        --key (bootchain-policy(5)): as golden sign --policy-out\n"
     "      --policy-pcrs SEL its PCRs, one bank (default: sha256 and the PCRs NEW has\n"
@@ -60,7 +62,7 @@ static struct {
 	const char *out, *key, *banks, *pubkey, *signature;
 	const char *policy_out, *policy_pcrs, *policy_ref;
 	unsigned max_branches;
-	bool force;
+	bool force, remove_last;
 	size_t with_count;
 	const char *with[MAX_WITH];
 } opt;
@@ -71,7 +73,8 @@ enum {
 	OPT_POLICY_OUT,
 	OPT_POLICY_PCRS,
 	OPT_POLICY_REF,
-	OPT_MAX_BRANCHES
+	OPT_MAX_BRANCHES,
+	OPT_REMOVE_LAST
 };
 
 /* ---- candidates (also for golden predict --with) ---- */
@@ -129,6 +132,7 @@ static int parse_option(int o, char **argv)
 	case 'k': opt.key = optarg; break;
 	case 'b': opt.banks = optarg; break;
 	case 'f': opt.force = true; break;
+	case OPT_REMOVE_LAST: opt.remove_last = true; break;
 	case OPT_PUBKEY: opt.pubkey = optarg; break;
 	case OPT_SIGNATURE: opt.signature = optarg; break;
 	case OPT_POLICY_OUT: opt.policy_out = optarg; break;
@@ -175,6 +179,7 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"key", required_argument, NULL, 'k'},
 	    {"banks", required_argument, NULL, 'b'},
 	    {"force", no_argument, NULL, 'f'},
+	    {"remove-last", no_argument, NULL, OPT_REMOVE_LAST},
 	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
 	    {"signature", required_argument, NULL, OPT_SIGNATURE},
 	    {"policy-out", required_argument, NULL, OPT_POLICY_OUT},
@@ -280,6 +285,17 @@ static bc_status write_outputs(const outputs *o, bc_error *err)
 	return s;
 }
 
+/* "wrote NEW: N components, M versions[, signed: SIG]". */
+static void print_written(const bc_golden *db, const char *sig_path)
+{
+	size_t count = bc_golden_component_count(db), versions = 0;
+	for (size_t i = 0; i < count; i++)
+		versions += bc_golden_component_at(db, i)->version_count;
+	printf("wrote %s: %zu component%s, %zu version%s%s%s\n", opt.out, count,
+	       count == 1 ? "" : "s", versions, versions == 1 ? "" : "s",
+	       opt.key ? ", signed: " : "", opt.key ? sig_path : "");
+}
+
 /* db to --out, with --key its signature to NEW.sig, with --policy-out the policy. */
 static int write_database(const bc_golden *db)
 {
@@ -293,8 +309,7 @@ static int write_database(const bc_golden *db)
 	if (!rc && (prepare(db, &o, &err) != BC_OK || write_outputs(&o, &err) != BC_OK))
 		rc = cli_fail(opt.cmd, &err);
 	if (!rc)
-		printf("%s: written%s%s\n", opt.out, opt.key ? ", signed: " : "",
-		       opt.key ? o.sig_path : "");
+		print_written(db, o.sig_path);
 	if (!rc && o.policy)
 		printf("%s: policy of %zu branch%s\n", opt.policy_out, o.policy->branch_count,
 		       o.policy->branch_count == 1 ? "" : "es");
@@ -381,6 +396,17 @@ static int update_run(const char *db_path, bc_golden_candidate *c)
 	return rc;
 }
 
+/* NEW replaces an existing file only with --force, unless it is DB itself (the update
+ * in place the usage shows); so does --policy-out. */
+static int check_outputs(const char *db_path)
+{
+	struct stat db_st, out_st;
+	bool in_place = stat(db_path, &db_st) == 0 && stat(opt.out, &out_st) == 0 &&
+			db_st.st_dev == out_st.st_dev && db_st.st_ino == out_st.st_ino;
+	int rc = in_place ? 0 : cli_check_output(opt.cmd, opt.out, opt.force);
+	return rc ? rc : cli_check_output(opt.cmd, opt.policy_out, opt.force);
+}
+
 int golden_update(int argc, char **argv)
 {
 	bc_golden_candidate *c = NULL;
@@ -395,8 +421,10 @@ int golden_update(int argc, char **argv)
 		return cli_usage_error(opt.cmd, "give at least one --with NAME:PCR:FILE");
 	if (!opt.out)
 		return cli_usage_error(opt.cmd, "--out NEW is required");
-	if (opt.force)
-		return cli_usage_error(opt.cmd, "--force is an option of golden retire");
+	if (opt.remove_last)
+		return cli_usage_error(opt.cmd, "--remove-last is an option of golden retire");
+	if ((rc = check_outputs(argv[optind])) != 0)
+		return rc;
 	if ((rc = golden_candidates_parse(opt.cmd, opt.with, opt.with_count, &c)) != 0)
 		return rc;
 	rc = update_run(argv[optind], c);
@@ -412,7 +440,8 @@ static int retire_run(const char *db_path, const char *name, const char *which)
 	bc_error err = {0};
 	size_t removed = 0;
 	int rc = load_db(db_path, &db);
-	if (!rc && bc_golden_retire(db, name, which, opt.force, &retired, &removed, &err) != BC_OK)
+	if (!rc &&
+	    bc_golden_retire(db, name, which, opt.remove_last, &retired, &removed, &err) != BC_OK)
 		rc = cli_fail(opt.cmd, &err);
 	if (!rc)
 		rc = write_database(retired);
@@ -437,6 +466,8 @@ int golden_retire(int argc, char **argv)
 		return cli_usage_error(opt.cmd, "--out NEW is required");
 	if (opt.with_count || opt.banks)
 		return cli_usage_error(opt.cmd, "--with and --banks are options of golden update");
+	if ((rc = check_outputs(argv[optind])) != 0)
+		return rc;
 	/* NAME[:WHICH]: a component name holds no colon when made by --with or a log */
 	char *name = strdup(argv[optind + 1]);
 	if (!name) {

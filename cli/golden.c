@@ -2,6 +2,7 @@
 /* bootchain golden create | add | merge | show | predict | check | sign | verify */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "golden/golden-internal.h"
 #include "util/file.h"
 #include "util/hex.h"
+#include "util/progress.h"
 
 #define DEFAULT_LOG	"/sys/kernel/security/tpm0/binary_bios_measurements"
 #define DEFAULT_BANKS	"sha1,sha256,sha384,sha512"
@@ -47,9 +49,9 @@ static const char golden_usage[] =
     "\n"
     "Golden databases (bootchain-golden(5)) hold the known-good versions of each boot\n"
     "component. SOURCE is any mix of:\n"
-    "  -i, --image NAME:PCR:FILE  an image, digested as firmware or `bootchain measure`\n"
+    "      --image NAME:PCR:FILE  an image, digested as firmware or `bootchain measure`\n"
     "                             would (Authenticode for EFI executables)\n"
-    "  -l, --from-log LOG         every measured event of a known-good machine's log\n"
+    "      --from-log LOG         every measured event of a known-good machine's log\n"
     "  -c, --chain CHAIN          every layer of a chain file (bootchain-chain(5))\n"
     "\n"
     "check gives every event of LOG (default: this machine's firmware log) a verdict\n"
@@ -58,9 +60,10 @@ static const char golden_usage[] =
     "Options:\n"
     "  -o, --out DB          the database to write (written atomically; add: in place\n"
     "                        without it, and not at all when nothing is added)\n"
+    "  -f, --force           replace an existing --out or --policy-out file\n"
     "  -b, --banks LIST      banks to digest images in (default: " DEFAULT_BANKS ")\n"
-    "  -p, --pcrs SEL        predict: PCRs to predict (default: all it covers)\n"
-    "  -m, --max N           predict: values per PCR at most (default: 64)\n"
+    "  -l, -p, --pcrs SEL    predict: PCRs to predict (default: all it covers)\n"
+    "      --max N           predict: values per PCR at most (default: 64)\n"
     "  -w, --with NAME:PCR:FILE  predict: the boot with this image as component NAME\n"
     "                        (replacing its versions; a new component when NAME is new)\n"
     "      --keep-old        predict --with: keep the old versions too (either boot)\n"
@@ -81,6 +84,8 @@ static const char golden_usage[] =
     "      --signature SIG   the detached signature (default: DB.sig)\n"
     "  -v, --verbose         check: every event, not only the problems\n"
     "      --json            print JSON instead of text\n"
+    "      --quiet           create, add, merge: no progress on a terminal while a\n"
+    "                        large image is hashed\n"
     "  -h, --help            show this help\n";
 
 typedef struct source {
@@ -92,7 +97,7 @@ static struct {
 	const char *cmd;
 	const char *out, *banks, *pcrs, *key, *pubkey, *signature;
 	unsigned max;
-	bool verbose, json, keep_old;
+	bool verbose, json, keep_old, quiet, force;
 	const char *policy_out, *policy_pcrs, *policy_ref; /* sign */
 	unsigned max_branches;
 	size_t with_count; /* predict --with */
@@ -117,18 +122,25 @@ enum {
 	OPT_WITH_DB,
 	OPT_WITH_DBX,
 	OPT_REPLACE_DB,
-	OPT_REPLACE_DBX
+	OPT_REPLACE_DBX,
+	OPT_QUIET,
+	OPT_IMAGE,
+	OPT_FROM_LOG,
+	OPT_MAX,
 };
 
 static int parse_option(int o, char **argv)
 {
 	switch (o) {
-	case 'i':
-	case 'l':
+	case OPT_IMAGE:
+	case OPT_FROM_LOG:
 	case 'c':
 		if (opt.source_count == MAX_SOURCES)
 			return cli_usage_error(opt.cmd, "more than %d sources", MAX_SOURCES);
-		opt.sources[opt.source_count++] = (source){.kind = (char)o, .arg = optarg};
+		opt.sources[opt.source_count++] = (source){.kind = o == OPT_IMAGE      ? 'i'
+								   : o == OPT_FROM_LOG ? 'l'
+										       : 'c',
+							   .arg = optarg};
 		break;
 	case 'w':
 		if (opt.with_count == MAX_SOURCES)
@@ -149,9 +161,11 @@ static int parse_option(int o, char **argv)
 		    .path = optarg};
 		break;
 	case 'o': opt.out = optarg; break;
+	case 'f': opt.force = true; break;
 	case 'b': opt.banks = optarg; break;
+	case 'l':
 	case 'p': opt.pcrs = optarg; break;
-	case 'm':
+	case OPT_MAX:
 		if (!cli_parse_uint(optarg, 1u << 20, &opt.max) || opt.max == 0)
 			return cli_usage_error(opt.cmd, "--max %s: expected 1 to %u", optarg,
 					       1u << 20);
@@ -161,6 +175,7 @@ static int parse_option(int o, char **argv)
 	case OPT_PUBKEY: opt.pubkey = optarg; break;
 	case OPT_SIGNATURE: opt.signature = optarg; break;
 	case OPT_JSON: opt.json = true; break;
+	case OPT_QUIET: opt.quiet = true; break;
 	case OPT_POLICY_OUT: opt.policy_out = optarg; break;
 	case OPT_POLICY_PCRS: opt.policy_pcrs = optarg; break;
 	case OPT_POLICY_REF: opt.policy_ref = optarg; break;
@@ -177,8 +192,8 @@ static int parse_option(int o, char **argv)
 static int parse_options(int argc, char **argv, bool *help)
 {
 	static const struct option options[] = {
-	    {"image", required_argument, NULL, 'i'},
-	    {"from-log", required_argument, NULL, 'l'},
+	    {"image", required_argument, NULL, OPT_IMAGE},
+	    {"from-log", required_argument, NULL, OPT_FROM_LOG},
 	    {"chain", required_argument, NULL, 'c'},
 	    {"with", required_argument, NULL, 'w'},
 	    {"keep-old", no_argument, NULL, OPT_KEEP_OLD},
@@ -188,14 +203,16 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"replace-db", required_argument, NULL, OPT_REPLACE_DB},
 	    {"replace-dbx", required_argument, NULL, OPT_REPLACE_DBX},
 	    {"out", required_argument, NULL, 'o'},
+	    {"force", no_argument, NULL, 'f'},
 	    {"banks", required_argument, NULL, 'b'},
 	    {"pcrs", required_argument, NULL, 'p'},
-	    {"max", required_argument, NULL, 'm'},
+	    {"max", required_argument, NULL, OPT_MAX},
 	    {"key", required_argument, NULL, 'k'},
 	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
 	    {"signature", required_argument, NULL, OPT_SIGNATURE},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"quiet", no_argument, NULL, OPT_QUIET},
 	    {"policy-out", required_argument, NULL, OPT_POLICY_OUT},
 	    {"policy-pcrs", required_argument, NULL, OPT_POLICY_PCRS},
 	    {"policy-ref", required_argument, NULL, OPT_POLICY_REF},
@@ -205,7 +222,7 @@ static int parse_options(int argc, char **argv, bool *help)
 	};
 	int o, rc;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":i:l:c:w:o:b:p:m:k:vh", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":c:w:o:fb:l:p:k:vh", options, NULL)) != -1) {
 		if (o == 'h') {
 			*help = true;
 			return 0;
@@ -251,7 +268,7 @@ static bc_status add_source(bc_golden_builder *b, const source *src, const uint1
 	bc_status s;
 	if (src->kind == 'l') {
 		bc_log *log = NULL;
-		if ((s = bc_log_read_file(src->arg, &log, err)) == BC_OK)
+		if ((s = bc_log_read_file(cli_input_path(src->arg), &log, err)) == BC_OK)
 			s = bc_golden_builder_add_log(b, log, err);
 		bc_log_free(log);
 		return s;
@@ -312,6 +329,10 @@ static bc_status write_database(const char *out, const char *sig_path, const cha
 	uint8_t *sig = NULL;
 	size_t sig_size = 0;
 	bc_status s = BC_OK;
+	if (cli_is_stdio(out)) /* --out -: no --key (checked), nothing beside it */
+		return fwrite(text, 1, size, stdout) == size && fflush(stdout) == 0
+			   ? BC_OK
+			   : bc_fail(err, BC_E_IO, "standard output: %s", strerror(errno));
 	if (opt.key)
 		s = bc_signature_sign(text, size, opt.key, &sig, &sig_size, err);
 	if (s == BC_OK)
@@ -336,6 +357,8 @@ static int fill(bc_golden_builder *b, char **dbs, size_t db_count, bc_error *err
 			rc = parse_image(opt.sources[i].arg, name, sizeof(name), &pcr, &file);
 	}
 	bc_status s = BC_OK;
+	bc_progress meter; /* of the images hashed, on a terminal */
+	bc_progress_init(&meter, opt.quiet);
 	for (size_t i = 0; rc == 0 && s == BC_OK && i < db_count; i++) {
 		bc_golden *db = NULL;
 		if ((rc = load_db(dbs[i], &db)) == 0)
@@ -344,9 +367,39 @@ static int fill(bc_golden_builder *b, char **dbs, size_t db_count, bc_error *err
 	}
 	if (rc == 0 && s == BC_OK)
 		s = bc_golden_builder_checkpoint(b, err);
+	bc_image_progress_set(bc_progress_bytes, &meter);
 	for (size_t i = 0; rc == 0 && s == BC_OK && i < opt.source_count; i++)
 		s = add_source(b, &opt.sources[i], algs, count, err);
+	bc_image_progress_set(NULL, NULL);
+	bc_progress_end(&meter);
 	return rc ? rc : s == BC_OK ? 0 : cli_fail(opt.cmd, err);
+}
+
+/* "wrote DB: N components, M versions[, signed: SIG]", counted in what was written. */
+static int print_written(const char *out, const char *text, size_t size, const char *verb,
+			 const char *sig_path)
+{
+	bc_error err = {0};
+	bc_golden *db = NULL;
+	size_t versions = 0;
+	if (bc_golden_from_memory(text, size, out, &db, &err) != BC_OK)
+		return cli_fail(opt.cmd, &err);
+	size_t count = bc_golden_component_count(db);
+	for (size_t i = 0; i < count; i++)
+		versions += bc_golden_component_at(db, i)->version_count;
+	printf("%s %s: %zu component%s, %zu version%s%s%s\n", verb, out, count,
+	       count == 1 ? "" : "s", versions, versions == 1 ? "" : "s",
+	       opt.key ? ", signed: " : "", opt.key ? sig_path : "");
+	bc_golden_free(db);
+	return 0;
+}
+
+/* --out - writes the database to standard output: with nothing beside it, so no --key. */
+static int check_out(void)
+{
+	if (cli_is_stdio(opt.out) && opt.key)
+		return cli_usage_error(opt.cmd, "--out - and --key: a signature needs a file");
+	return cli_check_output(opt.cmd, opt.out, opt.force);
 }
 
 /* Build from existing databases and the sources, write to out. in_place: out is the one
@@ -366,15 +419,14 @@ static int build(char **dbs, size_t db_count, const char *out, bool in_place)
 		cli_error(opt.cmd, "out of memory");
 		rc = BC_EXIT_ERROR;
 	}
-	if (changed && rc == 0)
+	if (changed && rc == 0 && !cli_is_stdio(out))
 		rc = refuse_if_signed(out, sig_path);
 	if (changed && rc == 0 &&
 	    (bc_golden_builder_render(b, out, &text, &size, &err) != BC_OK ||
 	     write_database(out, sig_path, text, size, &err) != BC_OK))
 		rc = cli_fail(opt.cmd, &err);
-	if (changed && rc == 0 && (in_place || opt.key))
-		printf("%s: %s%s%s\n", out, in_place ? "updated" : "written",
-		       opt.key ? ", signed: " : "", opt.key ? sig_path : "");
+	if (changed && rc == 0 && !cli_is_stdio(out))
+		rc = print_written(out, text, size, in_place ? "updated" : "wrote", sig_path);
 	free(text);
 	free(sig_path);
 	bc_golden_builder_free(b);
@@ -389,7 +441,8 @@ static int golden_create(int argc, char **argv)
 		return cli_usage_error(opt.cmd, "--out DB is required");
 	if (!opt.source_count)
 		return cli_usage_error(opt.cmd, "give at least one --image, --from-log or --chain");
-	return build(NULL, 0, opt.out, false);
+	int rc = check_out();
+	return rc ? rc : build(NULL, 0, opt.out, false);
 }
 
 static int golden_add(int argc, char **argv)
@@ -398,7 +451,8 @@ static int golden_add(int argc, char **argv)
 		return cli_usage_error(opt.cmd, "expected one DB");
 	if (!opt.source_count)
 		return cli_usage_error(opt.cmd, "give at least one --image, --from-log or --chain");
-	return build(&argv[optind], 1, opt.out ? opt.out : argv[optind], !opt.out);
+	int rc = check_out(); /* in place: no --out */
+	return rc ? rc : build(&argv[optind], 1, opt.out ? opt.out : argv[optind], !opt.out);
 }
 
 static int golden_merge(int argc, char **argv)
@@ -407,7 +461,8 @@ static int golden_merge(int argc, char **argv)
 		return cli_usage_error(opt.cmd, "expected at least two databases");
 	if (!opt.out)
 		return cli_usage_error(opt.cmd, "--out DB is required");
-	return build(&argv[optind], (size_t)(argc - optind), opt.out, false);
+	int rc = check_out();
+	return rc ? rc : build(&argv[optind], (size_t)(argc - optind), opt.out, false);
 }
 
 /* ---- show ---- */
@@ -856,7 +911,7 @@ static int golden_check(int argc, char **argv)
 	int rc;
 	if (argc - optind < 1 || argc - optind > 2)
 		return cli_usage_error(opt.cmd, "expected DB [LOG]");
-	const char *log_path = argc - optind == 2 ? argv[optind + 1] : DEFAULT_LOG;
+	const char *log_path = argc - optind == 2 ? cli_input_path(argv[optind + 1]) : DEFAULT_LOG;
 	if ((rc = load_db(argv[optind], &db)) != 0)
 		return rc;
 	if (bc_log_read_file(log_path, &log, &err) != BC_OK ||
@@ -920,7 +975,12 @@ static int check_sign_options(int argc)
 	if (opt.policy_ref && strlen(opt.policy_ref) > BC_POLICY_REF_MAX)
 		return cli_usage_error(opt.cmd, "--policy-ref: %zu bytes, at most %d",
 				       strlen(opt.policy_ref), BC_POLICY_REF_MAX);
-	return opt.policy_pcrs ? policy_selection(NULL, &sel) : 0;
+	int rc = opt.policy_pcrs ? policy_selection(NULL, &sel) : 0;
+	if (rc)
+		return rc;
+	/* the signature (DB.sig) goes with the database and is replaced when it is signed
+	 * again; the policy is an output of its own */
+	return cli_check_output(opt.cmd, opt.policy_out, opt.force);
 }
 
 static void emit_signed(const char *db, const char *sig_path, const bc_signed_policy *p)
@@ -1039,20 +1099,32 @@ static int golden_verify(int argc, char **argv)
 	return BC_EXIT_OK;
 }
 
-static const struct verb {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} verbs[] = {
-    {"create", golden_create}, {"add", golden_add},	    {"merge", golden_merge},
-    {"show", golden_show},     {"predict", golden_predict}, {"check", golden_check},
-    {"sign", golden_sign},     {"verify", golden_verify},
+const cli_verb cli_golden_verbs[] = {
+    {"create", golden_create, NULL},
+    {"add", golden_add, NULL},
+    {"merge", golden_merge, NULL},
+    {"show", golden_show, NULL},
+    {"predict", golden_predict, NULL},
+    {"check", golden_check, NULL},
+    {"sign", golden_sign, NULL},
+    {"verify", golden_verify, NULL},
+    {"update", golden_update, NULL},
+    {"retire", golden_retire, NULL},
+    {NULL, NULL, NULL},
 };
 
-/* Verbs with options of their own (cli/golden-update.c). */
-static const struct verb own_options[] = {
-    {"update", golden_update},
-    {"retire", golden_retire},
-};
+/* The verbs that print JSON with --json; the others refuse it rather than ignore it. */
+static bool prints_json(const cli_verb *verb)
+{
+	return verb->run == golden_show || verb->run == golden_predict ||
+	       verb->run == golden_check || verb->run == golden_sign;
+}
+
+/* update and retire parse options of their own (cli/golden-update.c). */
+static bool has_own_options(const cli_verb *verb)
+{
+	return verb->run == golden_update || verb->run == golden_retire;
+}
 
 int cmd_golden(int argc, char **argv)
 {
@@ -1064,18 +1136,20 @@ int cmd_golden(int argc, char **argv)
 		return cli_usage_error("golden", "expected a verb: create, add, merge, show, "
 						 "predict, check, sign, verify, update or retire");
 	}
-	for (size_t i = 0; i < sizeof(own_options) / sizeof(own_options[0]); i++)
-		if (strcmp(argv[1], own_options[i].name) == 0)
-			return own_options[i].run(argc - 1, argv + 1);
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		if (strcmp(argv[1], verbs[i].name) != 0)
-			continue;
-		snprintf(cmd, sizeof(cmd), "golden %s", verbs[i].name);
-		opt = (typeof(opt)){.cmd = cmd};
-		int rc = parse_options(argc - 1, argv + 1, &help);
-		if (rc || help)
-			return rc ? rc : (fputs(golden_usage, stdout), BC_EXIT_OK);
-		return verbs[i].run(argc - 1, argv + 1);
-	}
-	return cli_usage_error("golden", "unknown verb '%s'", argv[1]);
+	const cli_verb *verb = cli_find_verb(cli_golden_verbs, argv[1]);
+	if (!verb)
+		return cli_usage_error("golden", "unknown verb '%s'", argv[1]);
+	if (has_own_options(verb))
+		return verb->run(argc - 1, argv + 1);
+	snprintf(cmd, sizeof(cmd), "golden %s", verb->name);
+	opt = (typeof(opt)){.cmd = cmd};
+	int rc = parse_options(argc - 1, argv + 1, &help);
+	if (rc || help)
+		return rc ? rc : (fputs(golden_usage, stdout), BC_EXIT_OK);
+	if (opt.json && !prints_json(verb))
+		return cli_usage_error(opt.cmd,
+				       "--json: %s prints no JSON (show, predict, check "
+				       "and sign do)",
+				       opt.cmd);
+	return verb->run(argc - 1, argv + 1);
 }

@@ -31,10 +31,10 @@ static const char log_usage[] =
     "export   the log in the TCG Canonical Event Log JSON form\n"
     "\n"
     "Options:\n"
-    "  -p, --pcrs SEL      PCRs to replay or check, e.g. sha256:0-7+sha1:0\n"
+    "  -l, -p, --pcrs SEL  PCRs to replay or check, e.g. sha256:0-7+sha1:0\n"
     "  -T, --tcti TCTI     TPM to compare with (check)\n"
     "  -v, --verbose       show: every digest and every decoded field\n"
-    "  -f, --format FMT    export: cel-json\n"
+    "      --format FMT    export: cel-json\n"
     "      --json          print JSON instead of text\n"
     "  -h, --help          show this help\n";
 
@@ -47,7 +47,7 @@ static struct {
 	bool verbose;
 } ctx;
 
-enum { OPT_JSON = 256 };
+enum { OPT_JSON = 256, OPT_FORMAT };
 
 static int parse_options(int argc, char **argv, bool *help)
 {
@@ -55,19 +55,20 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"pcrs", required_argument, NULL, 'p'},
 	    {"tcti", required_argument, NULL, 'T'},
 	    {"verbose", no_argument, NULL, 'v'},
-	    {"format", required_argument, NULL, 'f'},
+	    {"format", required_argument, NULL, OPT_FORMAT},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 	*help = false;
-	while ((opt = getopt_long(argc, argv, ":p:T:vf:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":l:p:T:vh", options, NULL)) != -1) {
 		switch (opt) {
+		case 'l':
 		case 'p': ctx.pcrs = optarg; break;
 		case 'T': ctx.tcti = optarg; break;
 		case 'v': ctx.verbose = true; break;
-		case 'f': ctx.format = optarg; break;
+		case OPT_FORMAT: ctx.format = optarg; break;
 		case OPT_JSON: ctx.json = true; break;
 		case 'h': *help = true; return 0;
 		default: return cli_bad_option(ctx.cmd, opt, argv);
@@ -81,7 +82,7 @@ static int parse_options(int argc, char **argv, bool *help)
 static int open_log(int argc, char **argv, bc_log **out)
 {
 	bc_error err = {0};
-	const char *path = argc > optind ? argv[optind] : cli_default_log();
+	const char *path = argc > optind ? cli_input_path(argv[optind]) : cli_default_log();
 	if (!path) {
 		cli_error(ctx.cmd, "no event log: neither %s nor %s exists (name a FILE)",
 			  cli_measured_log(), CLI_FIRMWARE_LOG);
@@ -631,15 +632,9 @@ static int log_export(int argc, char **argv)
 	return rc;
 }
 
-static const struct {
-	const char *verb;
-	int (*run)(int argc, char **argv);
-	const char *label;
-} verbs[] = {
-    {"show", log_show, "log show"},
-    {"replay", log_replay, "log replay"},
-    {"check", log_check, "log check"},
-    {"export", log_export, "log export"},
+const cli_verb cli_log_verbs[] = {
+    {"show", log_show, NULL},	  {"replay", log_replay, NULL}, {"check", log_check, NULL},
+    {"export", log_export, NULL}, {NULL, NULL, NULL},
 };
 
 int cmd_log(int argc, char **argv)
@@ -650,15 +645,16 @@ int cmd_log(int argc, char **argv)
 		fputs(log_usage, stdout);
 		return BC_EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		if (strcmp(argv[1], verbs[i].verb) != 0)
-			continue;
+	const cli_verb *verb = cli_find_verb(cli_log_verbs, argv[1]);
+	if (verb) {
+		static char label[32]; /* ctx.cmd: lives as long as the process */
 		bool help;
-		ctx.cmd = verbs[i].label;
+		snprintf(label, sizeof(label), "log %s", verb->name);
+		ctx.cmd = label;
 		int rc = parse_options(argc - 1, argv + 1, &help);
 		if (rc || help)
 			return rc ? rc : (fputs(log_usage, stdout), BC_EXIT_OK);
-		return verbs[i].run(argc - 1, argv + 1);
+		return verb->run(argc - 1, argv + 1);
 	}
 	return cli_usage_error("log", "unknown verb '%s': expected show, replay, check or export",
 			       argv[1]);

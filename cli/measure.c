@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "util/cleanup.h"
+#include "util/progress.h"
 
 #define DEFAULT_LOG "/run/bootchain/eventlog"
 
@@ -38,15 +39,15 @@ static const char measure_usage[] =
     "\n"
     "Options:\n"
     "  -p, --pcr N          PCR to extend (0-23; optional with --dry-run)\n"
-    "  -l, --layer NAME     layer name, the golden component (default: file name)\n"
-    "  -t, --type TYPE      event type (default: EV_EVENT_TAG with the layer name)\n"
+    "      --layer NAME     layer name, the golden component (default: file name)\n"
+    "      --type TYPE      event type (default: EV_EVENT_TAG with the layer name)\n"
     "      --pe             Authenticode digest (fails if FILE is not a PE image)\n"
     "      --raw            plain hash of the file\n"
     "  -c, --chain CHAIN    measure the layers listed in CHAIN\n"
     "  -L, --log LOG        event log to append to (default: $BOOTCHAIN_EVENTLOG, else\n"
     "                       " DEFAULT_LOG ")\n"
     "      --no-log         do not write an event log\n"
-    "  -n, --dry-run        compute (and check) only: no TPM, no log\n"
+    "      --dry-run        compute (and check) only: no TPM, no log\n"
     "  -b, --banks LIST     --dry-run: banks to compute (default: sha1,sha256)\n"
     "      --trusted        trusted mode: halt on a layer not in the golden database\n"
     "  -g, --golden DB      golden database (bootchain-golden(5))\n"
@@ -56,13 +57,14 @@ static const char measure_usage[] =
     "      --root DIR       the boot order's relative files are in DIR (default: DB's)\n"
     "  -T, --tcti TCTI      TPM to use\n"
     "      --json           print JSON instead of text\n"
+    "      --quiet          no progress on a terminal while a large image is hashed\n"
     "  -h, --help           show this help\n";
 
 static struct {
 	const char *cmd;
 	const char *tcti, *layer, *type, *chain, *log, *banks, *golden, *pubkey, *signature, *root;
 	unsigned pcr;
-	bool has_pcr, pe, raw, no_log, dry_run, trusted, no_cap, json;
+	bool has_pcr, pe, raw, no_log, dry_run, trusted, no_cap, json, quiet;
 	bool layers_have_pcrs; /* a chain, the boot order, or --pcr */
 } opt;
 
@@ -76,6 +78,10 @@ enum {
 	OPT_SIGNATURE,
 	OPT_NO_CAP,
 	OPT_ROOT,
+	OPT_QUIET,
+	OPT_LAYER,
+	OPT_TYPE,
+	OPT_DRY_RUN,
 };
 
 static int parse_option(int o, char **argv)
@@ -87,11 +93,11 @@ static int parse_option(int o, char **argv)
 					       BC_PCR_COUNT - 1);
 		opt.has_pcr = true;
 		break;
-	case 'l': opt.layer = optarg; break;
-	case 't': opt.type = optarg; break;
+	case OPT_LAYER: opt.layer = optarg; break;
+	case OPT_TYPE: opt.type = optarg; break;
 	case 'c': opt.chain = optarg; break;
 	case 'L': opt.log = optarg; break;
-	case 'n': opt.dry_run = true; break;
+	case OPT_DRY_RUN: opt.dry_run = true; break;
 	case 'b': opt.banks = optarg; break;
 	case 'g': opt.golden = optarg; break;
 	case 'T': opt.tcti = optarg; break;
@@ -104,6 +110,7 @@ static int parse_option(int o, char **argv)
 	case OPT_NO_CAP: opt.no_cap = true; break;
 	case OPT_ROOT: opt.root = optarg; break;
 	case OPT_JSON: opt.json = true; break;
+	case OPT_QUIET: opt.quiet = true; break;
 	default: return cli_bad_option(opt.cmd, o, argv);
 	}
 	return 0;
@@ -113,14 +120,14 @@ static int parse_options(int argc, char **argv, bool *help)
 {
 	static const struct option options[] = {
 	    {"pcr", required_argument, NULL, 'p'},
-	    {"layer", required_argument, NULL, 'l'},
-	    {"type", required_argument, NULL, 't'},
+	    {"layer", required_argument, NULL, OPT_LAYER},
+	    {"type", required_argument, NULL, OPT_TYPE},
 	    {"pe", no_argument, NULL, OPT_PE},
 	    {"raw", no_argument, NULL, OPT_RAW},
 	    {"chain", required_argument, NULL, 'c'},
 	    {"log", required_argument, NULL, 'L'},
 	    {"no-log", no_argument, NULL, OPT_NO_LOG},
-	    {"dry-run", no_argument, NULL, 'n'},
+	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	    {"banks", required_argument, NULL, 'b'},
 	    {"trusted", no_argument, NULL, OPT_TRUSTED},
 	    {"golden", required_argument, NULL, 'g'},
@@ -130,12 +137,13 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"root", required_argument, NULL, OPT_ROOT},
 	    {"tcti", required_argument, NULL, 'T'},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"quiet", no_argument, NULL, OPT_QUIET},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int o, rc;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":p:l:t:c:L:nb:g:T:h", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":p:c:L:b:g:T:h", options, NULL)) != -1) {
 		if (o == 'h') {
 			*help = true;
 			return 0;
@@ -563,7 +571,7 @@ static int run(bc_measurer *m, plan *p)
 	return rc;
 }
 
-static int measure_with(bc_measurer *m, plan *p)
+static int measure_on_tpm(bc_measurer *m, plan *p)
 {
 	if (opt.dry_run) {
 		int rc = cli_parse_banks(opt.cmd, opt.banks ? opt.banks : "sha1,sha256", m->algs,
@@ -582,6 +590,18 @@ static int measure_with(bc_measurer *m, plan *p)
 	else
 		rc = run(m, p);
 	bc_tpm_close(tpm);
+	return rc;
+}
+
+/* The images hashed: on a terminal, how far each is (stderr, unless --quiet). */
+static int measure_with(bc_measurer *m, plan *p)
+{
+	bc_progress meter;
+	bc_progress_init(&meter, opt.quiet);
+	bc_image_progress_set(bc_progress_bytes, &meter);
+	int rc = measure_on_tpm(m, p);
+	bc_image_progress_set(NULL, NULL);
+	bc_progress_end(&meter);
 	return rc;
 }
 

@@ -22,7 +22,8 @@ static const char pcr_usage[] =
     "Options:\n"
     "  -T, --tcti TCTI     TPM to use (default: $BOOTCHAIN_TCTI, $TPM2TOOLS_TCTI,\n"
     "                      then /dev/tpmrm0 or tabrmd)\n"
-    "  -f, --from-file F   extend: the digests are those of file F\n"
+    "      --from-file F   extend: the digests are those of file F ('-': standard\n"
+    "                      input)\n"
     "      --json          print JSON instead of text\n"
     "  -h, --help          show this help\n";
 
@@ -32,24 +33,24 @@ static struct {
 	bool json;
 } ctx;
 
-enum { OPT_JSON = 256 };
+enum { OPT_JSON = 256, OPT_FROM_FILE };
 
 /* Parse the options shared by the pcr verbs; leaves the operands in argv[optind..]. */
 static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 {
 	static const struct option options[] = {
 	    {"tcti", required_argument, NULL, 'T'},
-	    {"from-file", required_argument, NULL, 'f'},
+	    {"from-file", required_argument, NULL, OPT_FROM_FILE},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 	*help = false;
-	while ((opt = getopt_long(argc, argv, ":T:f:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":T:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'T': ctx.tcti = optarg; break;
-		case 'f': ctx.from_file = optarg; break;
+		case OPT_FROM_FILE: ctx.from_file = optarg; break;
 		case OPT_JSON: ctx.json = true; break;
 		case 'h': *help = true; return 0;
 		default: return cli_bad_option(cmd, opt, argv);
@@ -161,7 +162,7 @@ static int pcr_extend(int argc, char **argv)
 		return rc;
 	bc_status s = BC_OK;
 	if (ctx.from_file)
-		s = hash_file_in_banks(tpm, ctx.from_file, &digests, &err);
+		s = hash_file_in_banks(tpm, cli_input_path(ctx.from_file), &digests, &err);
 	if (s == BC_OK)
 		s = bc_tpm_pcr_extend(tpm, pcr, &digests, &err);
 	bc_tpm_close(tpm);
@@ -169,6 +170,12 @@ static int pcr_extend(int argc, char **argv)
 		return cli_fail("pcr extend", &err);
 	return print_extended(pcr, &digests);
 }
+
+const cli_verb cli_pcr_verbs[] = {
+    {"read", pcr_read, NULL},
+    {"extend", pcr_extend, NULL},
+    {NULL, NULL, NULL},
+};
 
 int cmd_pcr(int argc, char **argv)
 {
@@ -178,9 +185,8 @@ int cmd_pcr(int argc, char **argv)
 		fputs(pcr_usage, stdout);
 		return BC_EXIT_OK;
 	}
-	if (strcmp(argv[1], "read") == 0)
-		return pcr_read(argc - 1, argv + 1);
-	if (strcmp(argv[1], "extend") == 0)
-		return pcr_extend(argc - 1, argv + 1);
+	const cli_verb *verb = cli_find_verb(cli_pcr_verbs, argv[1]);
+	if (verb)
+		return verb->run(argc - 1, argv + 1);
 	return cli_usage_error("pcr", "unknown verb '%s': expected read or extend", argv[1]);
 }

@@ -98,6 +98,7 @@ static const char seal_usage[] =
     "      --predict          PCR mode: the values --golden predicts, not the current ones\n"
     "  -i, --in SECRET        the secret ('-': standard input)\n"
     "  -o, --out SEALED       the sealed file, written atomically ('-': standard output)\n"
+    "  -f, --force            replace an existing SEALED\n"
     "  -T, --tcti TCTI        TPM to use\n"
     "      --json             print {\"sealed\", \"bytes\", \"mode\", \"policy\", \"parent\",\n"
     "                         \"key_name\", \"policy_ref\" | \"selection\", \"branches\"}\n"
@@ -105,7 +106,7 @@ static const char seal_usage[] =
 
 static struct {
 	const char *golden, *pubkey, *policy_ref, *pcrs, *in, *out, *tcti;
-	bool predict, json;
+	bool predict, json, force;
 } so;
 
 static int seal_parse(const char *cmd, int argc, char **argv, bool *help)
@@ -118,6 +119,7 @@ static int seal_parse(const char *cmd, int argc, char **argv, bool *help)
 	    {"predict", no_argument, NULL, OPT_PREDICT},
 	    {"in", required_argument, NULL, 'i'},
 	    {"out", required_argument, NULL, 'o'},
+	    {"force", no_argument, NULL, 'f'},
 	    {"tcti", required_argument, NULL, 'T'},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"help", no_argument, NULL, 'h'},
@@ -125,7 +127,7 @@ static int seal_parse(const char *cmd, int argc, char **argv, bool *help)
 	};
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":i:o:T:h", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":i:o:fT:h", options, NULL)) != -1) {
 		switch (o) {
 		case OPT_GOLDEN: so.golden = optarg; break;
 		case OPT_PUBKEY: so.pubkey = optarg; break;
@@ -134,6 +136,7 @@ static int seal_parse(const char *cmd, int argc, char **argv, bool *help)
 		case OPT_PREDICT: so.predict = true; break;
 		case 'i': so.in = optarg; break;
 		case 'o': so.out = optarg; break;
+		case 'f': so.force = true; break;
 		case 'T': so.tcti = optarg; break;
 		case OPT_JSON: so.json = true; break;
 		case 'h': *help = true; return 0;
@@ -168,7 +171,7 @@ static int seal_check_options(const char *cmd)
 		return cli_usage_error(cmd, "--predict and --golden DB go together in PCR mode");
 	if (so.policy_ref && strlen(so.policy_ref) > BC_POLICY_REF_MAX)
 		return cli_usage_error(cmd, "--policy-ref: at most %d bytes", BC_POLICY_REF_MAX);
-	return 0;
+	return cli_check_output(cmd, so.out, so.force);
 }
 
 /* PCR mode: the branches to seal to, current or predicted; *branches malloc'd. */
@@ -339,6 +342,7 @@ static const char unseal_usage[] =
     "      --pubkey PUB       authorize mode: the public key of the signing key (PEM)\n"
     "  -o, --out FILE|-       write the secret to FILE (mode 0600, atomically) or '-'\n"
     "                         standard output (the default)\n"
+    "  -f, --force            replace an existing FILE\n"
     "  -T, --tcti TCTI        TPM to use\n"
     "      --json             print {\"unsealed\", \"mode\", \"branch\", \"bytes\", \"out\"};\n"
     "                         without --out, also \"secret\" (base64): the secret is in it\n"
@@ -350,7 +354,7 @@ static const char unseal_usage[] =
 
 static struct {
 	const char *sealed, *policy, *pubkey, *out, *tcti;
-	bool json;
+	bool json, force;
 } uo;
 
 static int unseal_parse(const char *cmd, int argc, char **argv, bool *help)
@@ -359,6 +363,7 @@ static int unseal_parse(const char *cmd, int argc, char **argv, bool *help)
 	    {"policy", required_argument, NULL, OPT_POLICY},
 	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
 	    {"out", required_argument, NULL, 'o'},
+	    {"force", no_argument, NULL, 'f'},
 	    {"tcti", required_argument, NULL, 'T'},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"help", no_argument, NULL, 'h'},
@@ -366,11 +371,12 @@ static int unseal_parse(const char *cmd, int argc, char **argv, bool *help)
 	};
 	int o;
 	*help = false;
-	while ((o = getopt_long(argc, argv, ":o:T:h", options, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":o:fT:h", options, NULL)) != -1) {
 		switch (o) {
 		case OPT_POLICY: uo.policy = optarg; break;
 		case OPT_PUBKEY: uo.pubkey = optarg; break;
 		case 'o': uo.out = optarg; break;
+		case 'f': uo.force = true; break;
 		case 'T': uo.tcti = optarg; break;
 		case OPT_JSON: uo.json = true; break;
 		case 'h': *help = true; return 0;
@@ -384,7 +390,7 @@ static int unseal_parse(const char *cmd, int argc, char **argv, bool *help)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (uo.json && uo.out && is_stdio(uo.out))
 		return cli_usage_error(cmd, "--out - and --json both write to standard output");
-	return 0;
+	return cli_check_output(cmd, uo.out, uo.force);
 }
 
 static int unseal_report(const char *cmd, const bc_sealed *s, const bc_unseal_result *r)

@@ -284,7 +284,7 @@ static bc_status may_remove_component(const bc_golden *db, const bc_golden_compo
 	if (c->required && !force)
 		return bc_fail(err, BC_E_INVALID,
 			       "component %s is required and this would retire its last version: "
-			       "give --force to remove the component",
+			       "give --remove-last to remove the component",
 			       c->name);
 	if (in_boot_order(db, c->name))
 		return bc_fail(err, BC_E_INVALID,

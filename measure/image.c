@@ -33,6 +33,36 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(bc_hasher *, bc_hasher_free)
 
+/* The progress hook of the calling thread, and where its current file is. Per thread:
+ * a program hashing in several threads sets a hook in each, or none, and the reading
+ * (which reports) always happens in the thread that called bc_image_digest_file. */
+static _Thread_local struct {
+	bc_image_progress_fn fn;
+	void *user;
+	const char *name;
+	uint64_t done, total;
+} progress;
+
+void bc_image_progress_set(bc_image_progress_fn fn, void *user)
+{
+	progress.fn = fn;
+	progress.user = user;
+}
+
+static void progress_begin(const char *name, uint64_t total)
+{
+	progress.name = name;
+	progress.done = 0;
+	progress.total = total;
+}
+
+static void progress_add(size_t len)
+{
+	progress.done += len;
+	if (progress.fn)
+		progress.fn(progress.name, progress.done, progress.total, progress.user);
+}
+
 const char *bc_image_kind_name(bc_image_kind kind)
 {
 	switch (kind) {
@@ -155,6 +185,7 @@ static bc_status read_chunk(int fd, const char *name, uint8_t *buf, size_t *len,
 		have += (size_t)n;
 	}
 	*len = have;
+	progress_add(have);
 	return BC_OK;
 }
 
@@ -354,6 +385,7 @@ bc_status bc_image_digest_file(const char *path, bc_image_kind kind, const uint1
 		return bc_fail(err, BC_E_IO, "%s: %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return bc_fail(err, BC_E_IO, "%s: is a directory", path);
+	progress_begin(path, S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0);
 	if (!S_ISREG(st.st_mode))
 		return digest_pipe(fd, path, kind, algs, count, out, used, err);
 	if (kind == BC_IMAGE_AUTO)

@@ -113,13 +113,14 @@ static bc_status write_target(const char *path, char **target, bool *exists, str
  * file (mode gives nothing to group and others: a secret): it keeps only the owner's
  * bits and stays the writer's, so that a file someone else made or opened up beforehand
  * does not hand the secret to them. */
-static bc_status keep_attributes(int fd, const char *tmp, const char *target, const struct stat *st,
-				 int mode, bc_error *err)
+static bc_status keep_attributes(int fd, const char *target, const struct stat *st, int mode,
+				 bc_error *err)
 {
 	bool private = (mode & 077) == 0;
 	struct stat now;
 	if (fchmod(fd, st->st_mode & (private ? 0700 : 07777)) < 0 || fstat(fd, &now) < 0)
-		return bc_fail(err, BC_E_IO, "%s: %s", tmp, strerror(errno));
+		return bc_fail(err, BC_E_IO, "%s: cannot keep its mode in the replacement: %s",
+			       target, strerror(errno));
 	if (!private && (now.st_uid != st->st_uid || now.st_gid != st->st_gid) &&
 	    fchown(fd, st->st_uid, st->st_gid) < 0)
 		return bc_fail(err, BC_E_IO,
@@ -152,20 +153,23 @@ bc_status bc_write_file_atomic(const char *path, const void *data, size_t size, 
 		return s;
 	if (asprintf(&tmp, "%s.tmp.XXXXXX", target) < 0)
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	/* messages name the file asked for, not the temporary file beside it, which is gone
+	 * by the time the message is read */
 	int fd = mkstemp(tmp);
 	if (fd < 0)
-		return bc_fail(err, BC_E_IO, "%s: %s", tmp, strerror(errno));
-	s = write_all(fd, tmp, data, size, err);
+		return bc_fail(err, BC_E_IO, "%s: cannot create a file in its folder: %s", path,
+			       strerror(errno));
+	s = write_all(fd, path, data, size, err);
 	if (s == BC_OK && exists)
-		s = keep_attributes(fd, tmp, target, &st, mode, err);
+		s = keep_attributes(fd, target, &st, mode, err);
 	else if (s == BC_OK && fchmod(fd, (mode_t)mode) < 0)
-		s = bc_fail(err, BC_E_IO, "%s: %s", tmp, strerror(errno));
+		s = bc_fail(err, BC_E_IO, "%s: %s", path, strerror(errno));
 	if (s == BC_OK && fsync(fd) < 0)
-		s = bc_fail(err, BC_E_IO, "%s: %s", tmp, strerror(errno));
+		s = bc_fail(err, BC_E_IO, "%s: %s", path, strerror(errno));
 	if (close(fd) < 0 && s == BC_OK)
-		s = bc_fail(err, BC_E_IO, "%s: %s", tmp, strerror(errno));
+		s = bc_fail(err, BC_E_IO, "%s: %s", path, strerror(errno));
 	if (s == BC_OK && rename(tmp, target) < 0)
-		s = bc_fail(err, BC_E_IO, "%s: %s", target, strerror(errno));
+		s = bc_fail(err, BC_E_IO, "%s: %s", path, strerror(errno));
 	if (s != BC_OK) {
 		unlink(tmp); /* never a half-written file left behind */
 		return s;

@@ -47,6 +47,15 @@ BC_EXPORT bc_status bc_image_digest_file(const char *path, bc_image_kind kind, c
 					 size_t count, bc_digest_set *out, bc_image_kind *used,
 					 bc_error *err);
 
+/* Told as bc_image_digest_file streams a file: done bytes of total (0 when not known: a
+ * pipe), in the thread that called it. PE images, read by mmap, are not streamed. */
+typedef void (*bc_image_progress_fn)(const char *path, uint64_t done, uint64_t total, void *user);
+
+/* Set the calling thread's progress hook for bc_image_digest_file (and so
+ * bc_measure_file and golden databases made from images); NULL removes it. Other
+ * threads are not affected. */
+BC_EXPORT void bc_image_progress_set(bc_image_progress_fn fn, void *user);
+
 /* The event data a layer is logged with when no event type is given: an EV_EVENT_TAG
  * (TCG_PCClientTaggedEvent) with this id and the text "layer=NAME kind=KIND file=FILE". */
 #define BC_LAYER_TAG_ID 0x314c4342u /* "BCL1" */

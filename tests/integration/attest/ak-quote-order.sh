@@ -42,7 +42,7 @@ if [ "$(id -u)" != 0 ]; then
 	bad_path "ro/ak.pub: folder ro: Permission denied" --out-public ro/ak.pub
 fi
 # the same with good paths makes the key
-expect_exit 0 "$B" attest ak create --out-public ak.pub --out-pem ak.pem --out-name ak.name
+expect_exit 0 "$B" attest ak create --force --out-public ak.pub --out-pem ak.pem --out-name ak.name
 assert_contains "$(persistent)" "0x81010003" "the AK is persistent"
 for f in ak.pub ak.pem ak.name; do
 	[ -s "$f" ] || fail "ak create did not write $f"

@@ -48,7 +48,7 @@ quote() { # out [quote options]
 	local out=$1
 	shift
 	nonce=$(openssl rand -hex 20)
-	expect_exit 0 "$BOOTCHAIN" attest quote --nonce "$nonce" --log boot.log --out "$out" "$@"
+	expect_exit 0 "$BOOTCHAIN" attest quote --nonce "$nonce" --log boot.log --out "$out" --force "$@"
 }
 verify() { # status evidence [options]
 	local want=$1 ev=$2
@@ -70,7 +70,7 @@ assert_contains "$(jq -r .attested "$TEST_TMP/out")" "sha256:0-9" "sha256 PCRs 0
 # --- 1: an evil kernel; the log drops the other banks of an event in a PCR without a
 # component and claims the good kernel's sha256 digest ---
 reset_tpm
-expect_exit 0 "$BOOTCHAIN" attest ak create --out-public ak.pub
+expect_exit 0 "$BOOTCHAIN" attest ak create --out-public ak.pub --force
 boot boot.log bios:0:bios config:5:config bootloader:4:bootloader kernel:8:evil-kernel \
 	initrd:9:initrd
 quote evil.json
@@ -99,7 +99,7 @@ check_status golden fail
 # --- 2: a quote of sha1:0+sha256:8; the log claims a good sha256 digest for PCR 0, a
 # bank the quote never covered for that PCR ---
 reset_tpm
-expect_exit 0 "$BOOTCHAIN" attest ak create --out-public ak.pub
+expect_exit 0 "$BOOTCHAIN" attest ak create --out-public ak.pub --force
 boot boot.log bios:0:evil-bios bootloader:4:bootloader kernel:8:kernel initrd:9:initrd
 quote narrow.json --pcrs sha1:0+sha256:8
 "$forge" boot.log forged.log set-digest 1 sha256 "$(sha sha256 img/bios)" || fail "log-forge"
@@ -124,7 +124,7 @@ check_message pcr-selection "does not cover PCR 4"
 
 # --- 3: an allowed final value of a PCR the quote does not cover ---
 reset_tpm
-expect_exit 0 "$BOOTCHAIN" attest ak create --out-public ak.pub
+expect_exit 0 "$BOOTCHAIN" attest ak create --out-public ak.pub --force
 boot boot.log bios:0:bios bootloader:4:bootloader extra:7:extra kernel:8:kernel initrd:9:initrd
 pcr7=$(pcr_value sha256 7)
 jq --arg v "$pcr7" '.pcrs = {"sha256": {"7": [$v]}}' golden.json >golden-pcr7.json
@@ -145,7 +145,7 @@ expect_exit 0 "$BOOTCHAIN" attest verify q7.json --ak ak.pub --nonce "$nonce" \
 
 # --- fail closed: an extra layer in a PCR that holds a component ---
 reset_tpm
-expect_exit 0 "$BOOTCHAIN" attest ak create --out-public ak.pub
+expect_exit 0 "$BOOTCHAIN" attest ak create --out-public ak.pub --force
 boot boot.log bios:0:bios bootloader:4:bootloader kernel:8:kernel extra:8:extra initrd:9:initrd
 quote extra.json
 verify 3 extra.json
@@ -160,7 +160,7 @@ expect_exit 0 "$BOOTCHAIN" attest verify extra.json --ak ak.pub --nonce "$nonce"
 jq '(.components[] | select(.name == "kernel") | .versions[].digests) |= {sha1: .sha1}' \
 	golden.json >golden-sha1kernel.json
 reset_tpm
-expect_exit 0 "$BOOTCHAIN" attest ak create --out-public ak.pub
+expect_exit 0 "$BOOTCHAIN" attest ak create --out-public ak.pub --force
 boot boot.log bios:0:bios bootloader:4:bootloader kernel:8:kernel initrd:9:initrd
 quote s256.json --pcrs sha256:0-9
 expect_exit 3 "$BOOTCHAIN" attest verify s256.json --ak ak.pub --nonce "$nonce" \

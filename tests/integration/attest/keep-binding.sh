@@ -169,7 +169,7 @@ printf 'keep-machine %s ak.pub\n' "$url" >fleet.hosts
 expect_exit 0 "$BOOTCHAIN" attest poll --hosts fleet.hosts --ak ak.pub --golden keep-golden.json "${keep[@]}" \
 	--keep --json
 assert_eq true "$(jq -r .pass "$TEST_TMP/out")" "poll with the Keep passes"
-assert_eq pass "$(jq -r '.checks["keep-binding"].status' "$TEST_TMP/out")" "keep-binding, polled"
+assert_eq pass "$(jq -r '.verify.checks["keep-binding"].status' "$TEST_TMP/out")" "keep-binding, polled"
 # several requests in one batch: each answer verifies with its own nonce
 for i in 1 2 3 4 5 6; do
 	n=$(openssl rand -hex 16)

@@ -43,10 +43,10 @@ polls() { # name [poll options...]: both hosts pass, from one quote of a batch o
 	assert_eq "true true" "$(jq -r .pass "$TEST_TMP/out" | tr '\n' ' ' | sed 's/ $//')" \
 		"$name: both hosts pass"
 	for check in keep-signature keep-binding keep-golden golden; do
-		assert_eq "pass pass" "$(jq -r --arg c "$check" '.checks[$c].status' "$TEST_TMP/out" |
+		assert_eq "pass pass" "$(jq -r --arg c "$check" '.verify.checks[$c].status' "$TEST_TMP/out" |
 			tr '\n' ' ' | sed 's/ $//')" "$name: $check"
 	done
-	assert_contains "$(jq -r '.checks.nonce.message' "$TEST_TMP/out")" "of a batch of 2" \
+	assert_contains "$(jq -r '.verify.checks.nonce.message' "$TEST_TMP/out")" "of a batch of 2" \
 		"$name: one quote for both"
 }
 poll_fails() { # name [poll options...]: keep-golden fails on both
@@ -54,9 +54,9 @@ poll_fails() { # name [poll options...]: keep-golden fails on both
 	shift
 	expect_exit 3 "$BOOTCHAIN" attest poll --hosts "$name.hosts" --ak ak.pub --keep --jobs 2 \
 		--json "$@"
-	assert_eq "fail fail" "$(jq -r '.checks["keep-golden"].status' "$TEST_TMP/out" |
+	assert_eq "fail fail" "$(jq -r '.verify.checks["keep-golden"].status' "$TEST_TMP/out" |
 		tr '\n' ' ' | sed 's/ $//')" "$name: keep-golden fails"
-	assert_eq "pass pass" "$(jq -r '.checks["keep-signature"].status' "$TEST_TMP/out" |
+	assert_eq "pass pass" "$(jq -r '.verify.checks["keep-signature"].status' "$TEST_TMP/out" |
 		tr '\n' ' ' | sed 's/ $//')" "$name: keep-signature still passes"
 }
 
@@ -75,7 +75,7 @@ serve azure --keep-vcek certs/vcek.pem
 amd=(--keep-ark certs/ark.pem --keep-ask certs/ask.pem)
 polls azure --golden azure-golden.json "${amd[@]}"
 poll_fails azure --golden azure-other.json "${amd[@]}"
-assert_contains "$(jq -r '.checks["keep-golden"].message' "$TEST_TMP/out" | head -1)" \
+assert_contains "$(jq -r '.verify.checks["keep-golden"].message' "$TEST_TMP/out" | head -1)" \
 	"is not an allowed one" "azure: the measurement named"
 # the identity names the chip of the HCL report's SEV-SNP report (at 0x20; CHIP_ID at 0x1A0)
 curl -sf "$URL/v1/identity" >identity.json || fail "GET /v1/identity"
@@ -102,10 +102,10 @@ jq --arg m "$mrtd" --argjson c "$firmware" \
 jq --arg m "$(openssl rand -hex 48)" '.keep.tdx.mrtd = [$m]' tdx-golden.json >tdx-other.json
 serve tdx --tsm-root tsm
 polls tdx --golden tdx-golden.json "${intel[@]}"
-assert_contains "$(jq -r '.checks["keep-golden"].message' "$TEST_TMP/out" | head -1)" \
+assert_contains "$(jq -r '.verify.checks["keep-golden"].message' "$TEST_TMP/out" | head -1)" \
 	"CCEL" "tdx: the CC event log, served, judged"
 poll_fails tdx --golden tdx-other.json "${intel[@]}"
-assert_contains "$(jq -r '.checks["keep-golden"].message' "$TEST_TMP/out" | head -1)" "MRTD" \
+assert_contains "$(jq -r '.verify.checks["keep-golden"].message' "$TEST_TMP/out" | head -1)" "MRTD" \
 	"tdx: the MRTD named"
 # a TD has no chip id to enrol: the identity is served, without a Keep
 curl -sf "$URL/v1/identity" >identity.json || fail "GET /v1/identity"

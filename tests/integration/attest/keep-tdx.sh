@@ -216,6 +216,6 @@ printf 'td-machine %s ak.pub\n' "$URL" >fleet.hosts
 expect_exit 0 "$BOOTCHAIN" attest poll --hosts fleet.hosts --ak ak.pub --golden tdx-golden.json \
 	--keep --json "${intel[@]}"
 assert_eq true "$(jq -r .pass "$TEST_TMP/out")" "poll of the TDX Keep passes"
-assert_eq pass "$(jq -r '.checks["keep-golden"].status' "$TEST_TMP/out")" "keep-golden, polled"
+assert_eq pass "$(jq -r '.verify.checks["keep-golden"].status' "$TEST_TMP/out")" "keep-golden, polled"
 stop_serve "$SERVE_PID" serve
 echo "PASS"

@@ -116,9 +116,9 @@ assert_contains "$(cat err)" "0x81010003 is already in use" "occupied handle"
 old=$(jq -r .name ak1.json)
 [ "$(hexfile ak1.name)" != "$old" ] || fail "--force kept the old AK"
 assert_eq "$(tpm2_name 0x81010003)" "$(hexfile ak1.name)" "AK name after --force"
-expect_exit 1 "$B" attest ak create -u x.pub -p 0x81010001
+expect_exit 1 "$B" attest ak create -u x.pub --persistent 0x81010001
 assert_contains "$(cat err)" "TCG handle of the RSA EK" "EK handle refused"
-expect_exit 1 "$B" attest ak create -u x.pub -p 0x81010002 --force
+expect_exit 1 "$B" attest ak create -u x.pub --persistent 0x81010002 --force
 assert_contains "$(cat err)" "TCG handle of the ECC EK" "EK handle refused even with --force"
 
 # RSA under the ECC EK, persistent elsewhere
@@ -153,16 +153,15 @@ usage() { # message args...
 	assert_contains "$(cat err)" "$msg" "'$*'"
 }
 usage "--out-public FILE is required" attest ak create
-usage "expected a persistent handle" attest ak create -u x.pub -p 0x80000001
-usage "exclude each other" attest ak create -u x.pub -p 0x81010005 -c x.ctx
+usage "expected a persistent handle" attest ak create -u x.pub --persistent 0x80000001
+usage "exclude each other" attest ak create -u x.pub --persistent 0x81010005 --context x.ctx
 usage "--type dsa: expected rsa or ecc" attest ak create -u x.pub --type dsa
-usage "--force is for --persistent" attest ak create -u x.pub -c x.ctx --force
 usage "expected a verb: create" attest ak
 usage "unknown verb 'delete'" attest ak delete
 usage "--ek-public, --ak-public and --out are required" attest challenge --ak-name ak1.name
-usage "--secret: expected 1 to 32 bytes" attest challenge -e ek-rsa.pem -a ak1.pub -o c \
+usage "--secret: expected 1 to 32 bytes" attest challenge --ek-public ek-rsa.pem -a ak1.pub -o c \
 	--secret "$(printf '%066d' 0)"
-usage "neither a file nor a key name" attest challenge -e ek-rsa.pem -a ak1.pub -n 000bzz -o c
+usage "neither a file nor a key name" attest challenge --ek-public ek-rsa.pem -a ak1.pub -n 000bzz -o c
 usage "expected one CHALLENGE" attest activate
 usage "--ek-type x: expected rsa or ecc" attest activate c.json --ek-type x
 for verb in ek "ak create" challenge activate; do
@@ -183,21 +182,21 @@ cmp s1.bin r1.bin || fail "RSA EK: the recovered secret differs"
 # the EK as TPM2B_PUBLIC and as its certificate; the AK name checked, in hex; a given secret
 openssl x509 -inform DER -in ek-rsa.der -out ek-rsa-cert.pem
 for ek in ek-rsa.pub ek-rsa-cert.pem; do
-	secret=$("$B" attest challenge -e "$ek" -a ak1.pub -n "$(hexfile ak1.name)" -o c2.json \
-		-s 00c0ffee)
+	secret=$("$B" attest challenge --ek-public "$ek" -a ak1.pub -n "$(hexfile ak1.name)" -o c2.json --force \
+		--secret 00c0ffee)
 	assert_eq 00c0ffee "$secret" "challenge prints the secret"
 	assert_eq 00c0ffee "$("$B" attest activate c2.json --ak 0x81010003)" "activate with $ek"
 done
 # ECC EK, RSA AK persisted under it
-"$B" attest challenge -e ek-ecc.pub -a ak2.pub -o c3.json --json >c3.out
+"$B" attest challenge --ek-public ek-ecc.pub -a ak2.pub -o c3.json --json >c3.out
 secret=$(jq -r .secret c3.out)
 assert_eq 64 "${#secret}" "ECC challenge secret"
 assert_eq "$secret" "$("$B" attest activate c3.json --ek-type ecc --ak 0x81010004 --json |
 	jq -r .secret)" "ECC EK: recovered secret"
-"$B" attest challenge -e ek-ecc.pem -a ak2.pub -n ak2.name -o c3.json -s 01 >/dev/null
+"$B" attest challenge --ek-public ek-ecc.pem -a ak2.pub -n ak2.name -o c3.json --force --secret 01 >/dev/null
 assert_eq 01 "$("$B" attest activate c3.json -e ecc -a 0x81010004)" "ECC EK from PEM"
 # AKs in context files
-"$B" attest challenge -e ek-rsa.pub -a ak4.pub -o c4.json -s abcdef >/dev/null
+"$B" attest challenge --ek-public ek-rsa.pub -a ak4.pub -o c4.json --secret abcdef >/dev/null
 assert_eq abcdef "$("$B" attest activate c4.json --ak ak4.ctx)" "context AK"
 nothing_loaded "activate"
 
@@ -221,8 +220,8 @@ nothing_loaded "refused activations"
 # ---- nothing left behind, however often it runs ----
 for _ in $(seq 8); do
 	"$B" attest ek >/dev/null
-	"$B" attest ak create -c loop.ctx -u loop.pub -n loop.name >/dev/null
-	"$B" attest challenge -e ek-rsa.pub -a loop.pub -o loop.json -s 99 >/dev/null
+	"$B" attest ak create --force --context loop.ctx -u loop.pub -n loop.name >/dev/null
+	"$B" attest challenge --ek-public ek-rsa.pub -a loop.pub -o loop.json --force --secret 99 >/dev/null
 	"$B" attest activate loop.json --ak loop.ctx >/dev/null
 	"$B" attest activate c4.json --ak 0x81010003 >/dev/null 2>&1 || true
 done

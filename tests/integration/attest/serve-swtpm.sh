@@ -230,7 +230,7 @@ fi
 boot_machine2() {
 	start_swtpm2
 	rm -f boot2.log
-	expect_exit 0 "$BOOTCHAIN" attest ak create -T "$TCTI2" --out-public aks/m2.pub
+	expect_exit 0 "$BOOTCHAIN" attest ak create -T "$TCTI2" --out-public aks/m2.pub --force
 	expect_exit 0 "$BOOTCHAIN" measure -T "$TCTI2" --chain chain2/chain --log boot2.log
 	start_serve m2 -T "$TCTI2" --log boot2.log
 	M2=$SERVE_PID

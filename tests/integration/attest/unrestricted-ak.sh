@@ -117,17 +117,17 @@ cmp -s good.bin got.bin || fail "the real AK does not activate its credential"
 # its name, computed by challenge, is the one tpm2-tools reads
 tpm2_readpublic -c 0x81010003 -n ak.name >/dev/null && flush
 expect_exit 0 "$B" attest challenge --ek-public ek.pub --ak-public ak.pub --ak-name ak.name \
-	--out good.json
+	--out good.json --force
 expect_exit 3 "$B" attest challenge --ek-public ek.pub --ak-public ak.pub --ak-name evil.name \
-	--out good.json
+	--out good.json --force
 assert_contains "$(cat err)" "--ak-name evil.name is not the name of ak.pub" "a name of another key"
 head -c 100 /dev/urandom >junk.pub
-expect_exit 1 "$B" attest challenge --ek-public ek.pub --ak-public junk.pub --out good.json
+expect_exit 1 "$B" attest challenge --ek-public ek.pub --ak-public junk.pub --out good.json --force
 assert_contains "$(cat err)" "junk.pub: " "a file that is no TPM2B_PUBLIC"
-expect_exit 1 "$B" attest challenge --ek-public ek.pub --ak-public missing.pub --out good.json
+expect_exit 1 "$B" attest challenge --ek-public ek.pub --ak-public missing.pub --out good.json --force
 assert_contains "$(cat err)" "missing.pub" "an unreadable file"
 # the EK is a restricted decryption key, no AK
-expect_exit 3 "$B" attest challenge --ek-public ek.pub --ak-public ek.pub --out good.json
+expect_exit 3 "$B" attest challenge --ek-public ek.pub --ak-public ek.pub --out good.json --force
 assert_contains "$(cat err)" "ek.pub: not an attestation key: missing sign; has decrypt (" "the EK"
 
 echo 'a layer' >layer.img

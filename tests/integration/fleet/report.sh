@@ -105,10 +105,10 @@ for backend in sqlite postgresql; do
 	assert_contains "$(cat "$TEST_TMP/err")" "--html" "$backend: --html required"
 	expect_exit 1 "$BOOTCHAIN" fleet report --db "$DB" --html "$TEST_TMP/no/such/dir/r.html"
 	assert_contains "$(cat "$TEST_TMP/err")" "no/such/dir" "$backend: unwritable page named"
-	expect_exit 0 "$BOOTCHAIN" fleet report --db "$DB" --html report.html
+	expect_exit 0 "$BOOTCHAIN" fleet report --db "$DB" --html report.html --force
 	check_page report.html "$backend report"
 	grep -qF '(give --golden to see them)' report.html || fail "$backend: no golden, no versions"
-	expect_exit 0 "$BOOTCHAIN" fleet report --db "$DB" --html golden.html --golden golden.json
+	expect_exit 0 "$BOOTCHAIN" fleet report --db "$DB" --html golden.html --force --golden golden.json
 	check_page golden.html "$backend report --golden"
 	grep -qF "sha256:$KERNEL_SHA256" golden.html ||
 		fail "$backend: the kernel's allowed digest not shown"

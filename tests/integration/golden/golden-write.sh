@@ -41,7 +41,7 @@ if [ "$(id -u)" = 0 ]; then
 	owner=65534:65534
 fi
 expect_exit 0 "$BOOTCHAIN" golden add db.json --image kernel:8:v2
-assert_contains "$(cat "$TEST_TMP/out")" "db.json: updated" "says updated"
+assert_contains "$(cat "$TEST_TMP/out")" "updated db.json: " "says updated"
 assert_eq 2 "$(jq '.components[0].versions | length' db.json)" "the version added"
 assert_eq 600 "$(stat -c %a db.json)" "mode 0600 kept"
 assert_eq "$owner" "$(stat -c %u:%g db.json)" "owner kept"
@@ -76,7 +76,7 @@ assert_contains "$(cat "$TEST_TMP/out")" "unchanged" "signed: unchanged"
 expect_exit 0 "$BOOTCHAIN" golden verify db.json --pubkey pub.pem
 # with --key: written and signed again
 expect_exit 0 "$BOOTCHAIN" golden add db.json --image kernel:8:v4 --key key.pem
-assert_contains "$(cat "$TEST_TMP/out")" "db.json: updated, signed: db.json.sig" "re-signed"
+assert_contains "$(cat "$TEST_TMP/out")" ", signed: db.json.sig" "re-signed"
 assert_eq 3 "$(jq '.components[0].versions | length' db.json)" "signed: the version added"
 expect_exit 0 "$BOOTCHAIN" golden verify db.json --pubkey pub.pem
 openssl dgst -sha256 -verify pub.pem -signature db.json.sig db.json >/dev/null ||

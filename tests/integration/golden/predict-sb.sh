@@ -89,7 +89,7 @@ compared=0
 for name in "${logs[@]}"; do
 	log=$TESTS_DATA/eventlogs/$name
 	"$BOOTCHAIN" log show "$log" --json >events.json
-	expect_exit 0 "$BOOTCHAIN" golden create --out golden.json --from-log "$log"
+	expect_exit 0 "$BOOTCHAIN" golden create --force --out golden.json --from-log "$log"
 	expect_exit 0 "$BOOTCHAIN" golden predict golden.json --log "$log" --with-dbx dbx.auth \
 		--with-db db.auth --json
 	cp "$TEST_TMP/out" prediction.json

@@ -5,7 +5,7 @@
 # the bytes for a non-PE file, computed with openssl), the PCR of an existing component,
 # a signed database (changed only with --key, the new signature verifies with openssl),
 # nothing written on an error, and retire's rules (a version by number, digest or
-# version text; never a required component's last version without --force).
+# version text; never a required component's last version without --remove-last).
 . "$TESTS_LIB/common.sh"
 cd "$TEST_TMP"
 
@@ -122,17 +122,17 @@ expect_exit 0 "$BOOTCHAIN" golden retire three.json kernel:2 --out r.json
 assert_eq "$(sha kernel-1.img) $(sha kernel-3.img)" \
 	"$(jq -r '[.components[] | select(.name == "kernel") | .versions[].digests.sha256] | join(" ")' r.json)" \
 	"retire by number"
-expect_exit 0 "$BOOTCHAIN" golden retire three.json "kernel:$(sha kernel-1.img)" --out r.json
+expect_exit 0 "$BOOTCHAIN" golden retire three.json "kernel:$(sha kernel-1.img)" --out r.json --force
 assert_eq "$(sha kernel-2.img) $(sha kernel-3.img)" \
 	"$(jq -r '[.components[] | select(.name == "kernel") | .versions[].digests.sha256] | join(" ")' r.json)" \
 	"retire by digest"
-expect_exit 0 "$BOOTCHAIN" golden retire three.json kernel --out r.json
+expect_exit 0 "$BOOTCHAIN" golden retire three.json kernel --out r.json --force
 assert_eq "$(sha kernel-3.img)" \
 	"$(jq -r '[.components[] | select(.name == "kernel") | .versions[].digests.sha256] | join(" ")' r.json)" \
 	"retire: all but the newest"
 jq '(.components[] | select(.name == "kernel") | .versions[0].source.version) = "6.1-old"' \
 	three.json >named.json
-expect_exit 0 "$BOOTCHAIN" golden retire named.json kernel:6.1-old --out r.json
+expect_exit 0 "$BOOTCHAIN" golden retire named.json kernel:6.1-old --out r.json --force
 assert_eq 2 "$(jq '.components[] | select(.name == "kernel") | .versions | length' r.json)" \
 	"retire by version text"
 expect_exit 1 "$BOOTCHAIN" golden retire three.json kernel:9 --out r2.json
@@ -144,8 +144,8 @@ assert_contains "$(cat "$TEST_TMP/err")" "has one version only" "the last versio
 expect_exit 1 "$BOOTCHAIN" golden retire db.orig "fw:1" --out r2.json
 assert_contains "$(cat "$TEST_TMP/err")" "is required" "a required component's last version"
 [ ! -e r2.json ] || fail "written after a refusal"
-expect_exit 0 "$BOOTCHAIN" golden retire db.orig "fw:1" --force --out r2.json
-assert_contains "$(cat "$TEST_TMP/out")" "the component removed" "--force removes it"
+expect_exit 0 "$BOOTCHAIN" golden retire db.orig "fw:1" --remove-last --out r2.json
+assert_contains "$(cat "$TEST_TMP/out")" "the component removed" "--remove-last removes it"
 assert_eq "kernel" "$(jq -r '[.components[].name] | join(" ")' r2.json)" "fw is gone"
 expect_exit 1 "$BOOTCHAIN" golden retire db.json kernel --out db.json
 assert_contains "$(cat "$TEST_TMP/err")" "is signed" "retire of a signed database needs --key"

@@ -6,7 +6,8 @@
 #   debian/libbootchain0.symbols;
 # - lintian on the .changes: no error;
 # - the contents (dpkg -c): the CLI, every man page, the TPM CA store and the Keep roots,
-#   the library, its headers and pkg-config file;
+#   the bash and zsh completions, the initramfs-tools hook and script and the dracut
+#   module, the library, its headers and pkg-config file;
 # - the library: every exported symbol carries its version (objdump), a symbols file
 #   with one symbol less is refused (dpkg-gensymbols -c4), and a program built with the
 #   -dev package's header and pkg-config file runs against the packaged library;
@@ -92,6 +93,15 @@ for unit in "$top"/systemd/*.service.in; do
 	has bootchain "/lib/systemd/system/$(basename "$unit" .in)"
 done
 [ -e "$top/systemd/bootchain.tmpfiles" ] && has bootchain /usr/lib/tmpfiles.d/bootchain.conf
+has bootchain /usr/share/bash-completion/completions/bootchain
+has bootchain /usr/share/zsh/vendor-completions/_bootchain
+# the boot integration (bootchain-initramfs(7))
+for f in /usr/share/initramfs-tools/hooks/bootchain \
+	/usr/share/initramfs-tools/scripts/local-bottom/bootchain \
+	/usr/lib/dracut/modules.d/90bootchain/module-setup.sh \
+	/usr/lib/dracut/modules.d/90bootchain/bootchain-measure.sh; do
+	has bootchain "$f"
+done
 has libbootchain0 "/usr/lib/$multiarch/libbootchain.so.0"
 has libbootchain-dev "/usr/lib/$multiarch/libbootchain.so"
 has libbootchain-dev "/usr/lib/$multiarch/pkgconfig/bootchain.pc"
@@ -114,6 +124,15 @@ export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 for unit in "$root"/lib/systemd/system/bootchain-*.service; do
 	[ -e "$unit" ] || continue
 	grep -q '^ExecStart=/usr/bin/bootchain ' "$unit" || fail "$unit: ExecStart is not /usr/bin/bootchain"
+done
+# the initramfs hooks copy the packaged binary, and are executable
+grep -qx 'BOOTCHAIN=/usr/bin/bootchain' "$root/usr/share/initramfs-tools/hooks/bootchain" ||
+	fail "the initramfs-tools hook does not copy /usr/bin/bootchain"
+grep -q '^    bc_BOOTCHAIN=/usr/bin/bootchain$' "$root/usr/lib/dracut/modules.d/90bootchain/module-setup.sh" ||
+	fail "the dracut module does not copy /usr/bin/bootchain"
+for f in usr/share/initramfs-tools/hooks/bootchain usr/share/initramfs-tools/scripts/local-bottom/bootchain \
+	usr/lib/dracut/modules.d/90bootchain/module-setup.sh usr/lib/dracut/modules.d/90bootchain/bootchain-measure.sh; do
+	[ -x "$root/$f" ] || fail "/$f is not executable in the package"
 done
 dpkg-deb -e "$out/bootchain_${version}_$arch.deb" "$TEST_TMP/control"
 postinst="$TEST_TMP/control/postinst"

@@ -50,7 +50,7 @@ hex_to_bin "$(jq -r '.approved_policy + .policy_ref' p.json)" >signed.bin
 hex_to_bin "$(jq -r .signature p.json)" >sig.der
 openssl dgst -sha256 -verify pub.pem -signature sig.der signed.bin >/dev/null ||
 	fail "the policy's signature does not verify with openssl"
-expect_exit 0 "$BOOTCHAIN" golden sign db.json --key key.pem --policy-out p.json
+expect_exit 0 "$BOOTCHAIN" golden sign db.json --key key.pem --policy-out p.json --force
 assert_contains "$(cat out)" "policy p.json: 2 branches of sha256:4,9" "text report"
 "$POLICY_TOOL" load p.json pub.pem >/dev/null || fail "the policy does not load"
 

@@ -193,7 +193,7 @@ static void test_retire_last_version(void **state)
 	assert_int_equal(bc_golden_apply_candidates(db, &c, 1, BC_GOLDEN_ADD, &with, &err), BC_OK);
 	assert_int_equal(bc_golden_retire(with, "initrd", "1", false, &out, NULL, &err),
 			 BC_E_INVALID);
-	assert_non_null(strstr(err.msg, "--force"));
+	assert_non_null(strstr(err.msg, "--remove-last"));
 	assert_int_equal(bc_golden_retire(with, "initrd", "1", true, &out, NULL, &err), BC_OK);
 	assert_null(bc_golden_find(out, "initrd"));
 	bc_golden_free(out);
