@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bootchain/ekcert.h>
 
@@ -33,11 +34,12 @@ static const char verify_usage[] =
     "Usage: bootchain attest ek verify [CERT] [--ca-dir DIR]... [--ca-file FILE]...\n"
     "                                  [--crl FILE]... [OPTIONS]\n"
     "\n"
-    "Verify an EK certificate (CERT: DER or PEM) or, without CERT, every EK certificate\n"
-    "in the TPM's NV (the indices of the TCG EK Credential Profile, with the certificates\n"
-    "the TPM keeps at 0x01c00100-0x01c001ff as untrusted intermediates), against a store\n"
-    "of TPM manufacturers' certificates, each a trust anchor. An EK certificate from NV\n"
-    "must also certify the EK the TPM derives from the template of its index.\n"
+    "Verify an EK certificate (CERT: DER or PEM; '-': standard input) or, without CERT,\n"
+    "every EK certificate in the TPM's NV (the indices of the TCG EK Credential Profile,\n"
+    "with the certificates the TPM keeps at 0x01c00100-0x01c001ff as untrusted\n"
+    "intermediates), against a store of TPM manufacturers' certificates, each a trust\n"
+    "anchor. An EK certificate from NV must also certify the EK the TPM derives from the\n"
+    "template of its index.\n"
     "\n"
     "Options:\n"
     "      --ca-dir DIR   add every *.pem, *.crt, *.cer, *.der of DIR to the store\n"
@@ -322,14 +324,20 @@ static int verify_file(const char *cmd, const bc_ca_store *store)
 	bc_error err = {0};
 	checked c = {.nv = NULL};
 	char escaped[512];
-	if (bc_read_file(opt.cert, CERT_FILE_MAX, &data, &size, &err) != BC_OK)
+	bc_status s =
+	    cli_is_stdio(opt.cert)
+		? bc_read_fd(STDIN_FILENO, "standard input", CERT_FILE_MAX, &data, &size, &err)
+		: bc_read_file(opt.cert, CERT_FILE_MAX, &data, &size, &err);
+	if (s != BC_OK)
 		return cli_fail(cmd, &err);
 	if (bc_ek_cert_verify(store, data, size, NULL, NULL, 0, opt.at, &c.verdict, &c.info, c.why,
 			      sizeof(c.why), &err) != BC_OK)
 		return cli_fail(cmd, &err);
 	if (!c.info.parsed) {
 		cli_error(cmd, "%s: not an X.509 certificate (DER or PEM)",
-			  bc_text_escaped(opt.cert, escaped, sizeof(escaped)));
+			  cli_is_stdio(opt.cert)
+			      ? "standard input"
+			      : bc_text_escaped(opt.cert, escaped, sizeof(escaped)));
 		return BC_EXIT_ERROR;
 	}
 	return report(cmd, &c, 1);

@@ -61,6 +61,8 @@ static const char enrol_usage[] =
     "      --token-file FILE  the same, the token read from FILE\n"
     "      --cacert PEM       the CA of the servers' HTTPS certificates\n"
     "  -t, --timeout MS       for each request (default 10000)\n"
+    "  -f, --force            replace a machine's existing record (else: an error, before\n"
+    "                         any machine is asked)\n"
     "      --json             one JSON object a line, one line a URL\n"
     "  -h, --help             show this help\n";
 
@@ -78,7 +80,7 @@ static const char fleet_enrol_usage[] =
     "      --db URL           the store (default " BC_FLEET_DEFAULT_DB ")\n"
     "  -o, --out-dir DIR      write the enrolment records there too (DIR/HOST[:PORT].json)\n"
     "      --ca-dir DIR, --ca-file PEM, --allow-uncertified, --token TOKEN,\n"
-    "      --token-file FILE, --cacert PEM, -t, --timeout MS\n"
+    "      --token-file FILE, --cacert PEM, -t, --timeout MS, -f, --force\n"
     "                         as for `bootchain attest enrol`\n"
     "      --json             one JSON object a line, one line a URL\n"
     "  -h, --help             show this help\n";
@@ -87,7 +89,7 @@ static struct {
 	const char *out_dir, *db, *token, *token_file, *cacert;
 	cli_ca_options ca; /* no --crl */
 	unsigned timeout;
-	bool fleet, allow_uncertified, json;
+	bool fleet, allow_uncertified, json, force;
 } opt;
 
 enum {
@@ -119,12 +121,13 @@ static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 	    {"cacert", required_argument, NULL, OPT_CACERT},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"force", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int o, rc = 0;
 	*help = false;
-	while (rc == 0 && (o = getopt_long(argc, argv, ":o:t:h", options, NULL)) != -1) {
+	while (rc == 0 && (o = getopt_long(argc, argv, ":o:t:fh", options, NULL)) != -1) {
 		switch (o) {
 		case 'o': opt.out_dir = optarg; break;
 		case OPT_DB:
@@ -146,6 +149,7 @@ static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 				return cli_usage_error(cmd, "--timeout: 1 to 3600000 ms");
 			break;
 		case OPT_JSON: opt.json = true; break;
+		case 'f': opt.force = true; break;
 		case 'h': *help = true; return 0;
 		default: return cli_bad_option(cmd, o, argv);
 		}
@@ -176,6 +180,26 @@ static int out_dir_ready(const char *cmd)
 	    access(opt.out_dir, W_OK | X_OK) != 0) {
 		cli_error(cmd, "--out-dir %s: not a folder this user can write to", opt.out_dir);
 		return BC_EXIT_ERROR;
+	}
+	return 0;
+}
+
+/* A machine's record is replaced only with --force: checked for every URL before any
+ * machine is asked (the record's name comes from the URL, not from the machine). */
+static int records_free(const char *cmd, char **urls, size_t count)
+{
+	char host[sizeof((bc_enrolment){0}.host)];
+	for (size_t i = 0; opt.out_dir && !opt.force && i < count; i++) {
+		_cleanup_free_ char *path = NULL;
+		if (!bc_enrolment_host_of_url(urls[i], host, sizeof(host)))
+			continue; /* refused with the reason when its turn comes */
+		if (asprintf(&path, "%s/%s.json", opt.out_dir, host) < 0) {
+			cli_error(cmd, "out of memory");
+			return BC_EXIT_ERROR;
+		}
+		int rc = cli_check_output(cmd, path, false);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -359,7 +383,7 @@ static int enrol_main(const char *cmd, const char *usage, bool fleet, int argc, 
 		cli_error(cmd, "out of memory");
 		return BC_EXIT_ERROR;
 	}
-	if ((rc = out_dir_ready(cmd)) == 0 &&
+	if ((rc = out_dir_ready(cmd)) == 0 && (rc = records_free(cmd, argv + optind, count)) == 0 &&
 	    (rc = cli_ca_store_load(cmd, &opt.ca, bc_ca_store_default_dir(), &store)) == 0 &&
 	    (!fleet || (rc = fleet_open_store(cmd, opt.db, false, &fleet_store)) == 0))
 		rc = client_setup(cmd, &c);

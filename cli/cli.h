@@ -119,6 +119,14 @@ bool cli_is_stdio(const char *path);
  * /dev/stdin reads a pipe or a redirected file alike), else path itself. */
 const char *cli_input_path(const char *path);
 
+/* A chain file (bootchain-chain(5)) whose relative file names are resolved against
+ * root; root NULL: against the chain file's directory (bc_chain_load). */
+bc_status cli_chain_load(const char *path, const char *root, bc_chain **out, bc_error *err);
+
+/* Standard input can be read once: a usage error when a command's inputs name "-" more
+ * than once (uses: how many do); 0 otherwise. */
+int cli_one_stdin(const char *cmd, size_t uses);
+
 /* Parse an unsigned decimal integer no greater than max; false on anything else. */
 bool cli_parse_uint(const char *text, unsigned max, unsigned *out);
 

@@ -12,7 +12,11 @@
 
 #include "cli/cli.h"
 #include "pcr/pcr-json.h"
+#include "util/file.h"
 #include "util/text.h"
+
+/* The limit of bc_chain_load (bootchain-chain(5)): 1 MiB. */
+#define CHAIN_FILE_MAX ((size_t)1 << 20)
 
 /* Messages quote what they refuse (a file's bytes, a server's words): escaped, so that
  * they cannot write to the terminal or forge a line of their own. */
@@ -237,6 +241,29 @@ bool cli_is_stdio(const char *path)
 const char *cli_input_path(const char *path)
 {
 	return cli_is_stdio(path) ? "/dev/stdin" : path;
+}
+
+bc_status cli_chain_load(const char *path, const char *root, bc_chain **out, bc_error *err)
+{
+	uint8_t *text = NULL;
+	size_t size = 0;
+	if (!root)
+		return bc_chain_load(path, out, err);
+	bc_status s = bc_read_file(path, CHAIN_FILE_MAX, &text, &size, err);
+	if (s == BC_OK)
+		s = bc_chain_parse((const char *)text, size, path, root, out, err);
+	free(text);
+	return s;
+}
+
+int cli_one_stdin(const char *cmd, size_t uses)
+{
+	if (uses > 1)
+		return cli_usage_error(cmd,
+				       "'-' (standard input) given %zu times: only one input "
+				       "can be read from it",
+				       uses);
+	return 0;
 }
 
 int cli_check_output(const char *cmd, const char *path, bool force)

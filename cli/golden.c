@@ -53,6 +53,8 @@ static const char golden_usage[] =
     "                             would (Authenticode for EFI executables)\n"
     "      --from-log LOG         every measured event of a known-good machine's log\n"
     "  -c, --chain CHAIN          every layer of a chain file (bootchain-chain(5))\n"
+    "      --root DIR             --chain: its relative file names are in DIR (default:\n"
+    "                             the chain file's folder), as for `measure --root`\n"
     "\n"
     "check gives every event of LOG (default: this machine's firmware log) a verdict\n"
     "and exits 3 unless everything required is known.\n"
@@ -102,7 +104,8 @@ static struct {
 	unsigned max_branches;
 	size_t with_count; /* predict --with */
 	const char *with[MAX_SOURCES];
-	const char *log; /* predict --with-db/--with-dbx: the reference log */
+	const char *log;  /* predict --with-db/--with-dbx: the reference log */
+	const char *root; /* create, add: --chain's relative file names are in it */
 	size_t sb_count;
 	bc_sb_update sb[MAX_SOURCES];
 	size_t source_count;
@@ -127,6 +130,7 @@ enum {
 	OPT_IMAGE,
 	OPT_FROM_LOG,
 	OPT_MAX,
+	OPT_ROOT,
 };
 
 static int parse_option(int o, char **argv)
@@ -149,6 +153,7 @@ static int parse_option(int o, char **argv)
 		break;
 	case OPT_KEEP_OLD: opt.keep_old = true; break;
 	case OPT_LOG: opt.log = optarg; break;
+	case OPT_ROOT: opt.root = optarg; break;
 	case OPT_WITH_DB:
 	case OPT_WITH_DBX:
 	case OPT_REPLACE_DB:
@@ -195,6 +200,7 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"image", required_argument, NULL, OPT_IMAGE},
 	    {"from-log", required_argument, NULL, OPT_FROM_LOG},
 	    {"chain", required_argument, NULL, 'c'},
+	    {"root", required_argument, NULL, OPT_ROOT},
 	    {"with", required_argument, NULL, 'w'},
 	    {"keep-old", no_argument, NULL, OPT_KEEP_OLD},
 	    {"log", required_argument, NULL, OPT_LOG},
@@ -254,10 +260,15 @@ static int parse_image(const char *arg, char *name, size_t size, unsigned *pcr, 
 	return 0;
 }
 
+/* DB "-" is standard input; its signature is then never "-.sig": --signature names it. */
 static int load_db(const char *path, bc_golden **db)
 {
 	bc_error err = {0};
-	if (bc_golden_load(path, opt.pubkey, opt.signature, db, &err) != BC_OK)
+	if (cli_is_stdio(path) && opt.pubkey && !opt.signature)
+		return cli_usage_error(opt.cmd, "DB '-' (standard input) with --pubkey needs "
+						"--signature SIG: no DB.sig is beside it");
+	if (bc_golden_load(cli_input_path(path), opt.pubkey, cli_input_path(opt.signature), db,
+			   &err) != BC_OK)
 		return cli_fail(opt.cmd, &err);
 	return 0;
 }
@@ -275,7 +286,7 @@ static bc_status add_source(bc_golden_builder *b, const source *src, const uint1
 	}
 	if (src->kind == 'c') {
 		bc_chain *chain = NULL;
-		if ((s = bc_chain_load(src->arg, &chain, err)) == BC_OK)
+		if ((s = cli_chain_load(src->arg, opt.root, &chain, err)) == BC_OK)
 			s = bc_golden_builder_add_chain(b, chain, algs, count, err);
 		bc_chain_free(chain);
 		return s;
@@ -451,6 +462,9 @@ static int golden_add(int argc, char **argv)
 		return cli_usage_error(opt.cmd, "expected one DB");
 	if (!opt.source_count)
 		return cli_usage_error(opt.cmd, "give at least one --image, --from-log or --chain");
+	if (cli_is_stdio(argv[optind]) && !opt.out)
+		return cli_usage_error(opt.cmd, "DB '-' (standard input) cannot be changed in "
+						"place: give --out NEW");
 	int rc = check_out(); /* in place: no --out */
 	return rc ? rc : build(&argv[optind], 1, opt.out ? opt.out : argv[optind], !opt.out);
 }
@@ -639,7 +653,8 @@ static int predict_secure_boot(const char *db_path)
 						"--pcrs or --max");
 	int rc = load_db(db_path, &db);
 	if (!rc)
-		rc = golden_predict_sb(opt.cmd, db, opt.log, opt.sb, opt.sb_count, opt.json);
+		rc = golden_predict_sb(opt.cmd, db, cli_input_path(opt.log), opt.sb, opt.sb_count,
+				       opt.json);
 	bc_golden_free(db);
 	return rc;
 }
@@ -1126,6 +1141,26 @@ static bool has_own_options(const cli_verb *verb)
 	return verb->run == golden_update || verb->run == golden_retire;
 }
 
+static bool has_chain(void)
+{
+	for (size_t i = 0; i < opt.source_count; i++)
+		if (opt.sources[i].kind == 'c')
+			return true;
+	return false;
+}
+
+/* The inputs a verb may read from standard input: its operands (DB, LOG), --signature,
+ * predict's --log and create's --from-log; at most one of them may be "-". */
+static int check_one_stdin(int argc, char **argv)
+{
+	size_t uses = (size_t)cli_is_stdio(opt.signature) + cli_is_stdio(opt.log);
+	for (size_t i = 0; i < opt.source_count; i++)
+		uses += opt.sources[i].kind == 'l' && cli_is_stdio(opt.sources[i].arg);
+	for (int i = optind; i < argc; i++)
+		uses += cli_is_stdio(argv[i]);
+	return cli_one_stdin(opt.cmd, uses);
+}
+
 int cmd_golden(int argc, char **argv)
 {
 	bool help;
@@ -1151,5 +1186,9 @@ int cmd_golden(int argc, char **argv)
 				       "--json: %s prints no JSON (show, predict, check "
 				       "and sign do)",
 				       opt.cmd);
+	if ((rc = check_one_stdin(argc - 1, argv + 1)) != 0)
+		return rc;
+	if (opt.root && !has_chain())
+		return cli_usage_error(opt.cmd, "--root is for the relative file names of --chain");
 	return verb->run(argc - 1, argv + 1);
 }

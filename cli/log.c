@@ -616,6 +616,10 @@ static int log_export(int argc, char **argv)
 	bc_buf out;
 	bc_json j;
 	int rc;
+	/* its one format is JSON already: --json would only look like a choice */
+	if (ctx.json)
+		return cli_usage_error(ctx.cmd, "--json: export always writes JSON (--format "
+						"cel-json); leave --json out");
 	if (!ctx.format)
 		return cli_usage_error(ctx.cmd, "--format is required: cel-json");
 	if (strcmp(ctx.format, "cel-json") != 0)

@@ -20,7 +20,7 @@
 
 static const char measure_usage[] =
     "Usage: bootchain measure FILE --pcr N [--layer NAME] [--type EVENT_TYPE] [OPTIONS]\n"
-    "       bootchain measure --chain CHAIN [OPTIONS]\n"
+    "       bootchain measure --chain CHAIN [--root DIR] [OPTIONS]\n"
     "       bootchain measure --trusted --golden DB [--root DIR] [OPTIONS]\n"
     "\n"
     "Digest a boot layer in every allocated PCR bank (PE/COFF Authenticode for EFI\n"
@@ -54,7 +54,8 @@ static const char measure_usage[] =
     "      --pubkey PUB     require DB to be signed by this key (PEM)\n"
     "      --signature SIG  the detached signature (default: DB.sig)\n"
     "      --no-cap         trusted mode: do not extend the failure marker on a halt\n"
-    "      --root DIR       the boot order's relative files are in DIR (default: DB's)\n"
+    "      --root DIR       relative file names of CHAIN (default: its folder) or of the\n"
+    "                       database's boot order (default: DB's folder) are in DIR\n"
     "  -T, --tcti TCTI      TPM to use\n"
     "      --json           print JSON instead of text\n"
     "      --quiet          no progress on a terminal while a large image is hashed\n"
@@ -168,9 +169,9 @@ static int check_options(int operands)
 	if (!opt.chain && operands != 1 && !boot_order_mode(operands))
 		return cli_usage_error(opt.cmd, "expected one FILE (or --chain CHAIN, or "
 						"--trusted --golden DB for its boot order)");
-	if (opt.root && !boot_order_mode(operands))
-		return cli_usage_error(opt.cmd, "--root is for the boot order of the database: "
-						"--trusted --golden DB without FILE or --chain");
+	if (opt.root && !opt.chain && !boot_order_mode(operands))
+		return cli_usage_error(opt.cmd, "--root is for the relative file names of --chain "
+						"CHAIN or of the database's boot order, not FILE");
 	if (boot_order_mode(operands) &&
 	    (opt.has_pcr || opt.layer || opt.type || opt.pe || opt.raw))
 		return cli_usage_error(opt.cmd, "--pcr, --layer, --type, --pe and --raw belong in "
@@ -456,10 +457,13 @@ static int run_layers(bc_measurer *m, const bc_chain_layer *layers, size_t count
 	return report_finish(rep, m, s);
 }
 
-/* The single-file form as a chain of one layer. */
+/* The single-file form as a chain of one layer. FILE "-" is standard input: the log
+ * records "-", and the layer needs a name (--layer). */
 static int single_layer(const char *file, bc_chain_layer *l)
 {
-	*l = (bc_chain_layer){.path = (char *)file};
+	if (cli_is_stdio(file) && !opt.layer)
+		return cli_usage_error(opt.cmd, "FILE '-' (standard input) needs --layer NAME");
+	*l = (bc_chain_layer){.path = (char *)cli_input_path(file)};
 	l->layer = (bc_layer){.name = opt.layer ? opt.layer : basename_of(file),
 			      .pcr = opt.pcr,
 			      .file = file,
@@ -626,7 +630,7 @@ int cmd_measure(int argc, char **argv)
 	    .cap = opt.trusted && !opt.no_cap,
 	};
 	if (opt.chain) {
-		if (bc_chain_load(opt.chain, &chain, &err) != BC_OK) {
+		if (cli_chain_load(opt.chain, opt.root, &chain, &err) != BC_OK) {
 			rc = cli_fail(opt.cmd, &err);
 			return opt.trusted ? BC_EXIT_MISMATCH : rc;
 		}

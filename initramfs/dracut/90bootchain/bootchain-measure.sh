@@ -50,7 +50,7 @@ bootchain_wait_device() {
 }
 
 bootchain_measure() {
-    local conf=/etc/bootchain/initramfs.conf m rc why
+    local conf=/etc/bootchain/initramfs.conf m rc why rootdir
     if [ ! -e "$conf" ]; then
         bootchain_say -n "no $conf in the initramfs: nothing measured"
         return 0
@@ -65,13 +65,17 @@ bootchain_measure() {
         modprobe -q "$m" 2> /dev/null || : # built into the kernel, or not this machine's TPM
     done
     bootchain_wait_device
+    # The chain's relative file names are files of the root file system: read where it
+    # is mounted now, named as on the running system (where `golden create --chain` made
+    # the database); absolute names are files of the initramfs (FILES=).
+    rootdir=${NEWROOT:-/sysroot}
     if [ "$ACTION" = record ]; then
         info "bootchain: measuring $CHAIN (measured boot)"
-        BOOTCHAIN_TCTI="$TCTI" /usr/bin/bootchain measure --chain "$CHAIN"
+        BOOTCHAIN_TCTI="$TCTI" /usr/bin/bootchain measure --chain "$CHAIN" --root "$rootdir"
     else
         info "bootchain: measuring $CHAIN (trusted boot against $GOLDEN)"
-        BOOTCHAIN_TCTI="$TCTI" /usr/bin/bootchain measure --chain "$CHAIN" --trusted \
-            --golden "$GOLDEN" ${PUBKEY:+--pubkey "$PUBKEY"}
+        BOOTCHAIN_TCTI="$TCTI" /usr/bin/bootchain measure --chain "$CHAIN" --root "$rootdir" \
+            --trusted --golden "$GOLDEN" ${PUBKEY:+--pubkey "$PUBKEY"}
     fi
     rc=$?
     [ $rc = 0 ] && return 0

@@ -68,6 +68,13 @@ expect_exit 0 "$B" attest ek verify --ca-dir store
 expect_exit 0 "$B" attest ek verify rsa.der --ca-dir store
 openssl x509 -inform DER -in ecc.der -out ecc.pem
 expect_exit 0 "$B" attest ek verify ecc.pem --ca-dir store
+# '-': the certificate from standard input, PEM or DER; not a certificate names it
+expect_exit 0 "$B" attest ek verify - --ca-dir store <ecc.pem
+assert_contains "$(cat "$TEST_TMP/out")" "verdict:      trusted" "ek verify - (PEM)"
+expect_exit 0 "$B" attest ek verify - --ca-dir store <rsa.der
+echo "not a certificate" >junk.txt
+expect_exit 1 "$B" attest ek verify - --ca-dir store <junk.txt
+assert_contains "$(cat "$TEST_TMP/err")" "standard input: not an X.509 certificate" "ek verify - of junk"
 
 # ---- the manufacturers' store alone (the default store): unknown issuer ----
 BOOTCHAIN_TPM_CA_DIR=$TPM_CA_DIR expect_exit 3 "$B" attest ek verify
@@ -88,6 +95,8 @@ printf "\\$(printf '%03o' $((byte ^ 1)))" | dd of=changed.der bs=1 seek="$last" 
 cmp -s rsa.der changed.der && fail "the byte did not change"
 expect_exit 3 "$B" attest ek verify changed.der --ca-dir store
 assert_contains "$(cat "$TEST_TMP/out")" "verdict:      bad signature" "changed byte"
+expect_exit 3 "$B" attest ek verify - --ca-dir store <changed.der
+assert_contains "$(cat "$TEST_TMP/out")" "verdict:      bad signature" "changed byte, from standard input"
 
 # ---- validity: before swtpm's notBefore; and a certificate openssl issued expired ----
 expect_exit 3 "$B" attest ek verify rsa.der --ca-dir store --at 1000000000

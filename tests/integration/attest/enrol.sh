@@ -110,6 +110,22 @@ assert_eq "$(der_fingerprint "$SWTPM_CA_ISSUER")" "$(jq -r '.ek_certificate.chai
 assert_contains "$(jq -r .time "$REC")" "Z" "an ISO 8601 UTC time"
 [ "$(jq -r .ek_certificate.anchor.file "$REC")" != null ] || fail "no anchor file"
 
+# --- a machine's record is replaced only with --force, checked before any request: a
+# record for a closed port is refused as existing, and with --force it is unreachable ---
+cp "$REC" rec.before
+expect_exit 1 "$BOOTCHAIN" attest enrol "$URL" --out-dir recs "${STORE[@]}" --token-file token
+assert_contains "$(cat "$TEST_TMP/err")" "$REC exists (--force to overwrite)" "an existing record"
+cmp -s rec.before "$REC" || fail "the record was changed without --force"
+closed="127.0.0.1:$(closed_port)"
+echo '{}' >"recs/$closed.json"
+expect_exit 1 "$BOOTCHAIN" attest enrol "http://$closed" --out-dir recs "${STORE[@]}"
+assert_contains "$(cat "$TEST_TMP/err")" "recs/$closed.json exists" "checked before the machine is asked"
+expect_exit 1 "$BOOTCHAIN" attest enrol "http://$closed" --out-dir recs "${STORE[@]}" --force
+case "$(cat "$TEST_TMP/err")" in *exists*) fail "--force did not replace the record" ;; esac
+rm "recs/$closed.json"
+expect_exit 0 "$BOOTCHAIN" attest enrol "$URL" --out-dir recs "${STORE[@]}" --token-file token -f
+assert_eq "$(key_name ak.pub)" "$(jq -r .ak_name "$REC")" "the record replaced with --force"
+
 # its quotes verify with the record (the TPM is free once the server stops)
 stop_serve "$M1" m1
 nonce=$(openssl rand -hex 16)

@@ -38,6 +38,9 @@ usage "sha1 digest must be 20 bytes" pcr extend 16 sha1:abcd
 usage "expected PCR and ALG:HEX" pcr extend 16
 usage "expected PCR" pcr extend --from-file /etc/hostname
 usage "option of 'pcr extend'" pcr read --from-file /etc/hostname
+usage "--root is for the relative file names of --chain" golden create --out r.json \
+	--image k:8:/etc/hostname --root /
+usage "--root is for the relative file names of --chain CHAIN" measure /etc/hostname --pcr 16 --root /
 expect_exit 2 "$BOOTCHAIN"
 assert_contains "$(cat "$TEST_TMP/err")" "Usage: bootchain" "no command"
 expect_exit 2 "$BOOTCHAIN" --frobnicate

@@ -13,6 +13,10 @@
 # - a changed layer halts: ACTION=panic panics (and then reboots), ACTION=shell gives a
 #   shell and goes on, ACTION=record (measured mode) records the new digest and goes on;
 # - fail closed: no TPM, or the golden database gone from the image, is a panic too;
+# - a layer on the root file system, named relatively in the chain: the database made on
+#   the host with `golden create --root` (the test's root tree), the boot script reads it
+#   where the root is mounted (rootmnt, NEWROOT: a copy of that tree in the image):
+#   passes; changed there: the action;
 # - no configuration in the image: nothing measured, said on the console, exit 0;
 # - a configuration the hook cannot honour fails mkinitramfs and dracut, naming the key.
 # Needs root (chroot, a private mount namespace for mkinitramfs's /boot/config-VERSION).
@@ -26,6 +30,13 @@ done
 unshare -m true 2>/dev/null || { echo "SKIP: no mount namespaces here (unshare -m)" >&2; exit 77; }
 KVER=0.0.0-bootchain-test
 cd "$TEST_TMP"
+
+# chroot into an unpacked image with /proc mounted, as the image's init has it (a
+# sanitized build's bootchain needs /proc/self), in a mount namespace of its own so that
+# nothing stays mounted
+# (a command, so that env can run it: image_chroot ROOT COMMAND...)
+image_chroot=(unshare -m -- sh -c
+	'mkdir -p "$1/proc" && mount -t proc proc "$1/proc" && exec chroot "$@"' sh)
 
 # --- make install of the hooks, in a staging root ---
 mkvar() { sed -n "s/^$1 = //p" "$BUILDDIR/Makefile"; }
@@ -44,16 +55,26 @@ for f in "$itdir/hooks/bootchain" "$itdir/scripts/local-bottom/bootchain" \
 	[ -x "stage$f" ] || fail "make install did not install $f (executable)"
 done
 
-# --- the machine: two layers (a dm-verity root hash and an image), a signed golden
-# database; PCRs 16 and 23, which tpm2_pcrreset can reset between boots ---
+# --- the machine: three layers (a dm-verity root hash and an image, both copied into
+# the initramfs, and a file of the root file system, named relatively: sysroot is the
+# test's root tree), a signed golden database; PCRs 16 and 23, which tpm2_pcrreset can
+# reset between boots ---
 start_swtpm
 export TPM2TOOLS_TCTI="$TCTI"
 etc="$TEST_TMP/etc"
 mkdir -p "$etc/layers"
 echo 4392b6f1c0a8e5d2f3b7a9c1d0e8f6a4b2c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0 >"$etc/roothash"
 head -c 20000 /dev/urandom >"$etc/layers/rootfs.img"
-printf 'roothash 16 %s raw\nrootfs 23 %s raw\n' "$etc/roothash" "$etc/layers/rootfs.img" >"$etc/chain"
-expect_exit 0 "$BOOTCHAIN" golden create --out "$etc/golden.json" --chain "$etc/chain" --banks sha256
+sysroot="$TEST_TMP/sysroot"
+mkdir -p "$sysroot/usr/lib/app"
+head -c 7000 /dev/urandom >"$sysroot/usr/lib/app/app.img"
+printf 'roothash 16 %s raw\napp 16 usr/lib/app/app.img raw\nrootfs 23 %s raw\n' \
+	"$etc/roothash" "$etc/layers/rootfs.img" >"$etc/chain"
+# relative names are the chain file's folder's by default: not there
+expect_exit 1 "$BOOTCHAIN" golden create --out "$etc/golden.json" --chain "$etc/chain" --banks sha256
+assert_contains "$(cat "$TEST_TMP/err")" "$etc/usr/lib/app/app.img" "without --root: the chain's folder"
+expect_exit 0 "$BOOTCHAIN" golden create --out "$etc/golden.json" --chain "$etc/chain" --banks sha256 \
+	--root "$sysroot"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out key.pem 2>/dev/null
 openssl pkey -in key.pem -pubout -out "$etc/golden.pub"
 expect_exit 0 "$BOOTCHAIN" golden sign "$etc/golden.json" --key key.pem
@@ -75,6 +96,7 @@ export BOOTCHAIN_INITRAMFS_CONF="$TEST_TMP/conf"
 
 zero=$(printf '%064d' 0)
 good16=$(expected_extend sha256 "$zero" "$(openssl_digest sha256 <"$etc/roothash")")
+good16=$(expected_extend sha256 "$good16" "$(openssl_digest sha256 <"$sysroot/usr/lib/app/app.img")")
 good23=$(expected_extend sha256 "$zero" "$(openssl_digest sha256 <"$etc/layers/rootfs.img")")
 
 # --- the image holds what the script needs ---
@@ -95,7 +117,7 @@ check_image() { # root
 		find "$root" -name "libtss2-tcti-$k.so.0" | grep -q . || fail "$root: no libtss2-tcti-$k.so.0"
 	done
 	# the binary runs there: its libraries are complete
-	chroot "$root" /usr/bin/bootchain --help >/dev/null 2>chroot.err ||
+	"${image_chroot[@]}" "$root" /usr/bin/bootchain --help >/dev/null 2>chroot.err ||
 		fail "$root: bootchain does not run in the image: $(cat chroot.err)"
 }
 
@@ -136,10 +158,13 @@ reboot() { echo "REBOOT $*" >>/run/actions; }
 sleep() { :; }
 EOF
 printf '#!/bin/sh\necho "REBOOT binary $*" >>/run/actions\n' >"$it/usr/bin/reboot"
+# the root file system, mounted on rootmnt (/root) when local-bottom runs
+mkdir -p "$it/root"
+cp -a "$sysroot/." "$it/root/"
 run_script() { # root: the script as init runs it; output in $TEST_TMP/out, err
 	rm -rf "$1/run/bootchain" "$1/run/actions"
 	expect_exit 0 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin quiet=n panic= rootmnt=/root \
-		chroot "$1" /bin/sh /scripts/local-bottom/bootchain
+		"${image_chroot[@]}" "$1" /bin/sh /scripts/local-bottom/bootchain
 	actions=$(cat "$1/run/actions" 2>/dev/null || true)
 }
 
@@ -150,6 +175,16 @@ assert_eq "" "$actions" "a matching chain: no action"
 assert_eq "$good16" "$(pcr_value sha256 16)" "PCR 16 after the roothash layer (openssl)"
 assert_eq "$good23" "$(pcr_value sha256 23)" "PCR 23 after the rootfs layer (openssl)"
 expect_exit 0 "$BOOTCHAIN" log check "$it/run/bootchain/eventlog" --pcrs sha256:16,23
+
+# the layer of the root file system changed there (not in the initramfs): a panic naming it
+printf 'X' | dd of="$it/root/usr/lib/app/app.img" bs=1 seek=10 conv=notrunc status=none
+reboot_tpm
+run_script "$it"
+assert_contains "$actions" "PANIC: bootchain: boot chain check failed, exit status 3" "a changed root layer panics"
+assert_contains "$(cat "$TEST_TMP/err")" "HALT at layer app" "the console names the root's layer"
+[ "$(pcr_value sha256 16)" != "$good16" ] || fail "PCR 16 does not record the changed root layer"
+assert_eq "$zero" "$(pcr_value sha256 23)" "nothing measured after the halt"
+cp "$sysroot/usr/lib/app/app.img" "$it/root/usr/lib/app/app.img"
 
 # a changed layer, ACTION=panic: a panic naming the halt, then a reboot
 printf 'X' | dd of="$it$etc/layers/rootfs.img" bs=1 seek=100 conv=notrunc status=none
@@ -232,11 +267,13 @@ dr="$TEST_TMP/dunpacked"
 hook="/usr/lib/dracut/hooks/pre-pivot/50-bootchain-measure.sh"
 [ -f "$dr$hook" ] || fail "no pre-pivot hook $hook in dracut's image"
 check_image "$dr"
+mkdir -p "$dr/sysroot"
+cp -a "$sysroot/." "$dr/sysroot/" # the root file system, mounted on NEWROOT
 
 run_hook() { # root: the hook sourced as dracut's init does, die and emergency_shell stubbed
 	rm -rf "$1/run/bootchain" "$1/run/actions"
 	expect_exit 0 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin NEWROOT=/sysroot \
-		chroot "$1" /bin/sh -c '. /lib/dracut-lib.sh
+		"${image_chroot[@]}" "$1" /bin/sh -c '. /lib/dracut-lib.sh
 		die() { echo "DIE: $*" >>/run/actions; }
 		emergency_shell() { [ "$1" != -n ] || shift 2; echo "SHELL: $*" >>/run/actions; }
 		. '"$hook"
@@ -247,6 +284,12 @@ run_hook "$dr"
 assert_eq "" "$actions" "dracut, a matching chain: no action"
 assert_eq "$good16" "$(pcr_value sha256 16)" "dracut: PCR 16 (openssl)"
 assert_eq "$good23" "$(pcr_value sha256 23)" "dracut: PCR 23 (openssl)"
+printf 'X' | dd of="$dr/sysroot/usr/lib/app/app.img" bs=1 seek=10 conv=notrunc status=none
+reboot_tpm
+run_hook "$dr"
+assert_contains "$actions" "DIE: bootchain: boot chain check failed, exit status 3" "dracut: a changed root layer dies"
+assert_contains "$(cat "$TEST_TMP/err")" "HALT at layer app" "dracut: the console names the root's layer"
+cp "$sysroot/usr/lib/app/app.img" "$dr/sysroot/usr/lib/app/app.img"
 printf 'X' | dd of="$dr$etc/layers/rootfs.img" bs=1 seek=100 conv=notrunc status=none
 reboot_tpm
 run_hook "$dr"

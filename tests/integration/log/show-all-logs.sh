@@ -38,6 +38,9 @@ done
 
 expect_exit 2 "$BOOTCHAIN" log export "$TESTS_DATA/eventlogs/event.bin"
 expect_exit 2 "$BOOTCHAIN" log export --format yaml "$TESTS_DATA/eventlogs/event.bin"
+# export always writes JSON: --json is refused, not ignored
+expect_exit 2 "$BOOTCHAIN" log export --format cel-json --json "$TESTS_DATA/eventlogs/event.bin"
+assert_contains "$(cat "$TEST_TMP/err")" "--json: export always writes JSON" "log export --json"
 expect_exit 1 "$BOOTCHAIN" log show "$TEST_TMP/does-not-exist"
 assert_contains "$(cat "$TEST_TMP/err")" "does-not-exist" "missing file named"
 echo "PASS"
