@@ -116,26 +116,53 @@ static json_t *load_object(const void *data, size_t size, size_t max, const char
 	return root;
 }
 
-/* "keep": {"provider", "chip_id"} or null. */
-static bc_status parse_keep(json_t *root, const char *name, bool *has, char *provider,
-			    size_t provider_size, uint8_t *chip_id, bc_error *err)
+/* The Keep's kind: "kind" when given (a kind this build knows), else SEV-SNP, the only
+ * kind of identities and records before kinds. */
+static bc_status member_keep_kind(json_t *keep, const char *name, char *kind, size_t size,
+				  bc_error *err)
+{
+	json_t *v = json_object_get(keep, "kind");
+	if (!v) {
+		snprintf(kind, size, "%s", BC_KEEP_KIND_SEV_SNP);
+		return BC_OK;
+	}
+	bc_status s = member_string(keep, "kind", name, kind, size, err);
+	if (s == BC_OK && strcmp(kind, BC_KEEP_KIND_SEV_SNP) && strcmp(kind, BC_KEEP_KIND_TDX))
+		s = bc_fail(err, BC_E_FORMAT, "%s: \"keep.kind\" is \"%s\", not \"%s\" or \"%s\"",
+			    name, kind, BC_KEEP_KIND_SEV_SNP, BC_KEEP_KIND_TDX);
+	return s;
+}
+
+/* "keep": {"kind", "provider", "chip_id" (the kinds that have one)} or null. */
+static bc_status parse_keep(json_t *root, const char *name, bc_identity *out, bc_error *err)
 {
 	json_t *keep = json_object_get(root, "keep");
-	*has = false;
+	out->has_keep = false;
 	if (!keep || json_is_null(keep))
 		return BC_OK;
 	if (!json_is_object(keep))
 		return bc_fail(err, BC_E_FORMAT, "%s: \"keep\" is neither an object nor null",
 			       name);
-	bc_status s = member_string(keep, "provider", name, provider, provider_size, err);
+	bc_status s = member_keep_kind(keep, name, out->keep_kind, sizeof(out->keep_kind), err);
 	if (s == BC_OK)
-		s = member_hex(json_object_get(keep, "chip_id"), "keep.chip_id", name, chip_id,
-			       BC_CHIP_ID_SIZE, BC_CHIP_ID_SIZE, NULL, err);
-	*has = s == BC_OK;
+		s = member_string(keep, "provider", name, out->keep_provider,
+				  sizeof(out->keep_provider), err);
+	if (s != BC_OK)
+		return s;
+	if (bc_keep_kind_has_chip_id(out->keep_kind))
+		s = member_hex(json_object_get(keep, "chip_id"), "keep.chip_id", name,
+			       out->keep_chip_id, BC_CHIP_ID_SIZE, BC_CHIP_ID_SIZE, NULL, err);
+	else if (json_object_get(keep, "chip_id"))
+		s = bc_fail(err, BC_E_FORMAT,
+			    "%s: \"keep.chip_id\" given for a Keep of kind \"%s\", "
+			    "which has none",
+			    name, out->keep_kind);
+	out->has_keep = s == BC_OK;
 	return s;
 }
 
-static void json_keep(bc_json *j, bool has, const char *provider, const uint8_t *chip_id)
+static void json_keep(bc_json *j, bool has, const char *kind, const char *provider,
+		      const uint8_t *chip_id)
 {
 	bc_json_key(j, "keep");
 	if (!has) {
@@ -143,10 +170,14 @@ static void json_keep(bc_json *j, bool has, const char *provider, const uint8_t 
 		return;
 	}
 	bc_json_object_begin(j);
+	bc_json_key(j, "kind");
+	bc_json_string(j, kind);
 	bc_json_key(j, "provider");
 	bc_json_string(j, provider);
-	bc_json_key(j, "chip_id");
-	bc_json_hex(j, chip_id, BC_CHIP_ID_SIZE);
+	if (bc_keep_kind_has_chip_id(kind)) {
+		bc_json_key(j, "chip_id");
+		bc_json_hex(j, chip_id, BC_CHIP_ID_SIZE);
+	}
 	bc_json_object_end(j);
 }
 
@@ -191,7 +222,7 @@ bc_status bc_identity_to_json(const bc_identity *id, char **json, size_t *size, 
 	bc_json_base64(&j, id->ak_public, id->ak_public_size);
 	bc_json_key(&j, "ak_name");
 	bc_json_hex(&j, id->ak_name, id->ak_name_size);
-	json_keep(&j, id->has_keep, id->keep_provider, id->keep_chip_id);
+	json_keep(&j, id->has_keep, id->keep_kind, id->keep_provider, id->keep_chip_id);
 	bc_json_object_end(&j);
 	return take_json(&out, "the identity", json, size, err);
 }
@@ -247,8 +278,7 @@ static bc_status parse_keys(json_t *root, const char *name, bc_identity *out, bc
 		s = member_hex(json_object_get(root, "ak_name"), "ak_name", name, out->ak_name,
 			       sizeof(out->ak_name), 0, &out->ak_name_size, err);
 	if (s == BC_OK)
-		s = parse_keep(root, name, &out->has_keep, out->keep_provider,
-			       sizeof(out->keep_provider), out->keep_chip_id, err);
+		s = parse_keep(root, name, out, err);
 	return s;
 }
 
@@ -346,6 +376,7 @@ static void take_keys(bc_enrolment *rec, const bc_identity *id)
 	memcpy(rec->ak_name, id->ak_name, id->ak_name_size);
 	rec->ak_name_size = id->ak_name_size;
 	rec->has_keep = id->has_keep;
+	memcpy(rec->keep_kind, id->keep_kind, sizeof(rec->keep_kind));
 	memcpy(rec->keep_provider, id->keep_provider, sizeof(rec->keep_provider));
 	memcpy(rec->keep_chip_id, id->keep_chip_id, sizeof(rec->keep_chip_id));
 }
@@ -503,7 +534,7 @@ bc_status bc_enrolment_to_json(const bc_enrolment *rec, char **json, size_t *siz
 	bc_json_base64(&j, rec->ak_public, rec->ak_public_size);
 	bc_json_key(&j, "ak_name");
 	bc_json_hex(&j, rec->ak_name, rec->ak_name_size);
-	json_keep(&j, rec->has_keep, rec->keep_provider, rec->keep_chip_id);
+	json_keep(&j, rec->has_keep, rec->keep_kind, rec->keep_provider, rec->keep_chip_id);
 	bc_json_object_end(&j);
 	return take_json(&out, "the enrolment record", json, size, err);
 }

@@ -795,6 +795,14 @@ bc_status bc_snp_report_verify(const uint8_t *report, size_t size, const uint8_t
 			       size_t vcek_size, const uint8_t *ask, size_t ask_size,
 			       const uint8_t *ark, size_t ark_size, bc_error *err)
 {
+	return bc_snp_report_verify_at(report, size, vcek, vcek_size, ask, ask_size, ark, ark_size,
+				       time(NULL), err);
+}
+
+bc_status bc_snp_report_verify_at(const uint8_t *report, size_t size, const uint8_t *vcek,
+				  size_t vcek_size, const uint8_t *ask, size_t ask_size,
+				  const uint8_t *ark, size_t ark_size, time_t now, bc_error *err)
+{
 	bc_snp_report rep;
 	if ((ask == NULL) != (ark == NULL))
 		return bc_fail(err, BC_E_INVALID,
@@ -810,7 +818,6 @@ bc_status bc_snp_report_verify(const uint8_t *report, size_t size, const uint8_t
 	if (s != BC_OK)
 		return s;
 	EVP_PKEY *key = X509_get0_pubkey(cert);
-	time_t now = time(NULL);
 	s = check_p384(key, who->key, err);
 	if (s == BC_OK && who == &signer_vlek) /* before the signature: the clearer message */
 		s = match_no_chip(cert, err);

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <bootchain/status.h>
 
@@ -161,7 +162,8 @@ bc_status bc_snp_report_parse(const uint8_t *data, size_t size, bc_snp_report *o
  * "SEV-VLEK-Milan" for an ASVK), and a report of version 3 or later, which names its
  * CPUID family and model, must come from that product (Milan: family 0x19, models
  * 0x00-0x0F; Genoa: 0x19, 0x10-0x1F and 0xA0-0xAF; Turin: 0x1A, 0x00-0x1F). Every
- * certificate given must be valid now (its notBefore and notAfter).
+ * certificate given must be valid now (its notBefore and notAfter; the time is
+ * bc_snp_report_verify_at()'s to choose).
  *
  * Then the key must be this chip's and this TCB's, as AMD's VCEK specification makes
  * them: a VCEK's hwID extension (1.3.6.1.4.1.3704.1.4, a DER OCTET STRING, or the 64
@@ -183,6 +185,13 @@ bc_status bc_snp_report_parse(const uint8_t *data, size_t size, bc_snp_report *o
 bc_status bc_snp_report_verify(const uint8_t *report, size_t size, const uint8_t *vcek,
 			       size_t vcek_size, const uint8_t *ask, size_t ask_size,
 			       const uint8_t *ark, size_t ark_size, bc_error *err);
+
+/* bc_snp_report_verify() with every certificate's validity judged at now instead of the
+ * current time: for a report verified as it stood when it was made (a recorded one, a
+ * test vector whose VCEK expires before the test does). */
+bc_status bc_snp_report_verify_at(const uint8_t *report, size_t size, const uint8_t *vcek,
+				  size_t vcek_size, const uint8_t *ask, size_t ask_size,
+				  const uint8_t *ark, size_t ark_size, time_t now, bc_error *err);
 
 /* Policy helpers */
 static inline bool bc_snp_policy_debug(uint64_t policy)

@@ -452,19 +452,23 @@ static bc_status identity_certs(bc_server *srv, bc_ek_nv_certs *nv, bc_identity 
 	return BC_OK;
 }
 
-/* The CHIP_ID of a Keep report, for the kinds whose reports have one: SEV-SNP, and an
- * Azure HCL report over SEV-SNP. *has false for the others (TDX). */
-static bc_status keep_chip_id(const bc_evidence *keep, uint8_t chip_id[BC_CHIP_ID_SIZE], bool *has,
-			      bc_error *err)
+/* The kind and CHIP_ID of a Keep report: SEV-SNP, and an Azure HCL report over
+ * SEV-SNP, have a chip id; a TD (TDX) has none. *has false for a Keep that is neither
+ * (SGX, an HCL report over TDX): the identity names no Keep. */
+static bc_status keep_of_report(const bc_evidence *keep, bc_identity *id, bc_error *err)
 {
 	const uint8_t *report = keep->keep_report;
 	size_t size = keep->keep_report_size;
 	bc_azure_hcl hcl;
 	bc_snp_report r;
 	bc_status s = BC_OK;
-	*has = false;
+	id->has_keep = false;
 	switch (bc_keep_kind_of(keep->keep_provider)) {
 	case BC_KEEP_SEV_SNP: break;
+	case BC_KEEP_TDX:
+		snprintf(id->keep_kind, sizeof(id->keep_kind), "%s", BC_KEEP_KIND_TDX);
+		id->has_keep = true;
+		return BC_OK;
 	case BC_KEEP_AZURE_HCL:
 		s = bc_azure_hcl_parse(report, size, &hcl, err);
 		if (s == BC_OK && hcl.report_type != BC_AZURE_HCL_REPORT_TYPE_SNP)
@@ -478,15 +482,15 @@ static bc_status keep_chip_id(const bc_evidence *keep, uint8_t chip_id[BC_CHIP_I
 		s = bc_snp_report_parse(report, size, &r, err);
 	if (s != BC_OK)
 		return s;
-	memcpy(chip_id, r.chip_id, BC_CHIP_ID_SIZE);
-	*has = true;
+	snprintf(id->keep_kind, sizeof(id->keep_kind), "%s", BC_KEEP_KIND_SEV_SNP);
+	memcpy(id->keep_chip_id, r.chip_id, BC_CHIP_ID_SIZE);
+	id->has_keep = true;
 	return BC_OK;
 }
 
-/* The Keep's provider and chip, from a report read now as quotes read it (its
- * REPORT_DATA names the AK, though nothing relies on it: the chip id is taken on trust
- * at enrolment, and every later report's CHIP_ID is checked against it). A Keep whose
- * reports have no chip id (TDX) leaves the identity without a Keep. */
+/* The Keep's kind, provider and chip, from a report read now as quotes read it (its
+ * REPORT_DATA names the AK, though nothing relies on it: the kind and chip id are
+ * taken on trust at enrolment, and every later report is checked against them). */
 static bc_status identity_keep(bc_server *srv, const TPM2B_NAME *ak_name, bc_identity *id,
 			       bc_error *err)
 {
@@ -499,7 +503,7 @@ static bc_status identity_keep(bc_server *srv, const TPM2B_NAME *ak_name, bc_ide
 	bc_status s =
 	    bc_keep_gather(srv->tpm, srv->tsm_root, ak_name->name, ak_name->size, keep, err);
 	if (s == BC_OK)
-		s = keep_chip_id(keep, id->keep_chip_id, &id->has_keep, err);
+		s = keep_of_report(keep, id, err);
 	if (s == BC_OK && id->has_keep)
 		snprintf(id->keep_provider, sizeof(id->keep_provider), "%s", keep->keep_provider);
 	return s;

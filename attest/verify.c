@@ -811,17 +811,45 @@ const char *bc_keep_kind_name(bc_keep_kind kind)
 	return "unknown";
 }
 
+/* The enrolment kind ("keep": {"kind"}, bootchain-enrolment(5)) of a report's kind:
+ * an Azure HCL report is over SEV-SNP (one over TDX names no Keep at enrolment). */
+static const char *enrolment_kind(bc_keep_kind kind)
+{
+	switch (kind) {
+	case BC_KEEP_SEV_SNP:
+	case BC_KEEP_AZURE_HCL: return BC_KEEP_KIND_SEV_SNP;
+	case BC_KEEP_TDX: return BC_KEEP_KIND_TDX;
+	default: return NULL;
+	}
+}
+
+/* The enrolled machine's Keep is of one kind: a report of another kind is another
+ * Keep's, however well signed and bound (keep-binding fails, after the kind's checks). */
+static void check_keep_kind(bc_keep_kind kind, const bc_verify_opts *o, bc_verify_result *res)
+{
+	const char *got = enrolment_kind(kind);
+	if (!o->keep_kind || (got && !strcmp(got, o->keep_kind)))
+		return;
+	bc_keep_verdict(res, BC_CHECK_KEEP_BINDING, BC_CHECK_FAIL,
+			"the enrolled Keep is %s, and this report is %s: another Keep's",
+			!strcmp(o->keep_kind, BC_KEEP_KIND_TDX) ? "TDX" : "SEV-SNP",
+			bc_keep_kind_name(kind));
+}
+
 /* The Keep's checks, by the kind of its report. */
 static void check_keep(const bc_evidence *ev, const bc_verify_opts *o, bc_verify_result *res)
 {
 	if (!ev->keep_report) {
 		bc_keep_verdict_all(res, keep_required(o) ? BC_CHECK_FAIL : BC_CHECK_SKIP,
-				    "no Keep report in the evidence");
+				    o->keep_kind ? "no Keep report in the evidence, and the "
+						   "machine was enrolled with its Keep"
+						 : "no Keep report in the evidence");
 		return;
 	}
 	for (size_t i = 0; i < ELEMENTSOF(keep_kinds); i++)
 		if (!strcmp(ev->keep_provider, keep_kinds[i].provider)) {
 			keep_kinds[i].check(ev, o, res);
+			check_keep_kind(keep_kinds[i].kind, o, res);
 			return;
 		}
 	bc_keep_verdict_all(res, BC_CHECK_FAIL, "a Keep report of an unknown provider");
@@ -895,14 +923,15 @@ static bool golden_judges_boot(const bc_golden *db)
  * EVIDENCE): an SGX enclave's. No TPM check can be done. Each fails when the verifier
  * asked for a TPM (an expected AK or enrolment, required PCRs, a golden database that
  * judges a boot): else stripping the quote from evidence would pass a check the
- * verifier relies on; without such a request they are skipped. Only a Keep kind whose
+ * verifier relies on; without such a request, or when the verifier says the machine
+ * has no TPM (keep_only), they are skipped. Only a Keep kind whose
  * binding needs no AK may stand alone; its three checks then decide.
  */
 static bc_status verify_keep_only(const bc_evidence *ev, const bc_verify_opts *o,
 				  bc_verify_result *res)
 {
-	bool asked =
-	    o->key || o->ak_public || o->enrolled || o->require || golden_judges_boot(o->golden);
+	bool asked = !o->keep_only && (o->key || o->ak_public || o->enrolled || o->require ||
+				       golden_judges_boot(o->golden));
 	for (int c = BC_CHECK_AK; c < BC_CHECK_KEEP_SIGNATURE; c++)
 		verdict(res, (bc_check)c, asked ? BC_CHECK_FAIL : BC_CHECK_SKIP, "%s",
 			asked ? "no TPM quote (keep-only evidence), and the verifier asked for "
@@ -931,6 +960,12 @@ bc_status bc_verify_evidence(const bc_evidence *ev, const bc_verify_opts *o, bc_
 		verdict(res, (bc_check)c, BC_CHECK_SKIP, "not reached");
 	if (!ev->attest)
 		return verify_keep_only(ev, o, res);
+	if (o->keep_only) { /* a TPM quote from a machine the verifier knows has no TPM */
+		verdict(res, BC_CHECK_AK, BC_CHECK_FAIL,
+			"a TPM quote in the evidence of a keep-only machine (an SGX enclave): "
+			"its evidence must be its Keep report alone");
+		return BC_OK;
+	}
 	if (!key && !o->ak_public && !o->enrolled) { /* a quote by a key nobody vouched for */
 		verdict(res, BC_CHECK_AK, BC_CHECK_FAIL,
 			"no expected AK given (--ak or --enrolment): a quote by any key proves "
@@ -948,7 +983,9 @@ bc_status bc_verify_evidence(const bc_evidence *ev, const bc_verify_opts *o, bc_
 		eo.ak_flags = 0;
 		if (rec->has_keep) { /* a machine enrolled with its Keep shows it */
 			eo.keep_required = true;
-			eo.keep_chip_id = rec->keep_chip_id;
+			eo.keep_kind = rec->keep_kind;
+			eo.keep_chip_id =
+			    bc_keep_kind_has_chip_id(rec->keep_kind) ? rec->keep_chip_id : NULL;
 		}
 		return bc_verify_evidence(ev, &eo, res, err);
 	}

@@ -315,7 +315,8 @@ static void text_result(bc_buf *out, const result *r)
 	} else {
 		bc_buf_puts(out, "NO EK certificate (--allow-uncertified)");
 	}
-	bc_buf_puts(out, rec->has_keep ? ", with its Keep" : "");
+	if (rec->has_keep) /* a kind this build knows: the record parsed */
+		bc_buf_printf(out, ", with its Keep (%s)", rec->keep_kind);
 	if (r->record[0])
 		bc_buf_printf(out, ": %s", r->record);
 	if (opt.fleet)

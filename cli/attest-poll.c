@@ -34,10 +34,11 @@
 #define KEY_MAX	       (64 * 1024)
 
 static const char poll_usage[] =
-    "Usage: bootchain attest poll --hosts FILE (--enrolment FILE|DIR | --ak-dir DIR |\n"
-    "                             --ak AKPUB) --golden DB [OPTIONS]\n"
+    "Usage: bootchain attest poll --hosts FILE [--enrolment FILE|DIR | --ak-dir DIR |\n"
+    "                             --ak AKPUB] --golden DB [OPTIONS]\n"
     "\n"
-    "Attest every host of FILE (one `NAME URL [AKPUB]` a line, # comments) served by\n"
+    "Attest every host of FILE (one `NAME URL [AKPUB|keep-only]` a line, # comments;\n"
+    "keep-only: an SGX enclave, whose evidence is its Keep report alone) served by\n"
     "`bootchain attest serve`: a fresh nonce each, GET URL/v1/evidence, and every check of\n"
     "`attest verify` (batched evidence through its Merkle path). Prints a verdict a host;\n"
     "exits 3 when a host fails or cannot be reached.\n"
@@ -95,6 +96,7 @@ enum {
 /* A host of the hosts file. */
 typedef struct host {
 	char *name, *url, *ak_path; /* ak_path: resolved, or NULL */
+	bool keep_only;		    /* `keep-only` in the AKPUB column: no TPM, no AK */
 	bc_verify_key *own_key;
 	const bc_verify_key *key;
 	const bc_enrolment *enrolled; /* --enrolment: its record */
@@ -226,7 +228,7 @@ static int parse_line(const char *cmd, char *line, unsigned number, fleet *f)
 	if (n == 0) /* blank, or a comment */
 		return 0;
 	if (n < 2 || n > 3) {
-		cli_error(cmd, "%s:%u: expected NAME URL [AKPUB]", opt.hosts, number);
+		cli_error(cmd, "%s:%u: expected NAME URL [AKPUB|keep-only]", opt.hosts, number);
 		return BC_EXIT_ERROR;
 	}
 	if (strncmp(fields[1], "http://", 7) != 0 && strncmp(fields[1], "https://", 8) != 0) {
@@ -249,8 +251,10 @@ static int parse_line(const char *cmd, char *line, unsigned number, fleet *f)
 		url_len--;
 	h->name = strdup(fields[0]);
 	h->url = strndup(fields[1], url_len);
-	h->ak_path = n == 3 ? resolve(opt.hosts, fields[2]) : NULL;
-	if (!h->name || !h->url || (n == 3 && !h->ak_path)) {
+	/* an AK file of that name is written ./keep-only */
+	h->keep_only = n == 3 && strcmp(fields[2], "keep-only") == 0;
+	h->ak_path = n == 3 && !h->keep_only ? resolve(opt.hosts, fields[2]) : NULL;
+	if (!h->name || !h->url || (n == 3 && !h->keep_only && !h->ak_path)) {
 		cli_error(cmd, "out of memory");
 		return BC_EXIT_ERROR;
 	}
@@ -333,6 +337,8 @@ static bool enrolled_record(const bc_enrolment_set *set, host *h)
 {
 	char where[256];
 	const bc_enrolment *rec = NULL;
+	if (h->keep_only) /* an enclave is not enrolled: it has no AK */
+		return true;
 	if (h->ak_path)
 		return set_error(h, "an AKPUB column and --enrolment exclude each other");
 	if (bc_enrolment_host_of_url(h->url, where, sizeof(where)))
@@ -350,6 +356,8 @@ static bool enrolled_record(const bc_enrolment_set *set, host *h)
 static bool own_key(host *h, const bc_verify_key *shared)
 {
 	bc_error err = {0};
+	if (h->keep_only)
+		return true;
 	if (!h->ak_path && opt.ak_dir) {
 		_cleanup_free_ char *pub = NULL, *pem = NULL;
 		if (asprintf(&pub, "%s/%s.pub", opt.ak_dir, h->name) < 0 ||
@@ -509,9 +517,6 @@ static int check_args(const char *cmd, int extra, char **argv)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
 	if (!opt.hosts || !opt.golden)
 		return cli_usage_error(cmd, "--hosts FILE and --golden DB are required");
-	if (!opt.ak && !opt.ak_dir && !opt.enrolment)
-		return cli_usage_error(cmd, "--enrolment FILE|DIR, --ak AKPUB or --ak-dir DIR is "
-					    "required");
 	if (opt.enrolment && (opt.ak || opt.ak_dir || opt.ak_pem_checked))
 		return cli_usage_error(cmd, "--enrolment excludes --ak, --ak-dir and "
 					    "--ak-pem-checked");
@@ -552,12 +557,28 @@ static cli_poll_args poll_args(void)
 			       .retries = opt.retries};
 }
 
+/* Without --ak, --ak-dir and --enrolment, each host names its AK or is keep-only. */
+static int check_ak_sources(const char *cmd, const fleet *f)
+{
+	if (opt.ak || opt.ak_dir || opt.enrolment)
+		return 0;
+	for (size_t i = 0; i < f->count; i++)
+		if (!f->hosts[i].ak_path && !f->hosts[i].keep_only)
+			return cli_usage_error(cmd,
+					       "--enrolment FILE|DIR, --ak AKPUB or --ak-dir "
+					       "DIR is required: host %s has no AKPUB column "
+					       "(nor keep-only, for an SGX enclave)",
+					       f->hosts[i].name);
+	return 0;
+}
+
 static int read_inputs(const char *cmd, fleet *f, inputs *in)
 {
 	bc_error err = {0};
 	cli_poll_args a = poll_args();
 	int rc = read_hosts(cmd, f);
-	if (rc || (rc = cli_poll_inputs_read(cmd, &a, &in->poll)) != 0)
+	if (rc || (rc = check_ak_sources(cmd, f)) != 0 ||
+	    (rc = cli_poll_inputs_read(cmd, &a, &in->poll)) != 0)
 		return rc;
 	if (opt.ak && load_key(opt.ak, &in->shared, &err) != BC_OK)
 		return cli_fail(cmd, &err);
@@ -585,8 +606,11 @@ static int poll_hosts(const char *cmd, fleet *f, const inputs *in)
 		if (h->error)
 			continue;
 		f->which[n] = i;
-		targets[n++] = (bc_poll_host){
-		    .name = h->name, .url = h->url, .key = h->key, .enrolment = h->enrolled};
+		targets[n++] = (bc_poll_host){.name = h->name,
+					      .url = h->url,
+					      .key = h->key,
+					      .enrolment = h->enrolled,
+					      .keep_only = h->keep_only};
 	}
 	for (size_t i = 0; i < f->count; i++)
 		if (f->hosts[i].error)

@@ -18,12 +18,12 @@ static const char list_usage[] =
     "Usage: bootchain fleet list [--db URL] [--json]\n"
     "\n"
     "The machines of the fleet, by name: URL, AK name, whether the EK was certified,\n"
-    "the Keep's chip id, when it was added.\n"
+    "the Keep's kind and chip id, when it was added.\n"
     "\n"
     "Options:\n"
     "      --db URL   the store (default " BC_FLEET_DEFAULT_DB ")\n"
     "      --json     {\"machines\": [{\"name\", \"url\", \"ak_name\", \"certified\",\n"
-    "                 \"keep_chip_id\", \"added\"}...]}\n"
+    "                 \"keep_kind\", \"keep_chip_id\", \"added\"}...]}\n"
     "  -h, --help     show this help\n";
 
 static void iso_time(int64_t t, char *out, size_t size)
@@ -47,8 +47,13 @@ static void json_machine(bc_json *j, const bc_fleet_machine *m)
 	bc_json_hex(j, m->ak_name, m->ak_name_size);
 	bc_json_key(j, "certified");
 	bc_json_bool(j, m->certified);
-	bc_json_key(j, "keep_chip_id");
+	bc_json_key(j, "keep_kind");
 	if (m->has_keep)
+		bc_json_string(j, m->keep_kind);
+	else
+		bc_json_null(j);
+	bc_json_key(j, "keep_chip_id"); /* null for a Keep without one (TDX) */
+	if (m->has_keep && bc_keep_kind_has_chip_id(m->keep_kind))
 		bc_json_hex(j, m->keep_chip_id, sizeof(m->keep_chip_id));
 	else
 		bc_json_null(j);
@@ -57,7 +62,7 @@ static void json_machine(bc_json *j, const bc_fleet_machine *m)
 	bc_json_object_end(j);
 }
 
-/* NAME URL AK certified|uncertified [keep] added: names and URLs come from records,
+/* NAME URL AK certified|uncertified [keep:KIND] added: names and URLs come from records,
  * escaped */
 static void text_machine(bc_buf *out, const bc_fleet_machine *m)
 {
@@ -66,9 +71,10 @@ static void text_machine(bc_buf *out, const bc_fleet_machine *m)
 	bc_text_escape(out, m->name, strlen(m->name));
 	bc_buf_putc(out, ' ');
 	bc_text_escape(out, m->url, strlen(m->url));
-	bc_buf_printf(
-	    out, " ak:%s %s%s added %s\n", bc_hex_encode(m->ak_name, m->ak_name_size, hex),
-	    m->certified ? "certified" : "UNCERTIFIED", m->has_keep ? " keep" : "", added);
+	bc_buf_printf(out, " ak:%s %s%s%s added %s\n",
+		      bc_hex_encode(m->ak_name, m->ak_name_size, hex),
+		      m->certified ? "certified" : "UNCERTIFIED", m->has_keep ? " keep:" : "",
+		      m->has_keep ? m->keep_kind : "", added);
 }
 
 int fleet_list(int argc, char **argv)

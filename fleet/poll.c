@@ -34,6 +34,7 @@ typedef struct slot {
 	bc_verify_key *own_key; /* made from the host's enrolment record */
 	const bc_verify_key *key;
 	const uint8_t *chip_id; /* the Keep report required with this CHIP_ID, or NULL */
+	const char *keep_kind;	/* a Keep of this kind required ("sev-snp", "tdx"), or NULL */
 	/* the transfer */
 	CURL *easy;
 	bc_buf body;
@@ -153,13 +154,15 @@ static void verify_answer(poller *p, slot *s)
 			     .nonce_size = sizeof(s->nonce),
 			     .golden = o->golden,
 			     .require = o->require,
-			     .keep_required = o->keep_required || s->chip_id,
+			     .keep_required = o->keep_required || s->chip_id || s->keep_kind,
 			     .keep_chip_id = s->chip_id,
+			     .keep_kind = s->keep_kind,
 			     .keep_ark = o->keep_ark,
 			     .keep_ark_size = o->keep_ark_size,
 			     .keep_ask = o->keep_ask,
 			     .keep_ask_size = o->keep_ask_size,
-			     .keep_intel = o->keep_intel};
+			     .keep_intel = o->keep_intel,
+			     .keep_only = s->host->keep_only};
 	const char *json = (const char *)s->body.data;
 	const char *name = s->host->name;
 	if (bc_evidence_parse(json, s->body.len, name, &ev, &err) != BC_OK ||
@@ -241,6 +244,9 @@ static bool expected_key(poller *p, slot *s)
 	const bc_enrolment *rec = h->enrolment;
 	bc_error err = {0};
 	s->chip_id = h->keep_chip_id;
+	s->keep_kind = h->keep_kind;
+	if (h->keep_only) /* an enclave: no AK, its Keep report is everything */
+		return true;
 	if (h->key) {
 		s->key = h->key;
 		return true;
@@ -254,7 +260,9 @@ static bool expected_key(poller *p, slot *s)
 		return false;
 	}
 	s->key = s->own_key;
-	if (!s->chip_id && rec->has_keep)
+	if (!s->keep_kind && rec->has_keep)
+		s->keep_kind = rec->keep_kind;
+	if (!s->chip_id && rec->has_keep && bc_keep_kind_has_chip_id(rec->keep_kind))
 		s->chip_id = rec->keep_chip_id;
 	return true;
 }

@@ -200,7 +200,7 @@ static bool make_attestation(const bc_fleet_machine *m, const bc_poll_result *r,
 	}
 	memcpy(a->ak_name, m->ak_name, m->ak_name_size);
 	a->ak_name_size = m->ak_name_size;
-	a->has_keep_chip = m->has_keep;
+	a->has_keep_chip = m->has_keep && bc_keep_kind_has_chip_id(m->keep_kind);
 	memcpy(a->keep_chip_id, m->keep_chip_id, sizeof(a->keep_chip_id));
 	a->detail = strdup(r->detail ? r->detail : "");
 	if (v && v->golden && !(a->differing_events = differing_events(v->golden)) &&
@@ -419,11 +419,13 @@ static bc_status run_batch(batch *b)
 			continue;
 		}
 		b->which[n] = i;
-		b->hosts[n++] =
-		    (bc_poll_host){.name = m->name,
-				   .url = m->url,
-				   .key = l->key,
-				   .keep_chip_id = m->has_keep ? m->keep_chip_id : NULL};
+		b->hosts[n++] = (bc_poll_host){
+		    .name = m->name,
+		    .url = m->url,
+		    .key = l->key,
+		    /* a Keep without a chip id (TDX) is zeros: required all the same */
+		    .keep_chip_id = m->has_keep ? m->keep_chip_id : NULL,
+		    .keep_kind = m->has_keep ? m->keep_kind : NULL};
 	}
 	if (s == BC_OK)
 		s = bc_poll(b->hosts, n, &b->opts->poll, on_poll, b, b->err);

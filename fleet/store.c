@@ -311,6 +311,10 @@ static const char *const migrations[] = {
     "ALTER TABLE attestations ADD COLUMN attested_pcrs TEXT;"
     "CREATE INDEX attestations_log ON attestations (machine_id, attested_at, id) "
     "WHERE log_sha256 IS NOT NULL;",
+    /* 3: the kind of a machine's Keep ("sev-snp", "tdx"), which a Keep without a chip id
+     * (TDX) needs to be remembered at all; the Keeps stored before kinds are SEV-SNP */
+    "ALTER TABLE machines ADD COLUMN keep_kind TEXT;"
+    "UPDATE machines SET keep_kind = 'sev-snp' WHERE keep_chip_id IS NOT NULL;",
 };
 
 /* The migration's text with @ID@ replaced by the backend's key column; malloc'd. */
@@ -387,7 +391,7 @@ bc_status bc_fleet_store_migrate(bc_fleet_store *st, int *from, bc_error *err)
 
 #define MACHINE_COLUMNS                                                                     \
 	"id, name, url, certified, ak_name, ak_public, ek_public, keep_chip_id, added_at, " \
-	"removed_at, next_due"
+	"removed_at, next_due, keep_kind"
 
 static bc_status machine_from_row(const bc_fleet_store *st, const sql_rows *r, size_t row,
 				  bc_fleet_machine *m, bc_error *err)
@@ -403,9 +407,13 @@ static bc_status machine_from_row(const bc_fleet_store *st, const sql_rows *r, s
 		  cell_int(r, row, 8, &m->added_at) && cell_int(r, row, 9, &m->removed_at) &&
 		  cell_int(r, row, 10, &m->next_due);
 	m->certified = certified != 0;
-	m->has_keep = sql_cell(r, row, 7) != NULL;
+	m->has_keep = sql_cell(r, row, 11) != NULL; /* a Keep has a kind, not always a chip */
 	if (ok && m->has_keep)
-		ok = cell_hex(r, row, 7, m->keep_chip_id, sizeof(m->keep_chip_id), NULL);
+		ok = cell_text(r, row, 11, m->keep_kind, sizeof(m->keep_kind)) &&
+		     bc_keep_kind_has_chip_id(m->keep_kind) == (sql_cell(r, row, 7) != NULL);
+	if (ok && sql_cell(r, row, 7))
+		ok = m->has_keep &&
+		     cell_hex(r, row, 7, m->keep_chip_id, sizeof(m->keep_chip_id), NULL);
 	if (!ok)
 		return bc_fail(err, BC_E_FORMAT, "%s: machine \"%.64s\": a column is malformed",
 			       st->display, name ? name : "?");
@@ -456,9 +464,10 @@ static bc_status record_columns_make(const bc_enrolment *rec, record_columns *c,
 	c->ak_name = hex_dup(rec->ak_name, rec->ak_name_size);
 	c->ak_public = hex_dup(rec->ak_public, rec->ak_public_size);
 	c->ek_public = hex_dup(rec->ek_public, rec->ek_public_size);
-	if (rec->has_keep)
+	bool chip = rec->has_keep && bc_keep_kind_has_chip_id(rec->keep_kind);
+	if (chip)
 		c->chip_id = hex_dup(rec->keep_chip_id, sizeof(rec->keep_chip_id));
-	if (!c->ak_name || !c->ak_public || !c->ek_public || (rec->has_keep && !c->chip_id))
+	if (!c->ak_name || !c->ak_public || !c->ek_public || (chip && !c->chip_id))
 		return bc_fail(err, BC_E_NOMEM, "out of memory");
 	return BC_OK;
 }
@@ -470,20 +479,22 @@ static bc_status write_machine(bc_fleet_store *st, const bc_enrolment *rec, cons
 {
 	static const char insert_sql[] =
 	    "INSERT INTO machines (name, url, ak_name, ak_public, ek_public, keep_chip_id, "
-	    "enrolment, certified, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+	    "enrolment, certified, added_at, keep_kind) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 	static const char update_sql[] =
 	    "UPDATE machines SET url = $2, ak_name = $3, ak_public = $4, ek_public = $5, "
-	    "keep_chip_id = $6, enrolment = $7, certified = $8, "
-	    "added_at = CASE WHEN $10 = 1 THEN $9 ELSE added_at END, removed_at = NULL, "
+	    "keep_chip_id = $6, keep_kind = $10, enrolment = $7, certified = $8, "
+	    "added_at = CASE WHEN $11 = 1 THEN $9 ELSE added_at END, removed_at = NULL, "
 	    "next_due = 0, lease_worker = NULL, lease_until = NULL WHERE name = $1";
 	sql_param p[] = {
-	    SQL_S(rec->host),	 SQL_S(rec->url),
-	    SQL_S(c->ak_name),	 SQL_S(c->ak_public),
-	    SQL_S(c->ek_public), SQL_S(c->chip_id),
-	    SQL_S(c->json),	 SQL_I(rec->certified ? 1 : 0),
-	    SQL_I(now),		 SQL_I(readd ? 1 : 0),
+	    SQL_S(rec->host),	  SQL_S(rec->url),
+	    SQL_S(c->ak_name),	  SQL_S(c->ak_public),
+	    SQL_S(c->ek_public),  SQL_S(c->chip_id),
+	    SQL_S(c->json),	  SQL_I(rec->certified ? 1 : 0),
+	    SQL_I(now),		  SQL_S(rec->has_keep ? rec->keep_kind : NULL),
+	    SQL_I(readd ? 1 : 0),
 	};
-	return query(st, insert ? insert_sql : update_sql, p, insert ? 9 : 10, NULL, err);
+	return query(st, insert ? insert_sql : update_sql, p, insert ? 10 : 11, NULL, err);
 }
 
 bc_status bc_fleet_store_add(bc_fleet_store *st, const bc_enrolment *rec, int64_t now,

@@ -203,12 +203,20 @@ typedef struct bc_verify_opts {
 	/* the CHIP_ID (64 bytes) a Keep report must have (the keep-binding check); NULL:
 	 * any */
 	const uint8_t *keep_chip_id;
+	/* the kind of Keep a report must be of (an enrolment's keep_kind: "sev-snp", "tdx";
+	 * another kind fails keep-binding); NULL: any */
+	const char *keep_kind;
 	bc_keep_intel_collateral keep_intel;
 	/* enrolled machines (bootchain/enrolment.h), used when key is NULL: the expected AK
 	 * is that of the record whose ak_name is the name of the evidence's AK (none: the
-	 * ak check fails, "not enrolled"); a record with a Keep requires the Keep, with its
-	 * chip id as keep_chip_id */
+	 * ak check fails, "not enrolled"); a record with a Keep requires the Keep, of its
+	 * kind as keep_kind, with its chip id (when the kind has one) as keep_chip_id */
 	const struct bc_enrolment_set *enrolled;
+	/* the verifier knows the machine has no TPM (an SGX enclave): its evidence must be
+	 * keep-only (bootchain-evidence(5)), a TPM quote in it fails the ak check, and the
+	 * TPM checks are skipped whatever else is asked (an AK, require, a golden database
+	 * that judges a boot: those are for the other machines); the Keep's checks decide */
+	bool keep_only;
 } bc_verify_opts;
 
 /* Run every check; the result says which passed. An error (no memory, a bad AK given by

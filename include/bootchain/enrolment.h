@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <bootchain/attest.h>
 #include <bootchain/ekcert.h>
@@ -34,6 +35,17 @@ extern "C" {
 #define BC_CHIP_ID_SIZE		      64 /* SEV-SNP CHIP_ID */
 #define BC_ENROLMENT_SECRET_SIZE      32
 
+/* The kinds of Keep an identity and a record name ("keep": {"kind"}); a "keep" without
+ * "kind" (records and identities before kinds) is SEV-SNP. */
+#define BC_KEEP_KIND_SEV_SNP "sev-snp" /* SEV-SNP, and an Azure HCL report over SEV-SNP */
+#define BC_KEEP_KIND_TDX     "tdx"     /* a TD: no chip id */
+
+/* Whether a Keep of that kind has a chip id (keep_chip_id is meaningful). */
+static inline bool bc_keep_kind_has_chip_id(const char *kind)
+{
+	return strcmp(kind, BC_KEEP_KIND_SEV_SNP) == 0;
+}
+
 /* What a machine says of itself (GET /v1/identity). Nothing in it is trusted until
  * bc_enrolment_check_identity() and the activation have vouched for it. */
 typedef struct bc_identity {
@@ -49,7 +61,10 @@ typedef struct bc_identity {
 	size_t ak_public_size;
 	uint8_t ak_name[BC_KEY_NAME_MAX];
 	size_t ak_name_size;
+	/* the Keep (TEE) the machine runs in: its kind (BC_KEEP_KIND_*), the configfs-tsm
+	 * provider of its reports, and the chip id when the kind has one (SEV-SNP) */
 	bool has_keep;
+	char keep_kind[16];
 	char keep_provider[64];
 	uint8_t keep_chip_id[BC_CHIP_ID_SIZE];
 } bc_identity;
@@ -80,7 +95,10 @@ typedef struct bc_enrolment {
 	size_t ak_public_size;
 	uint8_t ak_name[BC_KEY_NAME_MAX];
 	size_t ak_name_size;
+	/* enrolled with its Keep: later evidence must carry a report of that kind (and of
+	 * that chip, when the kind has a chip id) */
 	bool has_keep;
+	char keep_kind[16];
 	char keep_provider[64];
 	uint8_t keep_chip_id[BC_CHIP_ID_SIZE];
 } bc_enrolment;

@@ -63,6 +63,12 @@ typedef struct bc_poll_host {
 	/* BC_CHIP_ID_SIZE bytes: require the Keep report with this CHIP_ID (over the
 	 * record's); NULL: the record's, or any */
 	const uint8_t *keep_chip_id;
+	/* the kind of Keep the host was enrolled with (BC_KEEP_KIND_*): a report of another
+	 * kind is another Keep's (bc_verify_opts.keep_kind); NULL: the record's, or any */
+	const char *keep_kind;
+	/* a host with no TPM, an SGX enclave: its evidence must be keep-only (as
+	 * bc_verify_opts.keep_only); key and enrolment are then not used */
+	bool keep_only;
 } bc_poll_host;
 
 typedef struct bc_poll_opts {
@@ -140,7 +146,7 @@ BC_EXPORT const char *bc_poll_verdict_name(bc_poll_verdict verdict);
  * so that a schedule can be tested without waiting. Every statement binds its data as
  * parameters.
  */
-#define BC_FLEET_SCHEMA_VERSION 2
+#define BC_FLEET_SCHEMA_VERSION 3
 #define BC_FLEET_DEFAULT_DB	"sqlite:/var/lib/bootchain/fleet.db"
 #define BC_FLEET_NAME_MAX	256
 #define BC_FLEET_VERDICT_MAX	32
@@ -183,8 +189,9 @@ typedef struct bc_fleet_machine {
 	size_t ak_public_size;
 	uint8_t ek_public[BC_EVIDENCE_MAX_PUBLIC];
 	size_t ek_public_size;
-	bool has_keep;
-	uint8_t keep_chip_id[BC_CHIP_ID_SIZE];
+	bool has_keep; /* enrolled with its Keep, of kind keep_kind (BC_KEEP_KIND_*) */
+	char keep_kind[16];
+	uint8_t keep_chip_id[BC_CHIP_ID_SIZE]; /* when the kind has a chip id */
 	int64_t added_at;
 	int64_t removed_at; /* 0: in the fleet */
 	int64_t next_due;   /* when it is to be attested next */

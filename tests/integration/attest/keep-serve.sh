@@ -107,8 +107,9 @@ assert_contains "$(jq -r '.verify.checks["keep-golden"].message' "$TEST_TMP/out"
 poll_fails tdx --golden tdx-other.json "${intel[@]}"
 assert_contains "$(jq -r '.verify.checks["keep-golden"].message' "$TEST_TMP/out" | head -1)" "MRTD" \
 	"tdx: the MRTD named"
-# a TD has no chip id to enrol: the identity is served, without a Keep
+# a TD has no chip id: the identity names the Keep by its kind alone
 curl -sf "$URL/v1/identity" >identity.json || fail "GET /v1/identity"
-assert_eq null "$(jq -r .keep identity.json)" "the TD's identity"
+assert_eq tdx "$(jq -r .keep.kind identity.json)" "the TD's identity"
+assert_eq false "$(jq '.keep | has("chip_id")' identity.json)" "the TD's identity: no chip id"
 stop_serve "$SERVE_PID" tdx
 echo "PASS"

@@ -46,6 +46,13 @@ jq --arg pub "$(base64 -w0 ak2.pub)" --arg name "$AK2" '.ak_public = $pub | .ak_
 # a third machine, and a record whose AK name is not its AK's
 jq '.host = "m3:8400" | .url = "http://m3:8400"' "recs/$HOST1.json" >m3.json
 jq --arg name "$AK2" '.ak_name = $name' "recs/$HOST1.json" >broken.json
+# Keeps: a TD's (its kind, no chip id), and an SEV-SNP one of a record made before kinds
+# (no "kind": SEV-SNP)
+CHIP=$(openssl rand -hex 64)
+jq '.host = "td:8400" | .url = "http://td:8400" | .keep = {kind: "tdx", provider: "tdx_guest"}' \
+	"recs/$HOST1.json" >td.json
+jq --arg c "$CHIP" '.host = "snp:8400" | .url = "http://snp:8400" |
+	.keep = {provider: "sev_guest", chip_id: $c}' "recs/$HOST1.json" >snp-old.json
 
 # Raw SQL through the database's own shell.
 sql() { # db statement
@@ -67,21 +74,22 @@ run_cases() { # db what
 	assert_contains "$(cat err)" "fleet init" "$what: list before init"
 
 	expect_exit 0 "$BOOTCHAIN" fleet init --db "$db"
-	assert_contains "$(cat out)" "created (schema version 2)" "$what: init"
+	assert_contains "$(cat out)" "created (schema version 3)" "$what: init"
 	expect_exit 0 "$BOOTCHAIN" fleet init --db "$db"
-	assert_contains "$(cat out)" "up to date (schema version 2)" "$what: init again"
-	assert_eq 2 "$(sql "$db" 'SELECT MAX(version) FROM schema_version')" "$what: schema version"
+	assert_contains "$(cat out)" "up to date (schema version 3)" "$what: init again"
+	assert_eq 3 "$(sql "$db" 'SELECT MAX(version) FROM schema_version')" "$what: schema version"
 	# a store of schema 1 (before the attestations' logs were kept): refused, then migrated
 	sql "$db" 'DROP INDEX attestations_log' >/dev/null
 	for column in log_sha256 attested_pcrs; do
 		sql "$db" "ALTER TABLE attestations DROP COLUMN $column" >/dev/null
 	done
 	sql "$db" 'DROP TABLE logs' >/dev/null
-	sql "$db" 'DELETE FROM schema_version WHERE version = 2' >/dev/null
+	sql "$db" 'ALTER TABLE machines DROP COLUMN keep_kind' >/dev/null
+	sql "$db" 'DELETE FROM schema_version WHERE version >= 2' >/dev/null
 	expect_exit 1 "$BOOTCHAIN" fleet list --db "$db"
 	assert_contains "$(cat err)" "migrate it with \`bootchain fleet init\`" "$what: list on schema 1"
 	expect_exit 0 "$BOOTCHAIN" fleet init --db "$db"
-	assert_contains "$(cat out)" "migrated from schema version 1 to 2" "$what: init on schema 1"
+	assert_contains "$(cat out)" "migrated from schema version 1 to 3" "$what: init on schema 1"
 	assert_eq 0 "$(sql "$db" 'SELECT COUNT(*) FROM logs')" "$what: the logs table made"
 	expect_exit 0 "$BOOTCHAIN" fleet list --db "$db"
 	assert_eq "" "$(cat out)" "$what: an empty fleet"
@@ -148,10 +156,32 @@ run_cases() { # db what
 		'.machines[] | select(.name == $h) | .ak_name')" "$what: m1 back with its record"
 	assert_eq 2 "$(sql "$db" 'SELECT count(*) FROM machines')" "$what: the same rows"
 
+	# Keeps by their kind: a TD's without a chip id; then the store taken back to schema
+	# 2 and migrated again, where a chip id alone says SEV-SNP
+	expect_exit 0 "$BOOTCHAIN" fleet add --db "$db" td.json snp-old.json
+	assert_eq "tdx|" "$(sql "$db" "SELECT keep_kind || '|' || COALESCE(keep_chip_id, '') \
+		FROM machines WHERE name = 'td:8400'")" "$what: a TD's Keep in the table"
+	out=$(list_json "$db")
+	assert_eq "tdx null" "$(jq -r '.machines[] | select(.name == "td:8400") |
+		"\(.keep_kind) \(.keep_chip_id)"' <<<"$out")" "$what: JSON a TD's Keep"
+	assert_eq "sev-snp $CHIP" "$(jq -r '.machines[] | select(.name == "snp:8400") |
+		"\(.keep_kind) \(.keep_chip_id)"' <<<"$out")" "$what: JSON an old SEV-SNP Keep"
+	expect_exit 0 "$BOOTCHAIN" fleet list --db "$db"
+	assert_contains "$(grep '^td:8400 ' out)" " keep:tdx added " "$what: list a TD's Keep"
+	sql "$db" 'ALTER TABLE machines DROP COLUMN keep_kind' >/dev/null
+	sql "$db" 'DELETE FROM schema_version WHERE version = 3' >/dev/null
+	expect_exit 0 "$BOOTCHAIN" fleet init --db "$db"
+	assert_contains "$(cat out)" "migrated from schema version 2 to 3" "$what: init on schema 2"
+	assert_eq "sev-snp" "$(sql "$db" "SELECT keep_kind FROM machines WHERE name = 'snp:8400'")" \
+		"$what: a chip id is SEV-SNP's"
+	assert_eq 3 "$(sql "$db" "SELECT count(*) FROM machines WHERE keep_chip_id IS NULL AND \
+		keep_kind IS NULL")" "$what: no chip id, no Keep (m1, m2, and the TD's, lost by schema 2)"
+	sql "$db" "DELETE FROM machines WHERE name IN ('td:8400', 'snp:8400')" >/dev/null
+
 	# a store of a newer schema: refused, and left as it is
 	sql "$db" 'INSERT INTO schema_version (version, applied_at) VALUES (99, 0)'
 	expect_exit 1 "$BOOTCHAIN" fleet list --db "$db"
-	assert_contains "$(cat err)" "schema is version 99, newer than this bootchain's (2)" \
+	assert_contains "$(cat err)" "schema is version 99, newer than this bootchain's (3)" \
 		"$what: list on a newer store"
 	expect_exit 1 "$BOOTCHAIN" fleet init --db "$db"
 	assert_contains "$(cat err)" "newer than this bootchain's" "$what: init on a newer store"

@@ -66,6 +66,7 @@ static void test_identity_round_trips(void **state)
 	(void)state;
 	make_identity(&f, BC_AK_REQUIRED_ATTRIBUTES);
 	f.id.has_keep = true;
+	snprintf(f.id.keep_kind, sizeof(f.id.keep_kind), BC_KEEP_KIND_SEV_SNP);
 	snprintf(f.id.keep_provider, sizeof(f.id.keep_provider), "sev_guest");
 	memset(f.id.keep_chip_id, 0xc5, sizeof(f.id.keep_chip_id));
 	assert_int_equal(bc_identity_to_json(&f.id, &json, &size, NULL), BC_OK);
@@ -76,10 +77,75 @@ static void test_identity_round_trips(void **state)
 	assert_memory_equal(back.ek_public, f.id.ek_public, f.id.ek_public_size);
 	assert_memory_equal(back.ak_name, f.id.ak_name, f.id.ak_name_size);
 	assert_true(back.has_keep);
+	assert_string_equal(back.keep_kind, BC_KEEP_KIND_SEV_SNP);
 	assert_string_equal(back.keep_provider, "sev_guest");
 	assert_memory_equal(back.keep_chip_id, f.id.keep_chip_id, BC_CHIP_ID_SIZE);
 	bc_identity_free(&back);
 	free(json);
+	free_fixture(&f);
+}
+
+/* The identity of f (without a Keep) with keep_json as its "keep", parsed into out. */
+static bc_status parse_with_keep(fixture *f, const char *keep_json, bc_identity *out, bc_error *err)
+{
+	char *json = NULL, *with = NULL, *null_at;
+	size_t size = 0;
+	f->id.has_keep = false;
+	assert_int_equal(bc_identity_to_json(&f->id, &json, &size, NULL), BC_OK);
+	null_at = strstr(json, "null}"); /* "keep" is the last member */
+	assert_non_null(null_at);
+	assert_true(asprintf(&with, "%.*s%s}", (int)(null_at - json), json, keep_json) > 0);
+	bc_status s = bc_identity_parse(with, strlen(with), "identity", out, err);
+	free(with);
+	free(json);
+	return s;
+}
+
+/* A TD's Keep has a kind and no chip id; a Keep without "kind" (identities and records
+ * before kinds) is SEV-SNP; an unknown kind, a chip id for a TD, an SEV-SNP Keep without
+ * one are refused, the field named. */
+static void test_keep_kinds(void **state)
+{
+	static const struct {
+		const char *keep, *field;
+	} bad[] = {
+	    {"{\"kind\":\"sgx\",\"provider\":\"sgx\"}", "keep.kind"},
+	    {"{\"kind\":\"tdx\",\"provider\":\"tdx_guest\",\"chip_id\":\"00\"}", "keep.chip_id"},
+	    {"{\"kind\":\"sev-snp\",\"provider\":\"sev_guest\"}", "keep.chip_id"},
+	    {"{\"kind\":\"tdx\"}", "provider"},
+	};
+	fixture f;
+	char *json = NULL, chip[2 * BC_CHIP_ID_SIZE + 1], keep[256];
+	size_t size = 0;
+	bc_identity back;
+	bc_error err = {0};
+	(void)state;
+	make_identity(&f, BC_AK_REQUIRED_ATTRIBUTES);
+	f.id.has_keep = true;
+	snprintf(f.id.keep_kind, sizeof(f.id.keep_kind), BC_KEEP_KIND_TDX);
+	snprintf(f.id.keep_provider, sizeof(f.id.keep_provider), "tdx_guest");
+	assert_int_equal(bc_identity_to_json(&f.id, &json, &size, NULL), BC_OK);
+	assert_null(strstr(json, "chip_id"));
+	assert_int_equal(bc_identity_parse(json, size, "identity", &back, NULL), BC_OK);
+	assert_true(back.has_keep);
+	assert_string_equal(back.keep_kind, BC_KEEP_KIND_TDX);
+	assert_string_equal(back.keep_provider, "tdx_guest");
+	bc_identity_free(&back);
+	free(json);
+	/* the form before kinds */
+	memset(chip, 'a', 2 * BC_CHIP_ID_SIZE);
+	chip[2 * BC_CHIP_ID_SIZE] = 0;
+	snprintf(keep, sizeof(keep), "{\"provider\":\"sev_guest\",\"chip_id\":\"%s\"}", chip);
+	assert_int_equal(parse_with_keep(&f, keep, &back, NULL), BC_OK);
+	assert_true(back.has_keep);
+	assert_string_equal(back.keep_kind, BC_KEEP_KIND_SEV_SNP);
+	assert_int_equal(back.keep_chip_id[0], 0xaa);
+	bc_identity_free(&back);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse_with_keep(&f, bad[i].keep, &back, &err), BC_E_FORMAT);
+		assert_non_null(strstr(err.msg, bad[i].field));
+		bc_identity_free(&back);
+	}
 	free_fixture(&f);
 }
 
@@ -355,6 +421,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_identity_round_trips),
+	    cmocka_unit_test(test_keep_kinds),
 	    cmocka_unit_test(test_identity_with_bad_fields_is_refused),
 	    cmocka_unit_test(test_identity_truncated_or_oversized_is_refused),
 	    cmocka_unit_test(test_uncertified_only_when_allowed),

@@ -367,10 +367,16 @@ static int snp_teardown(void **state)
 	return 0;
 }
 
+/* The report is verified at TDX_ERA (2025-09-15), in the VCEK's validity (openssl x509
+ * -dates: 2024-03-21 07:02:36 to 2031-03-21 07:02:36 UTC), not at the time the test
+ * runs: the vector must keep verifying after the VCEK expires. */
+#define SNP_VCEK_NOT_BEFORE ((time_t)1711004556) /* 2024-03-21 07:02:36 UTC */
+#define SNP_VCEK_NOT_AFTER  ((time_t)1931842956) /* 2031-03-21 07:02:36 UTC */
+
 static bc_status snp_verify(const uint8_t *report, bc_error *err)
 {
-	return bc_snp_report_verify(report, snp.report_size, snp.vcek, snp.vcek_size, snp.ask,
-				    snp.ask_size, snp.ark, snp.ark_size, err);
+	return bc_snp_report_verify_at(report, snp.report_size, snp.vcek, snp.vcek_size, snp.ask,
+				       snp.ask_size, snp.ark, snp.ark_size, TDX_ERA, err);
 }
 
 /* The fields, against the VCEK's extensions as openssl prints them. */
@@ -436,14 +442,44 @@ static void test_snp_vcek_alone(void **state)
 {
 	(void)state;
 	bc_error err = {0};
-	if (bc_snp_report_verify(snp.report, snp.report_size, snp.vcek, snp.vcek_size, NULL, 0,
-				 NULL, 0, &err) != BC_OK)
+	if (bc_snp_report_verify_at(snp.report, snp.report_size, snp.vcek, snp.vcek_size, NULL, 0,
+				    NULL, 0, TDX_ERA, &err) != BC_OK)
 		fail_msg("%s", err.msg);
 	/* the ASK in the ARK's place: not self-signed */
-	assert_int_equal(bc_snp_report_verify(snp.report, snp.report_size, snp.vcek, snp.vcek_size,
-					      snp.ask, snp.ask_size, snp.ask, snp.ask_size, &err),
+	assert_int_equal(bc_snp_report_verify_at(snp.report, snp.report_size, snp.vcek,
+						 snp.vcek_size, snp.ask, snp.ask_size, snp.ask,
+						 snp.ask_size, TDX_ERA, &err),
 			 BC_E_MISMATCH);
 	assert_non_null(strstr(err.msg, "is not self-signed"));
+}
+
+static void snp_expect_out_of_validity(time_t at, const char *why)
+{
+	bc_error err = {0};
+	assert_int_equal(bc_snp_report_verify_at(snp.report, snp.report_size, snp.vcek,
+						 snp.vcek_size, snp.ask, snp.ask_size, snp.ark,
+						 snp.ark_size, at, &err),
+			 BC_E_MISMATCH);
+	if (!strstr(err.msg, why))
+		fail_msg("at %lld: %s", (long long)at, err.msg);
+}
+
+/* The VCEK's validity is judged at the time given, to the second, both ends (as OpenSSL's
+ * X509_cmp_time() judges: the notAfter second itself is past). */
+static void test_snp_judged_at_the_time_given(void **state)
+{
+	(void)state;
+	bc_error err = {0};
+	time_t in_force[] = {SNP_VCEK_NOT_BEFORE, SNP_VCEK_NOT_AFTER - 1};
+	for (size_t i = 0; i < sizeof(in_force) / sizeof(in_force[0]); i++)
+		if (bc_snp_report_verify_at(snp.report, snp.report_size, snp.vcek, snp.vcek_size,
+					    snp.ask, snp.ask_size, snp.ark, snp.ark_size,
+					    in_force[i], &err) != BC_OK)
+			fail_msg("at %lld: %s", (long long)in_force[i], err.msg);
+	snp_expect_out_of_validity(SNP_VCEK_NOT_BEFORE - 1,
+				   "the VCEK is not valid before 2024-03-21 07:02:36 UTC");
+	snp_expect_out_of_validity(SNP_VCEK_NOT_AFTER,
+				   "the VCEK expired at 2031-03-21 07:02:36 UTC");
 }
 
 int main(void)
@@ -467,6 +503,7 @@ int main(void)
 	    cmocka_unit_test(test_snp_fails_changed_body_byte),
 	    cmocka_unit_test(test_snp_fails_changed_signature_byte),
 	    cmocka_unit_test(test_snp_vcek_alone),
+	    cmocka_unit_test(test_snp_judged_at_the_time_given),
 	};
 	int failed = cmocka_run_group_tests_name("tdx", tdx_tests, tdx_setup, tdx_teardown);
 	failed += cmocka_run_group_tests_name("snp", snp_tests, snp_setup, snp_teardown);

@@ -398,14 +398,14 @@ static void test_migrate_from_version_1(void **state)
 	assert_int_equal(bc_fleet_store_record(f->store, &a, NULL, NULL), BC_OK);
 	bc_fleet_store_close(f->store);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(
-	    sqlite3_exec(db,
-			 "DROP INDEX attestations_log;"
-			 "ALTER TABLE attestations DROP COLUMN log_sha256;"
-			 "ALTER TABLE attestations DROP COLUMN attested_pcrs;"
-			 "DROP TABLE logs; DELETE FROM schema_version WHERE version = 2",
-			 NULL, NULL, NULL),
-	    SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP INDEX attestations_log;"
+				      "ALTER TABLE attestations DROP COLUMN log_sha256;"
+				      "ALTER TABLE attestations DROP COLUMN attested_pcrs;"
+				      "DROP TABLE logs; ALTER TABLE machines DROP COLUMN keep_kind;"
+				      "DELETE FROM schema_version WHERE version >= 2",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(bc_fleet_store_open(f->path, false, &f->store, NULL), BC_E_NOTFOUND);
 	assert_int_equal(bc_fleet_store_open(f->path, true, &f->store, NULL), BC_OK);
@@ -419,6 +419,84 @@ static void test_migrate_from_version_1(void **state)
 	a.log = &log;
 	assert_int_equal(bc_fleet_store_record(f->store, &a, NULL, NULL), BC_OK);
 	assert_int_equal(count_rows(f, "SELECT COUNT(*) FROM logs"), 1);
+}
+
+/* A record with a Keep: SEV-SNP with its chip id, or TDX (none). */
+static bc_enrolment make_keep_record(const char *host, uint8_t seed, const char *kind)
+{
+	bc_enrolment rec = make_record(host, seed);
+	rec.has_keep = true;
+	snprintf(rec.keep_kind, sizeof(rec.keep_kind), "%s", kind);
+	snprintf(rec.keep_provider, sizeof(rec.keep_provider), "%s",
+		 strcmp(kind, BC_KEEP_KIND_TDX) ? "sev_guest" : "tdx_guest");
+	if (bc_keep_kind_has_chip_id(kind))
+		memset(rec.keep_chip_id, seed, sizeof(rec.keep_chip_id));
+	return rec;
+}
+
+/* A Keep is remembered by its kind: TDX without a chip id, SEV-SNP with one. */
+static void test_keep_kinds_stored(void **state)
+{
+	fixture *f = *state;
+	bc_enrolment tdx = make_keep_record("td:8400", 1, BC_KEEP_KIND_TDX),
+		     snp = make_keep_record("snp:8400", 2, BC_KEEP_KIND_SEV_SNP),
+		     none = make_record("none:8400", 3);
+	uint8_t chip[BC_CHIP_ID_SIZE];
+	bc_fleet_add_result got;
+	bc_fleet_machine m;
+	assert_int_equal(bc_fleet_store_add(f->store, &tdx, 1000, &got, NULL), BC_OK);
+	assert_int_equal(bc_fleet_store_add(f->store, &snp, 1000, &got, NULL), BC_OK);
+	assert_int_equal(bc_fleet_store_add(f->store, &none, 1000, &got, NULL), BC_OK);
+	assert_int_equal(bc_fleet_store_find(f->store, "td:8400", &m, NULL), BC_OK);
+	assert_true(m.has_keep);
+	assert_string_equal(m.keep_kind, BC_KEEP_KIND_TDX);
+	assert_int_equal(count_rows(f, "SELECT COUNT(*) FROM machines WHERE name = 'td:8400' "
+				       "AND keep_chip_id IS NULL AND keep_kind = 'tdx'"),
+			 1);
+	assert_int_equal(bc_fleet_store_find(f->store, "snp:8400", &m, NULL), BC_OK);
+	assert_true(m.has_keep);
+	assert_string_equal(m.keep_kind, BC_KEEP_KIND_SEV_SNP);
+	memset(chip, 2, sizeof(chip));
+	assert_memory_equal(m.keep_chip_id, chip, sizeof(chip));
+	assert_int_equal(bc_fleet_store_find(f->store, "none:8400", &m, NULL), BC_OK);
+	assert_false(m.has_keep);
+	/* a TDX machine enrolled again on SEV-SNP: the row is the new record's */
+	snp = make_keep_record("td:8400", 1, BC_KEEP_KIND_SEV_SNP);
+	assert_int_equal(bc_fleet_store_add(f->store, &snp, 2000, &got, NULL), BC_OK);
+	assert_int_equal(got, BC_FLEET_UPDATED);
+	assert_int_equal(bc_fleet_store_find(f->store, "td:8400", &m, NULL), BC_OK);
+	assert_string_equal(m.keep_kind, BC_KEEP_KIND_SEV_SNP);
+}
+
+/* A store of schema 2 (Keeps by their chip id alone) migrates: a machine with a chip id
+ * has an SEV-SNP Keep, one without has none. */
+static void test_migrate_from_version_2(void **state)
+{
+	fixture *f = *state;
+	bc_enrolment snp = make_keep_record("snp:8400", 2, BC_KEEP_KIND_SEV_SNP);
+	bc_fleet_add_result got;
+	bc_fleet_machine m;
+	int from = -1;
+	sqlite3 *db;
+	assert_int_equal(bc_fleet_store_add(f->store, &snp, 1000, &got, NULL), BC_OK);
+	add(f, "none:8400", 3, BC_FLEET_ADDED);
+	bc_fleet_store_close(f->store);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "ALTER TABLE machines DROP COLUMN keep_kind;"
+				      "DELETE FROM schema_version WHERE version = 3",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(bc_fleet_store_open(f->path, false, &f->store, NULL), BC_E_NOTFOUND);
+	assert_int_equal(bc_fleet_store_open(f->path, true, &f->store, NULL), BC_OK);
+	assert_int_equal(bc_fleet_store_migrate(f->store, &from, NULL), BC_OK);
+	assert_int_equal(from, 2);
+	assert_int_equal(bc_fleet_store_find(f->store, "snp:8400", &m, NULL), BC_OK);
+	assert_true(m.has_keep);
+	assert_string_equal(m.keep_kind, BC_KEEP_KIND_SEV_SNP);
+	assert_int_equal(bc_fleet_store_find(f->store, "none:8400", &m, NULL), BC_OK);
+	assert_false(m.has_keep);
 }
 
 static void add_machines(fixture *f, int n)
@@ -682,6 +760,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_log_stored_again_after_rollback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_from_version_1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_from_version_2, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_keep_kinds_stored, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_leases_never_share_a_machine, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_expired_lease_is_taken_over, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_round_takes_over_a_lease_expired_since, setup,
