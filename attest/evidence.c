@@ -41,6 +41,7 @@ void bc_evidence_free(bc_evidence *ev)
 	free(ev->keep_report);
 	free(ev->keep_vcek);
 	free(ev->keep_eventlog);
+	free(ev->keep_quote);
 	free(ev);
 }
 
@@ -91,6 +92,10 @@ static void json_keep(bc_json *j, const bc_evidence *ev)
 		if (ev->keep_eventlog) { /* only the kinds that have one */
 			bc_json_key(j, "eventlog");
 			bc_json_base64(j, ev->keep_eventlog, ev->keep_eventlog_size);
+		}
+		if (ev->keep_quote) { /* only an Azure TDX HCL report has one */
+			bc_json_key(j, "quote");
+			bc_json_base64(j, ev->keep_quote, ev->keep_quote_size);
 		}
 		bc_json_object_end(j);
 	} else {
@@ -285,7 +290,7 @@ static bc_status parse_pcrs(const field_ctx *f, const bc_jnode *root, bc_evidenc
 }
 
 /* "keep": {"provider", "report": base64, "vcek": base64 or null, "eventlog": base64
- * (optional: the TEE's own event log)} */
+ * (optional: the TEE's own event log), "quote": base64 (optional: Azure TDX's TD quote)} */
 static bc_status parse_keep(const field_ctx *f, const bc_jnode *root, bc_evidence *ev)
 {
 	const bc_jnode *keep = bc_jget(f->doc, root, "keep");
@@ -309,8 +314,11 @@ static bc_status parse_keep(const field_ctx *f, const bc_jnode *root, bc_evidenc
 	if ((st = get_base64(f, keep, "vcek", true, BC_EVIDENCE_MAX_KEEP, &ev->keep_vcek,
 			     &ev->keep_vcek_size)) != BC_OK)
 		return st;
-	return get_base64(f, keep, "eventlog", true, BC_EVIDENCE_MAX_LOG, &ev->keep_eventlog,
-			  &ev->keep_eventlog_size);
+	if ((st = get_base64(f, keep, "eventlog", true, BC_EVIDENCE_MAX_LOG, &ev->keep_eventlog,
+			     &ev->keep_eventlog_size)) != BC_OK)
+		return st;
+	return get_base64(f, keep, "quote", true, BC_EVIDENCE_MAX_KEEP, &ev->keep_quote,
+			  &ev->keep_quote_size);
 }
 
 /* Keep-only evidence (an SGX enclave's): "quote" null, and so "selection", "pcrs",

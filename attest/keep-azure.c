@@ -2,7 +2,9 @@
 /*
  * The Azure HCL Keep kind (attest/keep-kinds.h): the vTPM's HCL report, read from its NV
  * index, parsed, and verified: the SEV-SNP report's signature up AMD's chain, REPORT_DATA
- * = SHA-256(runtime data), and the runtime data's HCLAkPub = the quoting AK. See
+ * = SHA-256(runtime data), and the runtime data's HCLAkPub = the quoting AK. On a TDX VM
+ * the slot holds a TDREPORT, which is not signed: the evidence's TD quote of the same TD
+ * (keep.quote) is verified up Intel's chain instead, and judged as a TDX Keep's. See
  * keep-azure.h for the layout.
  */
 #include "config.h"
@@ -15,6 +17,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "attest/dcap.h"
 #include "attest/keep-azure.h"
 #include "attest/keep-kinds.h"
 #include "attest/keys.h"
@@ -62,14 +65,11 @@ static bc_status parse_runtime_header(bc_reader *r, bc_azure_hcl *h, bc_error *e
 		return bc_fail(err, BC_E_UNSUPPORTED,
 			       "HCL report: runtime data version %" PRIu32 " (offset 0x%x), only 1",
 			       h->data_version, BC_AZURE_HCL_RUNTIME_OFFSET + 4);
-	if (h->report_type == BC_AZURE_HCL_REPORT_TYPE_TDX)
-		return bc_fail(err, BC_E_UNSUPPORTED,
-			       "HCL report: a TDX report (report type 4): only SEV-SNP ones are "
-			       "verified");
-	if (h->report_type != BC_AZURE_HCL_REPORT_TYPE_SNP)
+	if (h->report_type != BC_AZURE_HCL_REPORT_TYPE_SNP &&
+	    h->report_type != BC_AZURE_HCL_REPORT_TYPE_TDX)
 		return bc_fail(err, BC_E_FORMAT,
 			       "HCL report: report type %" PRIu32
-			       " at offset 0x%x, not 2 (SEV-SNP)",
+			       " at offset 0x%x, not 2 (SEV-SNP) nor 4 (TDX)",
 			       h->report_type, BC_AZURE_HCL_RUNTIME_OFFSET + 8);
 	if (h->hash_type != BC_AZURE_HCL_HASH_SHA256)
 		return bc_fail(err, BC_E_UNSUPPORTED,
@@ -136,6 +136,10 @@ bc_status bc_azure_hcl_check_signature(const uint8_t *hcl, size_t size, const ui
 {
 	bc_azure_hcl h;
 	bc_status s = bc_azure_hcl_parse(hcl, size, &h, err);
+	if (s == BC_OK && h.report_type == BC_AZURE_HCL_REPORT_TYPE_TDX)
+		return bc_fail(err, BC_E_UNSUPPORTED,
+			       "HCL report: a TDX report, verified through its TD quote, not a "
+			       "VCEK");
 	if (s == BC_OK)
 		s = bc_snp_report_verify(h.hw_report, BC_SNP_REPORT_SIZE, vcek, vcek_size, ask,
 					 ask_size, ark, ark_size, err);
@@ -274,21 +278,28 @@ bc_status bc_azure_hcl_check_binding(const uint8_t *hcl, size_t size, const TPMT
 {
 	bc_azure_hcl h;
 	bc_snp_report rep;
+	const uint8_t *report_data;
 	uint8_t digest[32];
 	bc_status s = bc_azure_hcl_parse(hcl, size, &h, err);
-	if (s == BC_OK)
-		s = bc_snp_report_parse(h.hw_report, BC_SNP_REPORT_SIZE, &rep, err);
 	if (s != BC_OK)
 		return s;
+	if (h.report_type == BC_AZURE_HCL_REPORT_TYPE_TDX) {
+		report_data = h.hw_report + BC_AZURE_TDREPORT_REPORT_DATA;
+	} else {
+		if ((s = bc_snp_report_parse(h.hw_report, BC_SNP_REPORT_SIZE, &rep, err)) != BC_OK)
+			return s;
+		report_data = rep.report_data;
+	}
 	if (EVP_Digest(h.runtime_data, h.runtime_data_size, digest, NULL, EVP_sha256(), NULL) != 1)
 		return bc_fail(err, BC_E_NOMEM, "cannot hash the runtime data");
-	if (memcmp(rep.report_data, digest, sizeof(digest)) != 0) {
+	if (memcmp(report_data, digest, sizeof(digest)) != 0) {
 		char want[2 * 8 + 1], got[2 * 8 + 1];
 		return bc_fail(err, BC_E_MISMATCH,
-			       "REPORT_DATA %s... is not SHA-256 of the runtime data (%s...): the "
+			       "%s %s... is not SHA-256 of the runtime data (%s...): the "
 			       "report does not vouch for these runtime data",
-			       bc_hex_encode(rep.report_data, 8, got),
-			       bc_hex_encode(digest, 8, want));
+			       h.report_type == BC_AZURE_HCL_REPORT_TYPE_TDX ? "REPORTDATA"
+									     : "REPORT_DATA",
+			       bc_hex_encode(report_data, 8, got), bc_hex_encode(digest, 8, want));
 	}
 	json_error_t jerr;
 	_cleanup_(json_decrefp) json_t *root = json_loadb(
@@ -362,7 +373,7 @@ static bool azure_signature(const bc_evidence *ev, const bc_verify_opts *o, bc_s
 
 /* keep-binding: the report vouches for the runtime data, whose HCLAkPub is the AK that
  * the ak check passed (its quote vouches for the nonce: the nonce check). */
-static void azure_binding(const bc_evidence *ev, const bc_verify_opts *o, const bc_snp_report *r,
+static void azure_binding(const bc_evidence *ev, const bc_verify_opts *o, const uint8_t *chip_id,
 			  bc_verify_result *res)
 {
 	TPM2B_PUBLIC pub;
@@ -381,16 +392,110 @@ static void azure_binding(const bc_evidence *ev, const bc_verify_opts *o, const 
 		return;
 	}
 	/* the Keep of the enrolled machine, not another one vouching for this AK */
-	if (o->keep_chip_id && memcmp(r->chip_id, o->keep_chip_id, sizeof(r->chip_id)) != 0) {
+	if (o->keep_chip_id && !chip_id) {
+		bc_keep_verdict(res, BC_CHECK_KEEP_BINDING, BC_CHECK_FAIL,
+				"a TDX HCL report has no CHIP_ID to be the enrolled chip's");
+		return;
+	}
+	if (o->keep_chip_id &&
+	    memcmp(chip_id, o->keep_chip_id, sizeof(((bc_snp_report *)0)->chip_id)) != 0) {
 		bc_keep_verdict(res, BC_CHECK_KEEP_BINDING, BC_CHECK_FAIL,
 				"CHIP_ID %s... is not the enrolled chip's",
-				bc_hex_encode(r->chip_id, 8, hex));
+				bc_hex_encode(chip_id, 8, hex));
 		return;
 	}
 	bc_keep_verdict(res, BC_CHECK_KEEP_BINDING, BC_CHECK_PASS,
-			"REPORT_DATA is SHA-256 of the runtime data, whose %s is the quoting AK%s",
-			BC_AZURE_HCL_AK_KID,
+			"%s is SHA-256 of the runtime data, whose %s is the quoting AK%s",
+			chip_id ? "REPORT_DATA" : "REPORTDATA", BC_AZURE_HCL_AK_KID,
 			o->keep_chip_id ? "; CHIP_ID is the enrolled chip's" : "");
+}
+
+/* ---- a TDX HCL report: its TDREPORT, through the TD quote of the same TD ---- */
+
+/* The quote's TD body against the TDREPORT: the fields a verifier relies on are the
+ * same, so the quote's signature vouches for the TDREPORT. */
+static bool same_td(const bc_azure_hcl *h, const bc_td_report_body *td, bc_verify_result *res)
+{
+	const uint8_t *tdr = h->hw_report;
+	const char *field = NULL;
+	char hex[2 * 8 + 1];
+	if (memcmp(td->mrtd, tdr + BC_AZURE_TDREPORT_MRTD, 48) != 0)
+		field = "MRTD";
+	for (unsigned i = 0; !field && i < 4; i++)
+		if (memcmp(td->rtmr[i], tdr + BC_AZURE_TDREPORT_RTMR + 48 * i, 48) != 0)
+			field = i == 0 ? "RTMR0" : i == 1 ? "RTMR1" : i == 2 ? "RTMR2" : "RTMR3";
+	if (!field && memcmp(td->report_data, tdr + BC_AZURE_TDREPORT_REPORT_DATA, 64) != 0)
+		field = "REPORTDATA";
+	if (!field)
+		return true;
+	bc_keep_verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_FAIL,
+			"the TD quote is of another TD than the HCL report's TDREPORT: its %s "
+			"differs (quote MRTD %s...)",
+			field, bc_hex_encode(td->mrtd, 8, hex));
+	return false;
+}
+
+/* keep-signature: the evidence's TD quote verifies to the Intel root (*dr then holds it)
+ * and is of the TDREPORT's TD. */
+static bool azure_tdx_signature(const bc_evidence *ev, const bc_verify_opts *o,
+				const bc_azure_hcl *h, bc_dcap_result *dr, bc_verify_result *res)
+{
+	_cleanup_(bc_dcap_trust_freep) bc_dcap_trust owned = {0};
+	bc_dcap_trust trust;
+	bc_error err = {0};
+	if (!ev->keep_quote) {
+		bc_keep_verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_FAIL,
+				"a TDX HCL report without its TD quote (keep.quote): a TDREPORT is "
+				"MAC'd for the CPU, not signed");
+		return false;
+	}
+	if (!bc_keep_intel_trust(o, "no Intel root given to verify the TD quote's PCK chain with",
+				 &trust, &owned, res))
+		return false;
+	if (bc_dcap_verify(ev->keep_quote, ev->keep_quote_size, &trust, dr, &err) != BC_OK) {
+		bc_keep_verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_FAIL, "TD quote: %s",
+				bc_error_message(&err));
+		return false;
+	}
+	if (dr->quote.body_type != BC_DCAP_BODY_TD10 && dr->quote.body_type != BC_DCAP_BODY_TD15) {
+		bc_keep_verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_FAIL,
+				"keep.quote is not a TD quote (an SGX body)");
+		return false;
+	}
+	if (dr->tcb_checked &&
+	    (dr->status == BC_DCAP_TCB_REVOKED || dr->status == BC_DCAP_TCB_NONE)) {
+		bc_keep_verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_FAIL,
+				"TD quote: the platform's TCB status is %s",
+				bc_dcap_tcb_status_name(dr->status));
+		return false;
+	}
+	if (!same_td(h, &dr->quote.td, res))
+		return false;
+	bc_keep_verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_PASS,
+			"the HCL report's TDREPORT is the TD quote's (MRTD, RTMR0-3, REPORTDATA), "
+			"whose PCK chains to the Intel root%s; TCB status %s",
+			trust.pck_crl || trust.root_crl ? " (CRLs checked)" : "",
+			dr->tcb_checked ? bc_dcap_tcb_status_name(dr->status) : "unknown");
+	return true;
+}
+
+static void azure_tdx_check(const bc_evidence *ev, const bc_verify_opts *o, const bc_azure_hcl *h,
+			    bc_verify_result *res)
+{
+	bc_dcap_result dr = {0};
+	bc_error err = {0};
+	bool signed_ok = azure_tdx_signature(ev, o, h, &dr, res);
+	azure_binding(ev, o, NULL, res);
+	/* judged on the quote's TD body (signed, unlike the TDREPORT), even when the
+	 * signature failed, which then fails keep-golden's TCB and CCEL parts */
+	if (!ev->keep_quote ||
+	    bc_dcap_quote_parse(ev->keep_quote, ev->keep_quote_size, &dr.quote, &err) != BC_OK ||
+	    (dr.quote.body_type != BC_DCAP_BODY_TD10 && dr.quote.body_type != BC_DCAP_BODY_TD15)) {
+		bc_keep_verdict(res, BC_CHECK_KEEP_GOLDEN, BC_CHECK_FAIL,
+				"no usable TD quote to judge the TD by");
+		return;
+	}
+	bc_keep_tdx_golden(ev, o, &dr.quote.td, signed_ok, &dr, res);
 }
 
 void bc_keep_check_azure(const bc_evidence *ev, const bc_verify_opts *o, bc_verify_result *res)
@@ -398,12 +503,16 @@ void bc_keep_check_azure(const bc_evidence *ev, const bc_verify_opts *o, bc_veri
 	bc_azure_hcl h;
 	bc_snp_report r;
 	bc_error err = {0};
-	if (bc_azure_hcl_parse(ev->keep_report, ev->keep_report_size, &h, &err) != BC_OK ||
-	    bc_snp_report_parse(h.hw_report, BC_SNP_REPORT_SIZE, &r, &err) != BC_OK) {
+	bc_status s = bc_azure_hcl_parse(ev->keep_report, ev->keep_report_size, &h, &err);
+	if (s == BC_OK && h.report_type == BC_AZURE_HCL_REPORT_TYPE_TDX) {
+		azure_tdx_check(ev, o, &h, res);
+		return;
+	}
+	if (s != BC_OK || bc_snp_report_parse(h.hw_report, BC_SNP_REPORT_SIZE, &r, &err) != BC_OK) {
 		bc_keep_verdict_all(res, BC_CHECK_FAIL, bc_error_message(&err));
 		return;
 	}
 	azure_signature(ev, o, &r, res);
-	azure_binding(ev, o, &r, res);
+	azure_binding(ev, o, r.chip_id, res);
 	bc_keep_snp_golden(o, &r, res); /* the paravisor's launch measurement, policy, TCB */
 }

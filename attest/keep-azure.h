@@ -46,6 +46,15 @@
 #define BC_AZURE_HCL_RUNTIME_DATA_MAX ((size_t)8 << 10)
 #define BC_AZURE_HCL_AK_KID	      "HCLAkPub"
 
+/* A TDREPORT_STRUCT in the slot (Intel TDX module ABI): REPORTMACSTRUCT (256 bytes,
+ * REPORTDATA at 128), TEE_TCB_INFO (239) and 17 reserved, then TDINFO at 512 (ATTRIBUTES,
+ * XFAM, MRTD at 16, ..., RTMR0-3 at 208): MAC'd by the CPU, not signed, so it is
+ * verified through a TD quote of the same TD (evidence keep.quote). */
+#define BC_AZURE_TDREPORT_SIZE	      1024
+#define BC_AZURE_TDREPORT_REPORT_DATA 128
+#define BC_AZURE_TDREPORT_MRTD	      (512 + 16)
+#define BC_AZURE_TDREPORT_RTMR	      (512 + 208) /* 4 of 48 bytes */
+
 /* An HCL report's fields; the pointers point into the bytes parsed. */
 typedef struct bc_azure_hcl {
 	uint32_t version, report_size, request_type, status;	  /* the attestation header */
@@ -60,8 +69,8 @@ typedef struct bc_azure_hcl {
  * a request type of 2, the runtime data header after the 0x4A0-byte slot, its
  * variable_data_size within the bytes (and at most BC_AZURE_HCL_RUNTIME_DATA_MAX).
  * Bytes after the runtime data (the NV index's padding) are ignored. BC_E_FORMAT names
- * the field and its offset; BC_E_UNSUPPORTED: a TDX report, a runtime data version or
- * hash other than 1.
+ * the field and its offset (a report type other than 2, SEV-SNP, or 4, TDX);
+ * BC_E_UNSUPPORTED: a runtime data version or hash other than 1.
  */
 bc_status bc_azure_hcl_parse(const uint8_t *data, size_t size, bc_azure_hcl *out, bc_error *err);
 
@@ -76,7 +85,8 @@ bc_status bc_azure_hcl_read(bc_tpm *tpm, uint8_t **data, size_t *size, bc_error 
 /*
  * The signature: the SEV-SNP report in the slot verifies as bc_snp_report_verify() does
  * it (vcek: the VCEK or VLEK certificate; ask and ark both or neither). On success
- * *report holds the parsed report.
+ * *report holds the parsed report. BC_E_UNSUPPORTED for a TDX HCL report, whose
+ * TDREPORT is verified through its TD quote (bc_keep_check_azure()).
  */
 bc_status bc_azure_hcl_check_signature(const uint8_t *hcl, size_t size, const uint8_t *vcek,
 				       size_t vcek_size, const uint8_t *ask, size_t ask_size,
@@ -84,7 +94,8 @@ bc_status bc_azure_hcl_check_signature(const uint8_t *hcl, size_t size, const ui
 				       bc_error *err);
 
 /*
- * The binding: REPORT_DATA's first 32 bytes are SHA-256(runtime data), and the runtime
+ * The binding: REPORT_DATA's (a TDREPORT's REPORTDATA's) first 32 bytes are
+ * SHA-256(runtime data), and the runtime
  * data's key "HCLAkPub" (an RSA JWK: "n" and "e", base64url) is ak: an RSA key of that
  * modulus and exponent. BC_E_MISMATCH for either difference (naming it), BC_E_FORMAT
  * for runtime data that is not such JSON.

@@ -66,6 +66,19 @@ struct bc_dcap_trust;
 bool bc_keep_intel_trust(const bc_verify_opts *o, const char *no_root, struct bc_dcap_trust *t,
 			 struct bc_dcap_trust *owned, bc_verify_result *res);
 
+/*
+ * keep-golden for a TD (a TDX quote's, also the one an Azure TDX HCL report is quoted
+ * by): td's fields against the golden "keep"."tdx" object (MRTD, DEBUG, MRCONFIGID,
+ * MROWNER, XFAM), the TCB status dr found (signed_ok: the quote verified) against its
+ * "min_tcb_status", and the evidence's CC event log, replayed to td's RTMRs, against its
+ * "ccel" database; SKIP without a golden "keep".
+ */
+struct bc_td_report_body;
+struct bc_dcap_result;
+void bc_keep_tdx_golden(const bc_evidence *ev, const bc_verify_opts *o,
+			const struct bc_td_report_body *td, bool signed_ok,
+			const struct bc_dcap_result *dr, bc_verify_result *res);
+
 /* The checks of each kind. */
 typedef void (*bc_keep_check_fn)(const bc_evidence *ev, const bc_verify_opts *o,
 				 bc_verify_result *res);

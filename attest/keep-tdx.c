@@ -303,10 +303,9 @@ static bool check_ccel(const bc_evidence *ev, const bc_golden *ccel, bool signed
 	return ok;
 }
 
-static void check_golden(const bc_evidence *ev, const bc_verify_opts *o, bool signed_ok,
-			 const bc_dcap_result *dr, bc_verify_result *res)
+void bc_keep_tdx_golden(const bc_evidence *ev, const bc_verify_opts *o, const bc_td_report_body *td,
+			bool signed_ok, const bc_dcap_result *dr, bc_verify_result *res)
 {
-	const bc_td_report_body *td = &dr->quote.td;
 	char hex[2 * 48 + 1], note[96] = "";
 	if (!o->golden || !o->golden->has_keep) {
 		bc_keep_verdict(res, BC_CHECK_KEEP_GOLDEN, BC_CHECK_SKIP,
@@ -350,5 +349,5 @@ void bc_keep_check_tdx(const bc_evidence *ev, const bc_verify_opts *o, bc_verify
 		return;
 	}
 	check_binding(ev, o, &dr.quote.td, res);
-	check_golden(ev, o, signed_ok, &dr, res);
+	bc_keep_tdx_golden(ev, o, &dr.quote.td, signed_ok, &dr, res);
 }

@@ -53,6 +53,8 @@ typedef struct bc_evidence {
 	size_t keep_vcek_size;
 	uint8_t *keep_eventlog; /* the TEE's own event log (TDX: the CCEL log); optional */
 	size_t keep_eventlog_size;
+	uint8_t *keep_quote; /* a quote of the report (Azure TDX: the TD quote); optional */
+	size_t keep_quote_size;
 } bc_evidence;
 
 BC_EXPORT void bc_evidence_free(bc_evidence *ev);

@@ -16,6 +16,15 @@
  * 1 with --vlek) carries SHA-256(runtime data) in REPORT_DATA's first 32 bytes and is
  * signed with KEY (ECDSA P-384, SHA-384). Its CHIP_ID and TCB are snp-sim's defaults,
  * which tests/tools/make-snp-certs.sh puts in a VCEK.
+ *
+ *   hcl-sim --ak-public AK.pub --tdx PKI --quote-out QUOTE --out FILE [--mrtd HEX48]
+ *           [--quote-mrtd HEX48] [--user-data HEX]
+ *
+ * An Azure TDX CVM's instead: report type 4, the slot holding a TDREPORT_STRUCT (layout:
+ * keep-azure.h) of the TD of dcap-sign.h's default TD body (MRTD --mrtd), REPORTDATA
+ * SHA-256(runtime data) || zeros; and in QUOTE the TD quote Azure's quoting service
+ * would make of it (v4, TDX 1.0), signed by the test DCAP PKI in directory PKI
+ * (`dcap-sim certs PKI`). --quote-mrtd: a quote of another TD (that MRTD) instead.
  */
 #include "config.h"
 
@@ -28,9 +37,11 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "attest/dcap.h"
 #include "attest/keep-azure.h"
 #include "attest/keep.h"
 #include "attest/tpm-public.h"
+#include "tests/tools/dcap-sign.h"
 #include "tests/tools/snp-sign.h"
 #include "util/cleanup.h"
 #include "util/file.h"
@@ -42,6 +53,9 @@
 
 static struct ctx {
 	const char *ak_path, *key_path, *out;
+	const char *tdx_pki, *quote_out; /* --tdx */
+	uint8_t mrtd[48], quote_mrtd[48];
+	bool has_mrtd, has_quote_mrtd;
 	snp_report_params report; /* but for REPORT_DATA */
 	uint8_t user_data[USER_DATA_MAX];
 	size_t user_data_size;
@@ -52,7 +66,10 @@ static void usage(FILE *f)
 	fprintf(f, "usage: " PROG " --ak-public AK.pub --vcek-key KEY.pem --out FILE "
 		   "[--measurement HEX48]\n"
 		   "       [--policy HEX] [--chip-id HEX64] [--user-data HEX] [--vlek] "
-		   "[--report-version 2|3|5]\n");
+		   "[--report-version 2|3|5]\n"
+		   "       " PROG " --ak-public AK.pub --tdx PKI --quote-out QUOTE --out FILE "
+		   "[--mrtd HEX48]\n"
+		   "       [--quote-mrtd HEX48] [--user-data HEX]\n");
 }
 
 /* At most size bytes in hex (--user-data). */
@@ -66,6 +83,19 @@ static bool parse_hex(const char *hex, uint8_t *out, size_t size, size_t *got, c
 	return true;
 }
 
+/* Exactly 48 bytes in hex (--mrtd, --quote-mrtd). */
+static bool parse_mrtd(const char *hex, uint8_t out[48], const char *what)
+{
+	size_t got = 0;
+	if (!parse_hex(hex, out, 48, &got, what))
+		return false;
+	if (got != 48) {
+		fprintf(stderr, PROG ": %s: expected 96 hex digits\n", what);
+		return false;
+	}
+	return true;
+}
+
 static bool parse_options(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -74,6 +104,10 @@ static bool parse_options(int argc, char **argv)
 	    {"vcek-key", required_argument, NULL, 'k'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"user-data", required_argument, NULL, 'u'},
+	    {"tdx", required_argument, NULL, 't'},
+	    {"quote-out", required_argument, NULL, 'q'},
+	    {"mrtd", required_argument, NULL, 'M'},
+	    {"quote-mrtd", required_argument, NULL, 'Q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -94,11 +128,19 @@ static bool parse_options(int argc, char **argv)
 			ok = parse_hex(optarg, ctx.user_data, USER_DATA_MAX, &ctx.user_data_size,
 				       "--user-data");
 			break;
+		case 't': ctx.tdx_pki = optarg; break;
+		case 'q': ctx.quote_out = optarg; break;
+		case 'M': ok = ctx.has_mrtd = parse_mrtd(optarg, ctx.mrtd, "--mrtd"); break;
+		case 'Q':
+			ok = ctx.has_quote_mrtd =
+			    parse_mrtd(optarg, ctx.quote_mrtd, "--quote-mrtd");
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return false;
 		}
 	}
-	if (ok && (optind < argc || !ctx.ak_path || !ctx.key_path || !ctx.out)) {
+	if (ok && (optind < argc || !ctx.ak_path || !ctx.out ||
+		   (ctx.tdx_pki ? !ctx.quote_out : !ctx.key_path))) {
 		usage(stderr);
 		return false;
 	}
@@ -157,6 +199,67 @@ static void put_u32(uint8_t *p, uint32_t v)
 	snp_put_u32le(p, v);
 }
 
+/* The TD body's fields in a TDREPORT_STRUCT (TEE_TCB_INFO at 256, TDINFO at 512). */
+static void build_tdreport(uint8_t *tdr, const uint8_t *body, const uint8_t report_data[64])
+{
+	tdr[0] = 0x81; /* REPORTTYPE: TDX */
+	memcpy(tdr + BC_AZURE_TDREPORT_REPORT_DATA, report_data, 64);
+	memset(tdr + 256, 0xff, 8);		/* TEE_TCB_INFO.VALID */
+	memcpy(tdr + 256 + 8, body, 16);	/* TEE_TCB_SVN */
+	memcpy(tdr + 256 + 24, body + 16, 96);	/* MRSEAM, MRSIGNERSEAM */
+	memcpy(tdr + 256 + 120, body + 112, 8); /* ATTRIBUTES */
+	/* TDINFO: ATTRIBUTES, XFAM, MRTD, MRCONFIGID, MROWNER, MROWNERCONFIG, RTMR0-3 */
+	memcpy(tdr + 512, body + 120, 8 + 8 + 4 * 48 + 4 * 48);
+}
+
+/* The TDREPORT in the slot and its TD quote in ctx.quote_out; 0 or 1. */
+static int tdx_report(uint8_t *slot, const uint8_t digest[32])
+{
+	uint8_t report_data[64] = {0}, body[BC_DCAP_TD10_BODY_SIZE];
+	dcap_sim sim = {0};
+	_cleanup_free_ uint8_t *quote = NULL;
+	size_t quote_size = 0;
+	bc_error err = {0};
+	memcpy(report_data, digest, 32);
+	dcap_sim_default_body(BC_DCAP_BODY_TD10, body);
+	if (ctx.has_mrtd)
+		memcpy(body + 136, ctx.mrtd, 48);
+	build_tdreport(slot, body, report_data);
+	if (ctx.has_quote_mrtd) /* the quote of another TD */
+		memcpy(body + 136, ctx.quote_mrtd, 48);
+	dcap_quote_spec spec = {.version = 4,
+				.body_type = BC_DCAP_BODY_TD10,
+				.body = body,
+				.body_size = sizeof(body),
+				.report_data = report_data};
+	int rc =
+	    dcap_sim_load(&sim, ctx.tdx_pki) || dcap_sim_quote(&sim, &spec, &quote, &quote_size);
+	dcap_sim_free(&sim);
+	if (rc) {
+		fprintf(stderr, PROG ": cannot make the TD quote with the PKI in %s\n",
+			ctx.tdx_pki);
+		return 1;
+	}
+	if (bc_write_file_atomic(ctx.quote_out, quote, quote_size, 0644, &err) != BC_OK) {
+		fprintf(stderr, PROG ": %s\n", bc_error_message(&err));
+		return 1;
+	}
+	return 0;
+}
+
+/* The SEV-SNP report in the slot, over SHA-256(runtime data); 0 or 1. */
+static int snp_report(uint8_t *slot, const uint8_t digest[32], EVP_PKEY *key)
+{
+	snp_report_params p = ctx.report;
+	memcpy(p.report_data, digest, 32);
+	snp_build_report(slot, &p);
+	if (snp_sign_report(slot, key) < 0) {
+		fprintf(stderr, PROG ": cannot sign the report with %s\n", ctx.key_path);
+		return 1;
+	}
+	return 0;
+}
+
 static int build(const TPMT_PUBLIC *ak, EVP_PKEY *key)
 {
 	char json[JSON_MAX];
@@ -175,22 +278,18 @@ static int build(const TPMT_PUBLIC *ak, EVP_PKEY *key)
 	put_u32(hcl + 0x08, (uint32_t)total);
 	put_u32(hcl + 0x0c, BC_AZURE_HCL_REQUEST_AK_CERT);
 	put_u32(hcl + 0x10, 0); /* status */
-	/* the SEV-SNP report over SHA-256(runtime data) */
-	snp_report_params p = ctx.report;
-	unsigned digest_len = 0;
-	if (EVP_Digest(json, json_size, p.report_data, &digest_len, EVP_sha256(), NULL) != 1)
+	/* the hardware report over SHA-256(runtime data) */
+	uint8_t digest[32];
+	if (EVP_Digest(json, json_size, digest, NULL, EVP_sha256(), NULL) != 1)
 		return 1;
-	uint8_t *report = hcl + BC_AZURE_HCL_HEADER_SIZE;
-	snp_build_report(report, &p);
-	if (snp_sign_report(report, key) < 0) {
-		fprintf(stderr, PROG ": cannot sign the report with %s\n", ctx.key_path);
+	uint8_t *slot = hcl + BC_AZURE_HCL_HEADER_SIZE;
+	if (ctx.tdx_pki ? tdx_report(slot, digest) : snp_report(slot, digest, key))
 		return 1;
-	}
 	/* the runtime data header and data */
 	uint8_t *rt = hcl + BC_AZURE_HCL_RUNTIME_OFFSET;
 	put_u32(rt + 0, (uint32_t)(BC_AZURE_HCL_RUNTIME_HDR_SIZE + json_size)); /* data_size */
 	put_u32(rt + 4, 1);							/* version */
-	put_u32(rt + 8, BC_AZURE_HCL_REPORT_TYPE_SNP);
+	put_u32(rt + 8, ctx.tdx_pki ? BC_AZURE_HCL_REPORT_TYPE_TDX : BC_AZURE_HCL_REPORT_TYPE_SNP);
 	put_u32(rt + 12, BC_AZURE_HCL_HASH_SHA256);
 	put_u32(rt + 16, (uint32_t)json_size);
 	memcpy(rt + BC_AZURE_HCL_RUNTIME_HDR_SIZE, json, json_size);
@@ -219,6 +318,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": %s: not an RSA key (the vTPM's AK is RSA)\n", ctx.ak_path);
 		return 1;
 	}
+	if (ctx.tdx_pki)
+		return build(&ak.publicArea, NULL);
 	FILE *f = fopen(ctx.key_path, "r");
 	if (!f) {
 		fprintf(stderr, PROG ": %s: %s\n", ctx.key_path, strerror(errno));

@@ -103,7 +103,7 @@ static void test_parse_refuses_each_field(void **state)
 	    {0x00, 0x41434c48, BC_E_FORMAT, "not \"HCLA\""},
 	    {0x0c, 1, BC_E_FORMAT, "request type 1 at offset 0xc, not 2"},
 	    {0x4C4, 2, BC_E_UNSUPPORTED, "runtime data version 2 (offset 0x4c4), only 1"},
-	    {0x4C8, 4, BC_E_UNSUPPORTED, "a TDX report (report type 4)"},
+	    {0x4C8, 5, BC_E_FORMAT, "report type 5 at offset 0x4c8, not 2 (SEV-SNP) nor 4 (TDX)"},
 	    {0x4C8, 3, BC_E_FORMAT, "report type 3 at offset 0x4c8, not 2"},
 	    {0x4CC, 2, BC_E_UNSUPPORTED, "hash type 2 (offset 0x4cc): only 1, SHA-256"},
 	    {0x4D0, 0, BC_E_FORMAT, "runtime data of 0 bytes (offset 0x4d0): 1 to 8192"},
@@ -119,8 +119,13 @@ static void test_parse_refuses_each_field(void **state)
 		expect(bc_azure_hcl_parse(buf, size, &h, &err), cases[i].status, &err,
 		       cases[i].message);
 	}
-	/* cut short in each part, to the byte */
+	/* a TDX one (report type 4) parses; its TDREPORT is verified through a TD quote */
 	size_t size = build_hcl(buf, good_json, false);
+	snp_put_u32le(buf + 0x4C8, BC_AZURE_HCL_REPORT_TYPE_TDX);
+	assert_int_equal(bc_azure_hcl_parse(buf, size, &h, &err), BC_OK);
+	assert_int_equal(h.report_type, BC_AZURE_HCL_REPORT_TYPE_TDX);
+	/* cut short in each part, to the byte */
+	size = build_hcl(buf, good_json, false);
 	static const size_t cuts[] = {0, 31, 32, 0x4BF, 0x4C0, 0x4D3};
 	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++)
 		expect(bc_azure_hcl_parse(buf, cuts[i], &h, &err), BC_E_FORMAT, &err,
