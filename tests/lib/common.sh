@@ -226,6 +226,14 @@ hex_to_bin() {
 	perl -e 'print pack("H*", $ARGV[0])' "$1"
 }
 
+# Invert every bit of the byte at offset: unlike writing a fixed value, the
+# byte always changes, whatever the (often random) file held there.
+flip_byte() { # file offset
+	perl -e 'open(my $f, "+<", $ARGV[0]) or die "$ARGV[0]: $!";
+		binmode $f; seek($f, $ARGV[1], 0); read($f, my $b, 1) == 1 or die "$ARGV[0]: short";
+		seek($f, $ARGV[1], 0); print $f chr(ord($b) ^ 0xff); close $f or die' "$1" "$2"
+}
+
 # H(old || digest) in bank alg, computed with openssl.
 expected_extend() { # alg old_hex digest_hex
 	hex_to_bin "$2$3" | openssl_digest "$1"

@@ -114,7 +114,7 @@ fails keep-signature "TD quote:" ev.json --intel-root other/root.pem
 fails keep-signature "without its TD quote (keep.quote)" ev.raw.json
 # --- the REPORTDATA changed in the TDREPORT: the quote no longer is its TD's
 cp ev.bin rd.bin
-printf '\x5a' | dd of=rd.bin bs=1 seek=$((0x20 + 128)) conv=notrunc status=none
+flip_byte rd.bin "$((0x20 + 128))"
 jq --arg r "$(base64 -w0 rd.bin)" '.keep.report = $r' ev.json >rd.json
 fails keep-signature "its REPORTDATA differs" rd.json
 fails keep-binding "REPORTDATA" rd.json

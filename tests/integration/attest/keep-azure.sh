@@ -127,7 +127,7 @@ fails keep-binding "is not SHA-256 of the runtime data" changed.json "${keep[@]}
 
 # --- the SEV-SNP report changed (a byte of MEASUREMENT): its signature fails
 cp hcl.bin forged.bin
-printf '\x5a' | dd of=forged.bin bs=1 seek=$((0x20 + 0x90)) conv=notrunc status=none
+flip_byte forged.bin "$((0x20 + 0x90))"
 put_hcl forged.bin
 quote_to forged.json
 fails keep-signature "signature does not verify with the VCEK's key" forged.json "${keep[@]}"

@@ -154,7 +154,7 @@ expect_exit 1 "$BOOTCHAIN" golden show tcb-bad.json
 assert_contains "$(cat "$TEST_TMP/err")" "ucode" "an unknown min_tcb part named"
 # a report with one byte changed
 jq -r .keep.report ev.json | base64 -d >report.bin
-printf '\x01' | dd of=report.bin bs=1 seek=200 conv=notrunc status=none
+flip_byte report.bin 200
 jq --arg r "$(base64 -w0 report.bin)" '.keep.report = $r' ev.json >tampered.json
 fails keep-signature tampered.json "${keep[@]}"
 # evidence without a Keep where one is required

@@ -107,7 +107,7 @@ expect_exit 0 "$BOOTCHAIN" attest verify debug.json.ev --nonce "$nonce" --golden
 	"${intel[@]}"
 # a byte of the body changed after signing (CONFIGID, judged by no golden field)
 cp ev.json.bin body.bin
-printf '\x5a' | dd of=body.bin bs=1 seek=$((48 + 192)) conv=notrunc status=none
+flip_byte body.bin "$((48 + 192))"
 jq --arg r "$(base64 -w0 body.bin)" '.keep.report = $r' ev.json >body.json
 only_fails keep-signature body.json g.json "${intel[@]}"
 assert_contains "$(cat "$TEST_TMP/out")" "signature does not verify" "the quote signature"

@@ -183,7 +183,7 @@ assert_contains "$(cat "$TEST_TMP/out")" "TCB status unknown" "no collateral sai
 fails_message keep-signature "no Intel root given" ev.json --golden nomin-golden.json
 # the quote with one byte changed (in MRCONFIGID, at 48 + 184)
 cp quote.bin tampered.bin
-printf '\x01' | dd of=tampered.bin bs=1 seek=$((48 + 184)) conv=notrunc status=none
+flip_byte tampered.bin "$((48 + 184))"
 jq --arg r "$(base64 -w0 tampered.bin)" '.keep.report = $r' ev.json >tampered.json
 fails_message keep-signature "signature does not verify" tampered.json "${intel[@]}"
 # collateral without its signing chain is a usage error

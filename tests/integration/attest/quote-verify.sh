@@ -65,7 +65,7 @@ stop_swtpm
 rm -rf "$TEST_TMP/swtpm"
 start_swtpm
 expect_exit 0 "$BOOTCHAIN" attest ak create --out-public ak2.pub --force
-printf 'X' | dd of=chain/kernel.img bs=1 seek=100 conv=notrunc status=none
+flip_byte chain/kernel.img 100
 rm -f boot.log
 expect_exit 0 "$BOOTCHAIN" measure --chain chain/chain --log boot.log
 expect_exit 0 "$BOOTCHAIN" attest quote --nonce "$nonce" --log boot.log --out bad.json

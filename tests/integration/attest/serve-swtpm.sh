@@ -261,7 +261,7 @@ assert_eq signature "$(jq -r '.failed | map(select(. == "signature")) | .[0]' "$
 # machine two boots a changed kernel: it fails, named, and the poll exits 3
 stop_serve "$M2" m2
 stop_swtpm2
-printf 'X' | dd of=chain2/kernel.img bs=1 seek=100 conv=notrunc status=none
+flip_byte chain2/kernel.img 100
 boot_machine2
 printf 'm1 %s\nm2 %s\n' "$URL1" "$URL2" >hosts
 expect_exit 3 "$BOOTCHAIN" attest poll --hosts hosts --ak-dir aks --golden golden.json

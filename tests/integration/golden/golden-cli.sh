@@ -51,7 +51,7 @@ sha256_at=$(($(jq -r ".events[$n].digests | keys_unsorted | index(\"sha256\")" e
 [ "$(jq -r ".events[$n].digests | keys_unsorted[0]" events.json)" = sha1 ] ||
 	fail "expected sha1 first in $log"
 cp "$log" changed.bin
-printf '\x5a' | dd of=changed.bin bs=1 seek=$((off + 12 + 2 + 20 + 2 + 7)) conv=notrunc status=none
+flip_byte changed.bin "$((off + 12 + 2 + 20 + 2 + 7))"
 expect_exit 3 "$BOOTCHAIN" golden check "$db" changed.bin
 out=$(cat "$TEST_TMP/out")
 assert_contains "$out" "PCR 4, event $n, EV_EFI_BOOT_SERVICES_APPLICATION" "names the event"

@@ -177,7 +177,7 @@ assert_eq "$good23" "$(pcr_value sha256 23)" "PCR 23 after the rootfs layer (ope
 expect_exit 0 "$BOOTCHAIN" log check "$it/run/bootchain/eventlog" --pcrs sha256:16,23
 
 # the layer of the root file system changed there (not in the initramfs): a panic naming it
-printf 'X' | dd of="$it/root/usr/lib/app/app.img" bs=1 seek=10 conv=notrunc status=none
+flip_byte "$it/root/usr/lib/app/app.img" 10
 reboot_tpm
 run_script "$it"
 assert_contains "$actions" "PANIC: bootchain: boot chain check failed, exit status 3" "a changed root layer panics"
@@ -187,7 +187,7 @@ assert_eq "$zero" "$(pcr_value sha256 23)" "nothing measured after the halt"
 cp "$sysroot/usr/lib/app/app.img" "$it/root/usr/lib/app/app.img"
 
 # a changed layer, ACTION=panic: a panic naming the halt, then a reboot
-printf 'X' | dd of="$it$etc/layers/rootfs.img" bs=1 seek=100 conv=notrunc status=none
+flip_byte "$it$etc/layers/rootfs.img" 100
 bad23=$(expected_extend sha256 "$zero" "$(openssl_digest sha256 <"$it$etc/layers/rootfs.img")")
 reboot_tpm
 run_script "$it"
@@ -284,13 +284,13 @@ run_hook "$dr"
 assert_eq "" "$actions" "dracut, a matching chain: no action"
 assert_eq "$good16" "$(pcr_value sha256 16)" "dracut: PCR 16 (openssl)"
 assert_eq "$good23" "$(pcr_value sha256 23)" "dracut: PCR 23 (openssl)"
-printf 'X' | dd of="$dr/sysroot/usr/lib/app/app.img" bs=1 seek=10 conv=notrunc status=none
+flip_byte "$dr/sysroot/usr/lib/app/app.img" 10
 reboot_tpm
 run_hook "$dr"
 assert_contains "$actions" "DIE: bootchain: boot chain check failed, exit status 3" "dracut: a changed root layer dies"
 assert_contains "$(cat "$TEST_TMP/err")" "HALT at layer app" "dracut: the console names the root's layer"
 cp "$sysroot/usr/lib/app/app.img" "$dr/sysroot/usr/lib/app/app.img"
-printf 'X' | dd of="$dr$etc/layers/rootfs.img" bs=1 seek=100 conv=notrunc status=none
+flip_byte "$dr$etc/layers/rootfs.img" 100
 reboot_tpm
 run_hook "$dr"
 assert_contains "$actions" "DIE: bootchain: boot chain check failed, exit status 3" "dracut: a changed layer dies"

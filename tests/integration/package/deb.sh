@@ -215,7 +215,7 @@ assert_contains "$(cat "$TEST_TMP/out")" "ev.json: every check passed" "verify p
 expect_exit 3 "$BOOTCHAIN" attest verify ev.json --ak ak.pub --nonce "$(openssl rand -hex 20)" \
 	--golden golden.json
 # a changed kernel: trusted boot halts there
-printf 'X' | dd of=chain/kernel.img bs=1 seek=100 conv=notrunc status=none
+flip_byte chain/kernel.img 100
 expect_exit 3 "$BOOTCHAIN" measure --chain chain/chain --trusted --golden golden.json --log bad.log
 assert_contains "$(cat "$TEST_TMP/out" "$TEST_TMP/err")" "kernel" "the halt names the kernel"
 cd /

@@ -109,7 +109,7 @@ cmp -s tools.bin secret || fail "tpm2_unseal of the object bootchain sealed diff
 # --- a halt: a changed kernel ---
 reboot
 cp -r chain bad
-printf 'X' | dd of=bad/kernel.img bs=1 seek=100 conv=notrunc status=none
+flip_byte bad/kernel.img 100
 expect_exit 3 "$BOOTCHAIN" measure --chain bad/chain.txt --trusted --golden golden.json \
 	--no-log
 expect_exit 3 "$BOOTCHAIN" unseal sealed.json --policy policy.json --pubkey pub.pem

@@ -68,7 +68,7 @@ assert_eq 1 "$(jq -r .branch "$TEST_TMP/out")" "the second kernel's branch"
 stop_swtpm
 start_swtpm
 cp -r chain bad
-printf 'X' | dd of=bad/initrd.img bs=1 seek=10 conv=notrunc status=none
+flip_byte bad/initrd.img 10
 expect_exit 3 "$BOOTCHAIN" measure --chain bad/chain.txt --trusted --golden golden.json \
 	--no-log
 expect_exit 3 "$BOOTCHAIN" unseal predicted.json
