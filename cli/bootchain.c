@@ -20,6 +20,8 @@ static const cli_command commands[] = {
     {"unseal", cmd_unseal, "unseal a secret when the boot matched its policy", NULL},
     {"attest", cmd_attest, "attestation keys, quotes and evidence verification", cli_attest_verbs},
     {"fleet", cmd_fleet, "the fleet store: the machines a verifier attests", cli_fleet_verbs},
+    {"stage", cmd_stage, "show and try the chain a UEFI stage (bootchain.efi) carries",
+     cli_stage_verbs},
     {"help", cmd_help, "show help for bootchain, a command or a subcommand", NULL},
 };
 

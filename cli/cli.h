@@ -40,6 +40,7 @@ extern const cli_verb cli_fleet_verbs[];
 extern const cli_verb cli_golden_verbs[];
 extern const cli_verb cli_log_verbs[];
 extern const cli_verb cli_pcr_verbs[];
+extern const cli_verb cli_stage_verbs[];
 
 /* The verb of table called name, or NULL. */
 const cli_verb *cli_find_verb(const cli_verb *table, const char *name);
@@ -51,6 +52,7 @@ int cmd_log(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_pcr(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
+int cmd_stage(int argc, char **argv);
 int cmd_unseal(int argc, char **argv);
 
 /* "bootchain: CMD: message" on stderr. */

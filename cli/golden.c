@@ -46,6 +46,8 @@ static const char golden_usage[] =
     "                       [--max-branches N]] [--json]\n"
     "       bootchain golden verify DB --pubkey PUB.pem [--signature SIG]\n"
     "       bootchain golden update|retire ...  (see bootchain golden update --help)\n"
+    "       bootchain golden embed --stage STAGE.efi --chain CHAIN --golden DB --out OUT\n"
+    "                      (see bootchain golden embed --help)\n"
     "\n"
     "Golden databases (bootchain-golden(5)) hold the known-good versions of each boot\n"
     "component. SOURCE is any mix of:\n"
@@ -1125,6 +1127,7 @@ const cli_verb cli_golden_verbs[] = {
     {"verify", golden_verify, NULL},
     {"update", golden_update, NULL},
     {"retire", golden_retire, NULL},
+    {"embed", golden_embed, NULL}, /* the .bcchain section of a UEFI stage */
     {NULL, NULL, NULL},
 };
 
@@ -1135,10 +1138,12 @@ static bool prints_json(const cli_verb *verb)
 	       verb->run == golden_check || verb->run == golden_sign;
 }
 
-/* update and retire parse options of their own (cli/golden-update.c). */
+/* update and retire (cli/golden-update.c) and embed (cli/golden-embed.c) parse options
+ * of their own. */
 static bool has_own_options(const cli_verb *verb)
 {
-	return verb->run == golden_update || verb->run == golden_retire;
+	return verb->run == golden_update || verb->run == golden_retire ||
+	       verb->run == golden_embed;
 }
 
 static bool has_chain(void)
@@ -1169,7 +1174,8 @@ int cmd_golden(int argc, char **argv)
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 			return fputs(golden_usage, stdout), BC_EXIT_OK;
 		return cli_usage_error("golden", "expected a verb: create, add, merge, show, "
-						 "predict, check, sign, verify, update or retire");
+						 "predict, check, sign, verify, update, retire "
+						 "or embed");
 	}
 	const cli_verb *verb = cli_find_verb(cli_golden_verbs, argv[1]);
 	if (!verb)

@@ -13,6 +13,9 @@
 int golden_update(int argc, char **argv);
 int golden_retire(int argc, char **argv);
 
+/* cli/golden-embed.c: `golden embed`, with options of its own; argv[0] is the verb. */
+int golden_embed(int argc, char **argv);
+
 /* Parse every --with argument (args, count of them) into *out (malloc'd, count
  * entries): a usage error (exit 2) names the argument. Returns 0 or the exit status. */
 int golden_candidates_parse(const char *cmd, const char *const *args, size_t count,

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bootchain/core.h>
 #include <bootchain/eventlog.h>
 #include <bootchain/measure.h>
 
@@ -44,126 +45,21 @@ bc_status bc_measurer_use_tpm_banks(bc_measurer *m, bc_error *err)
 
 /* ---- event data ---- */
 
-static void put_u32(bc_buf *b, uint32_t v)
-{
-	uint8_t le[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-	bc_buf_append(b, le, 4);
-}
-
-static void put_u64(bc_buf *b, uint64_t v)
-{
-	put_u32(b, (uint32_t)v);
-	put_u32(b, (uint32_t)(v >> 32));
-}
-
-static void layer_text(const bc_layer *layer, bc_image_kind kind, bc_buf *out)
-{
-	bc_buf_printf(out, "layer=%s kind=%s", layer->name, bc_image_kind_name(kind));
-	if (layer->file)
-		bc_buf_printf(out, " file=%s", layer->file);
-}
-
-/* One code point of UTF-8 at *p (advanced past it); U+FFFD for anything that is not
- * valid UTF-8: overlong forms, surrogates, beyond U+10FFFF, stray continuation bytes. */
-static uint32_t next_code_point(const unsigned char **p)
-{
-	static const uint32_t min[4] = {0, 0x80, 0x800, 0x10000};
-	const unsigned char *s = *p;
-	uint32_t c = *s++;
-	int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-	if ((c >= 0x80 && c < 0xc2) || c > 0xf4) {
-		*p = s;
-		return 0xfffd;
-	}
-	if (more)
-		c &= 0x3fu >> more;
-	for (int i = 0; i < more; i++) {
-		if ((*s & 0xc0) != 0x80) {
-			*p = s;
-			return 0xfffd;
-		}
-		c = c << 6 | (*s++ & 0x3f);
-	}
-	*p = s;
-	if (c < min[more] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0xfffd;
-	return c;
-}
-
-static void put_utf16_unit(bc_buf *b, uint32_t u)
-{
-	uint8_t le[2] = {(uint8_t)u, (uint8_t)(u >> 8)};
-	bc_buf_append(b, le, 2);
-}
-
-/* UTF-16LE of a UTF-8 path, '/' turned into '\', with its NUL. Invalid UTF-8 becomes
- * U+FFFD rather than an error: the path is a label. */
-static void put_utf16_path(bc_buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		uint32_t c = next_code_point(&p);
-		if (c == '/')
-			c = '\\';
-		if (c > 0xffff) {
-			c -= 0x10000;
-			put_utf16_unit(b, 0xd800 | c >> 10);
-			put_utf16_unit(b, 0xdc00 | (c & 0x3ff));
-		} else {
-			put_utf16_unit(b, c);
-		}
-	}
-	put_utf16_unit(b, 0);
-}
-
-/* UEFI_IMAGE_LOAD_EVENT with a device path of one File node, as firmware logs images. */
-static void image_load_event(const bc_layer *layer, uint64_t size, bc_buf *out)
-{
-	bc_buf path = {0};
-	bc_buf_init(&path, MAX_EVENT_DATA);
-	put_utf16_path(&path, layer->file ? layer->file : layer->name);
-	uint64_t node_len = 4 + path.len;
-	if (node_len > 0xffff)
-		node_len = 4; /* an absurdly long name: an empty File node */
-	put_u64(out, 0);      /* ImageLocationInMemory: not loaded by firmware */
-	put_u64(out, size);   /* ImageLengthInMemory */
-	put_u64(out, 0);      /* ImageLinkTimeAddress */
-	put_u64(out, node_len + 4);
-	uint8_t head[4] = {4, 4, (uint8_t)node_len, (uint8_t)(node_len >> 8)}; /* media, file */
-	bc_buf_append(out, head, 4);
-	if (node_len > 4)
-		bc_buf_append(out, path.data, path.len);
-	bc_buf_append(out, "\x7f\xff\x04\x00", 4); /* end of path */
-	bc_buf_free(&path);
-}
-
+/* The event data, encoded by the core that bootchain.efi shares (freestanding/event.c). */
 static bc_status event_data(const bc_layer *layer, bc_image_kind kind, uint64_t size, bc_buf *out,
 			    bc_error *err)
 {
-	bc_buf text = {0};
-	bc_buf_init(&text, MAX_EVENT_DATA / 2);
-	layer_text(layer, kind, &text);
-	if (text.failed) {
-		bc_buf_free(&text);
+	_cleanup_free_ uint8_t *data = malloc(MAX_EVENT_DATA);
+	if (!data)
+		return bc_fail(err, BC_E_NOMEM, "out of memory");
+	size_t n = bc_core_layer_event(layer->event_type, layer->name, (bc_core_kind)kind,
+				       layer->file, size, data, MAX_EVENT_DATA);
+	if (n == 0)
 		return bc_fail(err, BC_E_LIMIT, "layer %.64s...: name or file name too long",
 			       layer->name);
-	}
-	switch (layer->event_type) {
-	case 0:
-	case BC_EV_EVENT_TAG:
-		put_u32(out, BC_LAYER_TAG_ID);
-		put_u32(out, (uint32_t)text.len);
-		bc_buf_append(out, text.data, text.len);
-		break;
-	case BC_EV_EFI_BOOT_SERVICES_APPLICATION:
-	case BC_EV_EFI_BOOT_SERVICES_DRIVER:
-	case BC_EV_EFI_RUNTIME_SERVICES_DRIVER: image_load_event(layer, size, out); break;
-	default: bc_buf_append(out, text.data, text.len + 1); break; /* with its NUL */
-	}
-	bool failed = text.failed || out->failed;
-	bc_buf_free(&text);
-	return failed ? bc_fail(err, BC_E_LIMIT, "layer %s: event data too long", layer->name)
-		      : BC_OK;
+	if (bc_buf_append(out, data, n) != BC_OK)
+		return bc_fail(err, BC_E_LIMIT, "layer %s: event data too long", layer->name);
+	return BC_OK;
 }
 
 static uint32_t event_type(const bc_layer *layer)

@@ -343,6 +343,56 @@ BC_EXPORT bc_status bc_signature_verify(const void *data, size_t size, const voi
 BC_EXPORT bc_status bc_signature_sign(const void *data, size_t size, const char *key_path,
 				      uint8_t **sig, size_t *sig_size, bc_error *err);
 
+/* ---- the chain a UEFI stage carries: the .bcchain section (golden/embed.c) ---- */
+
+struct bc_chain;
+
+typedef struct bc_embed_options {
+	bool measured;	  /* measured mode: record and go on (default: trusted, halt) */
+	uint32_t timeout; /* seconds a halt waits */
+	uint32_t on_halt; /* then: bc_core_on_halt of <bootchain/core.h> */
+} bc_embed_options;
+
+/*
+ * The encoding of bootchain-bcchain(5) for chain, each layer with the versions of its
+ * component in db: every layer must be a component of db in the same PCR, its file a
+ * path relative to the stage's volume (written with '/' or '\'; stored '\' separated
+ * with a leading '\'), and each version keeps its SHA-1, SHA-256 and SHA-384 digests
+ * (a version with none of them is refused). BC_E_INVALID or BC_E_LIMIT name the layer
+ * and its line. The encoding is parsed back with bc_core_chain_parse() before it is
+ * returned (*out is malloc'd).
+ */
+BC_EXPORT bc_status bc_golden_embed_encode(const bc_golden *db, const struct bc_chain *chain,
+					   const bc_embed_options *options, uint8_t **out,
+					   size_t *size, bc_error *err);
+
+/* Where a stage keeps its chain. */
+typedef struct bc_stage_section {
+	uint64_t offset;      /* of the section's raw data in the file */
+	uint32_t raw_size;    /* SizeOfRawData */
+	uint32_t size;	      /* what the loaded image holds of it: SizeOfRawData, or the
+				 VirtualSize when smaller */
+	uint64_t cert_offset; /* the certificate table (a signed image), else 0 */
+	uint32_t cert_size;
+	uint64_t cert_entry; /* the file offset of its data directory entry */
+} bc_stage_section;
+
+/* Find the .bcchain section of a PE image (untrusted: parsed with bc_core_pe_ranges()
+ * first, every header read within bounds). BC_E_FORMAT naming name for a malformed image
+ * and BC_E_NOTFOUND for an image without the section (or with two). */
+BC_EXPORT bc_status bc_stage_find_section(const void *image, size_t size, const char *name,
+					  bc_stage_section *out, bc_error *err);
+
+/*
+ * A copy of the stage (*out malloc'd) with chain (an encoding) in its .bcchain
+ * section and zeros after it. A signed stage loses its certificate table (the data
+ * directory entry zeroed, the file cut at the table), which no longer covers the image:
+ * *unsigned_now is then set. BC_E_LIMIT when the chain does not fit the section.
+ */
+BC_EXPORT bc_status bc_golden_embed(const void *stage, size_t size, const char *name,
+				    const void *chain, size_t chain_size, uint8_t **out,
+				    size_t *out_size, bool *unsigned_now, bc_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <bootchain/core.h>
 #include <bootchain/digest.h>
 #include <bootchain/golden.h>
 #include <bootchain/status.h>
@@ -181,6 +182,35 @@ BC_EXPORT bc_status bc_chain_from_golden(const bc_golden *db, const char *root, 
  * index in the chain (chain->count when the chain is shorter). */
 BC_EXPORT bc_status bc_chain_check_order(const bc_chain *chain, const bc_golden *db, size_t *at,
 					 bc_error *err);
+
+/* ---- a UEFI stage's chain run in userspace (measure/stage-platform.c) ---- */
+
+/* What the userspace platform of the core (bc_core_stage_run()) works with. */
+typedef struct bc_stage_host {
+	bc_tpm *tpm;	      /* NULL: compute and compare only, nothing extended */
+	const char *log_path; /* NULL: no event log */
+	const char *root;     /* the directory the stage's volume is mounted on */
+	/* the stage's console, one line at a time (NULL: none) */
+	void (*print)(void *user, const char *line);
+	void *print_user;
+	/* set by the platform: the banks extended (and logged) */
+	size_t alg_count;
+	uint16_t algs[BC_MAX_BANKS];
+	char file[BC_CORE_FILE_MAX + 1]; /* the layer read last, for messages */
+	bc_error error;			 /* its first failure, in the library's terms
+					    (BC_E_TPM for a failed extend) */
+} bc_stage_host;
+
+/*
+ * The core's platform over host (which must outlive it): files are read from
+ * host->root (the chain's '\' paths turned into '/', '.' and '..' refused); each event
+ * is digested with OpenSSL (bc_image_digest: Authenticode for PE) in every bank of the
+ * TPM, as HashLogExtendEvent does, extended with bc_tpm_pcr_extend() and appended to the
+ * log with bc_log_append(). The core compares in the TPM's banks that it has (SHA-1,
+ * SHA-256, SHA-384: p->algs). Without a TPM, both are SHA-256. Images cannot be started:
+ * start_image is NULL.
+ */
+BC_EXPORT bc_status bc_stage_platform_init(bc_core_platform *p, bc_stage_host *host, bc_error *err);
 
 #ifdef __cplusplus
 }
