@@ -82,8 +82,17 @@ void cli_set_global_tcti(const char *tcti);
 #define CLI_FIRMWARE_LOG "/sys/kernel/security/tpm0/binary_bios_measurements"
 
 /* Where `measure` writes its event log when no --log names one: $BOOTCHAIN_EVENTLOG
- * (when set and not empty), else /run/bootchain/eventlog. */
+ * (when set and not empty), else CLI_MEASURED_LOG. */
+#define CLI_MEASURED_LOG "/run/bootchain/eventlog"
 const char *cli_measured_log(void);
+
+/* The log that `measure` and `stage run` write: none with --dry-run or --no-log, else
+ * --log (log), else cli_measured_log(). */
+const char *cli_measure_log_path(bool dry_run, bool no_log, const char *log);
+
+/* Creates /run/bootchain (a tmpfs, empty at each boot) when log is CLI_MEASURED_LOG; the
+ * folder of any other log must exist already. */
+bc_status cli_make_log_dir(const char *log, bc_error *err);
 
 /* The log that `log`, `attest quote` and `attest serve` read when none is named: the
  * measured log (cli_measured_log()) when it exists, else the firmware's; NULL when

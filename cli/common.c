@@ -101,7 +101,23 @@ const char *cli_tcti(const char *option)
 const char *cli_measured_log(void)
 {
 	const char *env = getenv("BOOTCHAIN_EVENTLOG");
-	return env && *env ? env : "/run/bootchain/eventlog";
+	return env && *env ? env : CLI_MEASURED_LOG;
+}
+
+const char *cli_measure_log_path(bool dry_run, bool no_log, const char *log)
+{
+	if (dry_run || no_log)
+		return NULL;
+	return log ? log : cli_measured_log();
+}
+
+bc_status cli_make_log_dir(const char *log, bc_error *err)
+{
+	if (strcmp(log, CLI_MEASURED_LOG) != 0)
+		return BC_OK;
+	if (mkdir("/run/bootchain", 0700) < 0 && errno != EEXIST)
+		return bc_fail(err, BC_E_IO, "/run/bootchain: %s", strerror(errno));
+	return BC_OK;
 }
 
 /* An existing measured log is used even when it cannot be read, so that the error

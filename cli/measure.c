@@ -16,8 +16,6 @@
 #include "util/cleanup.h"
 #include "util/progress.h"
 
-#define DEFAULT_LOG "/run/bootchain/eventlog"
-
 static const char measure_usage[] =
     "Usage: bootchain measure FILE --pcr N [--layer NAME] [--type EVENT_TYPE] [OPTIONS]\n"
     "       bootchain measure --chain CHAIN [--root DIR] [OPTIONS]\n"
@@ -45,7 +43,7 @@ static const char measure_usage[] =
     "      --raw            plain hash of the file\n"
     "  -c, --chain CHAIN    measure the layers listed in CHAIN\n"
     "  -L, --log LOG        event log to append to (default: $BOOTCHAIN_EVENTLOG, else\n"
-    "                       " DEFAULT_LOG ")\n"
+    "                       " CLI_MEASURED_LOG ")\n"
     "      --no-log         do not write an event log\n"
     "      --dry-run        compute (and check) only: no TPM, no log\n"
     "  -b, --banks LIST     --dry-run: banks to compute (default: sha1,sha256)\n"
@@ -390,15 +388,6 @@ static int report_finish(report *rep, const bc_measurer *m, bc_status s)
 
 /* ---- running ---- */
 
-static bc_status make_log_dir(const char *log, bc_error *err)
-{
-	if (strcmp(log, DEFAULT_LOG) != 0)
-		return BC_OK;
-	if (mkdir("/run/bootchain", 0700) < 0 && errno != EEXIST)
-		return bc_fail(err, BC_E_IO, "/run/bootchain: %s", strerror(errno));
-	return BC_OK;
-}
-
 /* Trusted mode that halts before its first layer (no usable database, a chain that is
  * not the signed order): the marker into pcr (none when pcr is -1). */
 static int halt_before(bc_measurer *m, report *rep, const char *layer, int pcr,
@@ -531,7 +520,7 @@ static bool plan_layers(bc_measurer *m, plan *p, bc_chain **owned, report *rep, 
 /* Before any TPM change: the log must take our events (bc_measurer_check_log). */
 static bool log_usable(bc_measurer *m, plan *p, report *rep, int *rc)
 {
-	if (!m->log_path || (make_log_dir(m->log_path, &rep->err) == BC_OK &&
+	if (!m->log_path || (cli_make_log_dir(m->log_path, &rep->err) == BC_OK &&
 			     bc_measurer_check_log(m, &rep->err) == BC_OK))
 		return true;
 	if (opt.trusted) /* halt: the marker could not be logged either, so none */
@@ -624,9 +613,7 @@ int cmd_measure(int argc, char **argv)
 		return rc;
 	opt.layers_have_pcrs = opt.has_pcr || opt.chain || boot_order_mode(argc - optind);
 	bc_measurer m = {
-	    .log_path = opt.dry_run || opt.no_log ? NULL
-			: opt.log		  ? opt.log
-						  : cli_measured_log(),
+	    .log_path = cli_measure_log_path(opt.dry_run, opt.no_log, opt.log),
 	    .cap = opt.trusted && !opt.no_cap,
 	};
 	if (opt.chain) {

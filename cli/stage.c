@@ -23,8 +23,7 @@
 #include "util/cleanup.h"
 #include "util/file.h"
 
-#define STAGE_MAX   ((size_t)256 << 20) /* a boot stage; bootchain.efi is far smaller */
-#define DEFAULT_LOG "/run/bootchain/eventlog"
+#define STAGE_MAX ((size_t)256 << 20) /* a boot stage; bootchain.efi is far smaller */
 
 static const char stage_usage[] =
     "Usage: bootchain stage show STAGE.efi [--json]\n"
@@ -46,7 +45,7 @@ static const char stage_usage[] =
     "      --root DIR       run: the directory the stage's volume (the ESP) is mounted on\n"
     "  -T, --tcti TCTI      run: TPM to use\n"
     "  -L, --log LOG        run: event log to append to (default: $BOOTCHAIN_EVENTLOG,\n"
-    "                       else " DEFAULT_LOG ")\n"
+    "                       else " CLI_MEASURED_LOG ")\n"
     "      --no-log         run: do not write an event log\n"
     "      --dry-run        run: compute and compare only (sha256): no TPM, no log\n"
     "      --json           show: print JSON instead of text\n"
@@ -377,15 +376,6 @@ static int run_status(const bc_stage_host *host, const bc_core_run *run, bc_core
 	return run->halted ? BC_EXIT_MISMATCH : BC_EXIT_ERROR;
 }
 
-static bc_status make_log_dir(const char *log, bc_error *err)
-{
-	if (strcmp(log, DEFAULT_LOG) != 0)
-		return BC_OK;
-	if (mkdir("/run/bootchain", 0700) < 0 && errno != EEXIST)
-		return bc_fail(err, BC_E_IO, "/run/bootchain: %s", strerror(errno));
-	return BC_OK;
-}
-
 /* Before the first extend: the log must take the events in the banks extended. */
 static bc_status check_log(const bc_stage_host *host, bc_error *err)
 {
@@ -394,7 +384,7 @@ static bc_status check_log(const bc_stage_host *host, bc_error *err)
 		return BC_OK;
 	m.alg_count = host->alg_count;
 	memcpy(m.algs, host->algs, host->alg_count * sizeof(host->algs[0]));
-	bc_status s = make_log_dir(host->log_path, err);
+	bc_status s = cli_make_log_dir(host->log_path, err);
 	return s == BC_OK ? bc_measurer_check_log(&m, err) : s;
 }
 
@@ -402,9 +392,7 @@ static int run_chain(const stage *st, bc_tpm *tpm)
 {
 	bc_stage_host host = {
 	    .tpm = tpm,
-	    .log_path = opt.dry_run || opt.no_log ? NULL
-			: opt.log		  ? opt.log
-						  : cli_measured_log(),
+	    .log_path = cli_measure_log_path(opt.dry_run, opt.no_log, opt.log),
 	    .root = opt.root,
 	    .print = print_line,
 	};

@@ -218,6 +218,19 @@ expect_exit 3 "$BOOTCHAIN" attest verify ev.json --ak ak.pub --nonce "$(openssl 
 flip_byte chain/kernel.img 100
 expect_exit 3 "$BOOTCHAIN" measure --chain chain/chain --trusted --golden golden.json --log bad.log
 assert_contains "$(cat "$TEST_TMP/out" "$TEST_TMP/err")" "kernel" "the halt names the kernel"
+# the UEFI stage the package ships (amd64): a chain embeds into it and reads back
+stage="$libdir/bootchain/efi/bootchain.efi"
+if [ "$arch" = amd64 ]; then
+	[ -f "$stage" ] || fail "the bootchain package has no $stage"
+	objdump -h "$stage" | grep -q ' \.bcchain ' || fail "$stage has no .bcchain section"
+	printf 'kernel 8 kernel.img\n' >chain/kernel.chain
+	flip_byte chain/kernel.img 100 # back to the image of golden.json
+	expect_exit 0 "$BOOTCHAIN" golden embed --stage "$stage" --chain chain/kernel.chain \
+		--golden golden.json --out stage.efi
+	expect_exit 0 "$BOOTCHAIN" stage show stage.efi --json
+	assert_eq "$(openssl_digest sha256 <chain/kernel.img)" \
+		"$(jq -r '.chain.layers[0].versions[0].sha256' "$TEST_TMP/out")" "the embedded kernel digest"
+fi
 cd /
 
 # --- the working tree untouched: no build artefacts in debian/, no packages beside it ---

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The core's PE parser and Authenticode digest (freestanding/pe.c, hashed with freestanding/sha.c):
- * - on images built byte by byte here, the ranges are those the specification names,
- *   and the digests in SHA-1, SHA-256 and SHA-384 equal OpenSSL's digest of those ranges
+ * - on images built byte by byte (tests/unit/pe-images.h), the ranges are those the specification
+ * names, and the digests in SHA-1, SHA-256 and SHA-384 equal OpenSSL's digest of those ranges
  *   concatenated by hand;
- * - every malformation that tests/unit/measure/test-pe.c covers is refused with the same
- *   message, and the files of tests/data/pe with the text of their README;
+ * - CheckSum and the Certificate Table entry are not hashed, nor the certificate table;
+ * - every malformation is refused with a message that names the image, the offset of the
+ *   defect and what is wrong, and the files of tests/data/pe with the text of their README;
  * - no range ever leaves the image, whatever the truncation or corruption (run under
  *   ASan: every image lives in a buffer of exactly its size);
  * - on the real EFI binaries of this machine, the digests equal those of the userspace
@@ -29,110 +30,7 @@
 
 #include "util/file.h"
 
-/* ---- a tiny PE builder, as tests/unit/measure/test-pe.c's ---- */
-
-#define PE_AT	     0x80 /* e_lfanew */
-#define OPT_AT	     (PE_AT + 4 + 20)
-#define CHECKSUM_AT  (OPT_AT + 64)
-#define SOH_AT	     (OPT_AT + 60)
-#define MAX_SECTIONS 4
-
-typedef struct section_spec {
-	const char *name;
-	uint32_t offset, size;
-} section_spec;
-
-typedef struct pe_spec {
-	uint16_t magic;	    /* 0x10b or 0x20b */
-	uint32_t rva_count; /* NumberOfRvaAndSizes */
-	uint32_t headers;   /* SizeOfHeaders */
-	size_t nsec;	    /* in section table order */
-	section_spec sec[MAX_SECTIONS];
-	size_t trailing;    /* bytes after the last section (before the certificate table) */
-	uint32_t cert_size; /* a certificate table at the end of the file; 0 for none */
-} pe_spec;
-
-typedef struct image {
-	uint8_t *bytes; /* exactly len bytes, for ASan */
-	size_t len;
-	size_t cert_entry_at; /* the Certificate Table data directory entry, 0 if none */
-	size_t cert_at;
-} image;
-
-/* .text, .data and .reloc in file order, 13 bytes of trailing data (not a multiple of 8) */
-static pe_spec default_spec(uint16_t magic)
-{
-	return (pe_spec){
-	    .magic = magic,
-	    .rva_count = 16,
-	    .headers = 0x200,
-	    .nsec = 3,
-	    .sec = {{".text", 0x200, 0x400}, {".data", 0x600, 0x200}, {".reloc", 0x800, 0x200}},
-	    .trailing = 13,
-	};
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static uint32_t dirs_at(uint16_t magic)
-{
-	return magic == 0x10b ? 96 : 112;
-}
-
-static image build(const pe_spec *spec)
-{
-	image img = {0};
-	size_t end = spec->headers;
-	for (size_t i = 0; i < spec->nsec; i++)
-		if (spec->sec[i].offset + spec->sec[i].size > end)
-			end = spec->sec[i].offset + spec->sec[i].size;
-	img.cert_at = end + spec->trailing;
-	img.len = img.cert_at + spec->cert_size;
-	img.bytes = malloc(img.len);
-	assert_non_null(img.bytes);
-	/* every byte distinct enough that hashing a wrong range changes the digest */
-	for (size_t i = 0; i < img.len; i++)
-		img.bytes[i] = (uint8_t)(i * 31 + (i >> 8) + 7);
-	uint8_t *p = img.bytes;
-	uint16_t opt_size = (uint16_t)(dirs_at(spec->magic) + 8 * spec->rva_count);
-	memcpy(p, "MZ", 2);
-	put32(p + 0x3c, PE_AT);
-	memcpy(p + PE_AT, "PE\0\0", 4);
-	put16(p + PE_AT + 4, 0x8664);
-	put16(p + PE_AT + 6, (uint16_t)spec->nsec);
-	put16(p + PE_AT + 20, opt_size);
-	put16(p + OPT_AT, spec->magic);
-	put32(p + SOH_AT, spec->headers);
-	put32(p + CHECKSUM_AT, 0xdeadbeef);
-	put32(p + OPT_AT + (spec->magic == 0x10b ? 92 : 108), spec->rva_count);
-	if (spec->rva_count > 4) {
-		img.cert_entry_at = OPT_AT + dirs_at(spec->magic) + 4 * 8;
-		put32(p + img.cert_entry_at, spec->cert_size ? (uint32_t)img.cert_at : 0);
-		put32(p + img.cert_entry_at + 4, spec->cert_size);
-	}
-	size_t table_at = OPT_AT + opt_size;
-	for (size_t i = 0; i < spec->nsec; i++) {
-		uint8_t *h = p + table_at + 40 * i;
-		memset(h, 0, 40);
-		strncpy((char *)h, spec->sec[i].name, 8);
-		put32(h + 8, spec->sec[i].size);	   /* VirtualSize */
-		put32(h + 12, 0x1000 * (uint32_t)(i + 1)); /* VirtualAddress */
-		put32(h + 16, spec->sec[i].size);	   /* SizeOfRawData */
-		put32(h + 20, spec->sec[i].offset);	   /* PointerToRawData */
-		put32(h + 36, 0x60000020);		   /* Characteristics */
-	}
-	return img;
-}
+#include "../pe-images.h"
 
 /* ---- the expected ranges, from the specification ---- */
 
@@ -176,26 +74,6 @@ static ranges expected_ranges(const image *img, const pe_spec *spec)
 
 static const uint16_t all_algs[] = {BC_CORE_ALG_SHA1, BC_CORE_ALG_SHA256, BC_CORE_ALG_SHA384};
 
-/* OpenSSL's digest of the ranges concatenated. */
-static bc_digest openssl_digest(const image *img, const ranges *rs, uint16_t alg)
-{
-	size_t len = 0;
-	for (size_t i = 0; i < rs->count; i++)
-		len += rs->r[i].to - rs->r[i].from;
-	uint8_t *all = malloc(len + 1);
-	assert_non_null(all);
-	len = 0;
-	for (size_t i = 0; i < rs->count; i++) {
-		size_t n = rs->r[i].to - rs->r[i].from;
-		memcpy(all + len, img->bytes + rs->r[i].from, n);
-		len += n;
-	}
-	bc_digest d;
-	assert_int_equal(bc_digest_compute(alg, all, len, &d, NULL), BC_OK);
-	free(all);
-	return d;
-}
-
 static void assert_core_ranges(const image *img, const ranges *want)
 {
 	bc_core_pe got;
@@ -228,7 +106,7 @@ static void assert_core_digests(const image *img, const ranges *want)
 		fail_msg("bc_pe_authenticode: %s", lib_err.msg);
 	assert_int_equal(core.count, 3);
 	for (size_t i = 0; i < 3; i++) {
-		bc_digest d = openssl_digest(img, want, all_algs[i]);
+		bc_digest d = openssl_digest(img, want->r, want->count, all_algs[i]);
 		assert_int_equal(core.d[i].alg, all_algs[i]); /* in the order asked */
 		assert_int_equal(core.d[i].size, d.size);
 		assert_memory_equal(core.d[i].bytes, d.bytes, d.size);
@@ -243,6 +121,40 @@ static void check_spec(const pe_spec *spec)
 	assert_core_ranges(&img, &want);
 	assert_core_digests(&img, &want);
 	free(img.bytes);
+}
+
+/* The ranges given by hand: the headers, the sections' (n of them), then the trailing data
+ * from trailing_from to the end of the image. */
+static void check_listed_ranges(const pe_spec *spec, const bc_core_range *sections, size_t n,
+				uint64_t trailing_from)
+{
+	image img = build(spec);
+	ranges want = {0};
+	add_headers(&want, &img, spec);
+	for (size_t i = 0; i < n; i++)
+		add(&want, sections[i].from, sections[i].to);
+	add(&want, trailing_from, img.len);
+	assert_core_ranges(&img, &want);
+	assert_core_digests(&img, &want);
+	free(img.bytes);
+}
+
+static bc_core_digests core_digests(const image *img)
+{
+	bc_core_digests d;
+	assert_int_equal(bc_core_pe_authenticode(img->bytes, img->len, NULL, all_algs, 3, &d, NULL),
+			 BC_CORE_OK);
+	return d;
+}
+
+static void assert_same_digests(const bc_core_digests *a, const bc_core_digests *b, bool same)
+{
+	for (size_t i = 0; i < 3; i++) {
+		if (same)
+			assert_memory_equal(a->d[i].bytes, b->d[i].bytes, a->d[i].size);
+		else
+			assert_memory_not_equal(a->d[i].bytes, b->d[i].bytes, a->d[i].size);
+	}
 }
 
 /* ---- ranges and digests ---- */
@@ -260,9 +172,34 @@ static void test_certificate_table_is_excluded(void **state)
 {
 	(void)state;
 	pe_spec spec = default_spec(0x20b);
-	spec.trailing = 16;
+	spec.trailing = 16; /* as sbsign leaves it: padded to 8 bytes before the table */
 	spec.cert_size = 0x98;
 	check_spec(&spec);
+
+	/* signing changes nothing the digest covers: the same digests as unsigned */
+	image signed_img = build(&spec);
+	spec.cert_size = 0;
+	image unsigned_img = build(&spec);
+	bc_core_digests a = core_digests(&signed_img), b = core_digests(&unsigned_img);
+	assert_same_digests(&a, &b, true);
+	free(signed_img.bytes);
+	free(unsigned_img.bytes);
+}
+
+static void test_checksum_and_certificate_entry_are_not_hashed(void **state)
+{
+	(void)state;
+	pe_spec spec = default_spec(0x10b);
+	image img = build(&spec);
+	bc_core_digests a = core_digests(&img), b;
+	put32(img.bytes + CHECKSUM_AT, 0x12345678);
+	put32(img.bytes + img.cert_entry_at, 0x4444); /* size 0: no table, address ignored */
+	b = core_digests(&img);
+	assert_same_digests(&a, &b, true);
+	img.bytes[CHECKSUM_AT + 4] ^= 1; /* the byte after CheckSum is hashed */
+	b = core_digests(&img);
+	assert_same_digests(&a, &b, false);
+	free(img.bytes);
 }
 
 static void test_sections_are_listed_in_file_order(void **state)
@@ -273,16 +210,8 @@ static void test_sections_are_listed_in_file_order(void **state)
 	spec.sec[0] = (section_spec){".reloc", 0x800, 0x200};
 	spec.sec[1] = (section_spec){".text", 0x200, 0x400};
 	spec.sec[2] = (section_spec){".data", 0x600, 0x200};
-	image img = build(&spec);
-	ranges want = {0};
-	add_headers(&want, &img, &spec);
-	add(&want, 0x200, 0x600);
-	add(&want, 0x600, 0x800);
-	add(&want, 0x800, 0xa00);
-	add(&want, 0xa00, img.len);
-	assert_core_ranges(&img, &want);
-	assert_core_digests(&img, &want);
-	free(img.bytes);
+	static const bc_core_range file_order[] = {{0x200, 0x600}, {0x600, 0x800}, {0x800, 0xa00}};
+	check_listed_ranges(&spec, file_order, 3, 0xa00);
 }
 
 static void test_sections_without_raw_data_are_skipped(void **state)
@@ -291,7 +220,7 @@ static void test_sections_without_raw_data_are_skipped(void **state)
 	pe_spec spec = default_spec(0x20b);
 	spec.sec[3] = (section_spec){".bss", 0, 0}; /* PointerToRawData 0: ignored */
 	spec.nsec = 4;
-	spec.headers = 0x400;
+	spec.headers = 0x400; /* four section headers end past 0x200 */
 	spec.sec[0] = (section_spec){".text", 0x400, 0x200};
 	check_spec(&spec);
 }
@@ -301,6 +230,7 @@ static void test_no_certificate_entry_hashes_the_headers_whole(void **state)
 	(void)state;
 	for (uint16_t magic = 0x10b; magic <= 0x20b; magic += 0x100) {
 		pe_spec spec = default_spec(magic);
+		/* no Certificate Table entry: EDK2 skips only CheckSum */
 		spec.rva_count = 4;
 		check_spec(&spec);
 		spec.rva_count = 0;
@@ -318,22 +248,15 @@ static void test_trailing_data_is_hashed_without_padding(void **state)
 	}
 }
 
-/* Step 5 in sizes: the trailing data starts at SizeOfHeaders + the section sizes. */
+/* A gap between sections: step 16 of the specification starts the trailing data at
+ * SizeOfHeaders + the sizes of the sections, whatever their offsets, as firmware does. */
 static void test_gap_between_sections_follows_the_specification(void **state)
 {
 	(void)state;
 	pe_spec spec = default_spec(0x20b);
-	spec.sec[2].offset = 0xa00;
-	image img = build(&spec);
-	ranges want = {0};
-	add_headers(&want, &img, &spec);
-	add(&want, 0x200, 0x600);
-	add(&want, 0x600, 0x800);
-	add(&want, 0xa00, 0xc00);
-	add(&want, 0x200 + 0x400 + 0x200 + 0x200, img.len);
-	assert_core_ranges(&img, &want);
-	assert_core_digests(&img, &want);
-	free(img.bytes);
+	spec.sec[2].offset = 0xa00; /* a gap of 0x200 before .reloc */
+	static const bc_core_range sections[] = {{0x200, 0x600}, {0x600, 0x800}, {0xa00, 0xc00}};
+	check_listed_ranges(&spec, sections, 3, 0x200 + 0x400 + 0x200 + 0x200);
 }
 
 /* A digest of the wrong bytes must not pass: a changed section byte changes it. */
@@ -342,18 +265,14 @@ static void test_a_changed_section_byte_changes_the_digest(void **state)
 	(void)state;
 	pe_spec spec = default_spec(0x20b);
 	image img = build(&spec);
-	bc_core_digests a, b;
-	assert_int_equal(bc_core_pe_authenticode(img.bytes, img.len, NULL, all_algs, 3, &a, NULL),
-			 BC_CORE_OK);
+	bc_core_digests a = core_digests(&img);
 	img.bytes[0x700] ^= 0xff;
-	assert_int_equal(bc_core_pe_authenticode(img.bytes, img.len, NULL, all_algs, 3, &b, NULL),
-			 BC_CORE_OK);
-	for (size_t i = 0; i < 3; i++)
-		assert_memory_not_equal(a.d[i].bytes, b.d[i].bytes, a.d[i].size);
+	bc_core_digests b = core_digests(&img);
+	assert_same_digests(&a, &b, false);
 	free(img.bytes);
 }
 
-static void test_detect_agrees_with_the_library(void **state)
+static void test_detect(void **state)
 {
 	(void)state;
 	pe_spec spec = default_spec(0x10b);
@@ -373,7 +292,7 @@ static void test_detect_agrees_with_the_library(void **state)
 	free(img.bytes);
 }
 
-/* ---- rejection: the messages of tests/unit/measure/test-pe.c ---- */
+/* ---- rejection ---- */
 
 static void expect_rejected(const uint8_t *bytes, size_t len, const char *want)
 {
@@ -404,10 +323,6 @@ typedef struct mutation {
 	const char *want;
 } mutation;
 
-/* Offsets in the default PE32+ image: table at 0x188, certificate entry at 0x128. */
-#define SEC(i, field) (0x188 + 40 * (i) + (field))
-#define RAW_SIZE      16
-#define RAW_PTR	      20
 static const mutation mutations[] = {
     {0, 0, 0, "test.efi: offset 0x0: truncated DOS header: 0 bytes, need 64"},
     {0, 0, 40, "test.efi: offset 0x0: truncated DOS header: 40 bytes, need 64"},
@@ -502,25 +417,6 @@ static void test_bad_certificate_tables_are_rejected(void **state)
 			     "by 0x5 bytes: it must end the file");
 }
 
-/* The library's errors are the core's, with the status mapped. */
-static void test_library_reports_the_core_message(void **state)
-{
-	(void)state;
-	pe_spec spec = default_spec(0x20b);
-	image img = build(&spec);
-	put32(img.bytes + SEC(1, RAW_PTR), 0x500);
-	bc_core_pe pe;
-	bc_core_error core_err = {0};
-	assert_int_equal(bc_core_pe_ranges(img.bytes, img.len, "x.efi", &pe, &core_err),
-			 BC_CORE_E_FORMAT);
-	bc_digest_set set;
-	bc_error err = {0};
-	assert_int_equal(bc_pe_authenticode(img.bytes, img.len, "x.efi", all_algs, 1, &set, &err),
-			 BC_E_FORMAT);
-	assert_string_equal(err.msg, core_err.msg);
-	free(img.bytes);
-}
-
 static void test_bad_arguments(void **state)
 {
 	(void)state;
@@ -539,15 +435,6 @@ static void test_bad_arguments(void **state)
 	    BC_CORE_E_LIMIT);
 	assert_string_equal(
 	    err.msg, "big.efi: 4294967297 bytes exceed the limit of 4294967296 for a PE image");
-	/* the library maps it */
-	bc_digest_set set;
-	bc_error lib_err = {0};
-	assert_int_equal(bc_pe_authenticode(img.bytes, (size_t)BC_PE_MAX_SIZE + 1, "big.efi",
-					    all_algs, 1, &set, &lib_err),
-			 BC_E_LIMIT);
-	assert_string_equal(lib_err.msg, err.msg);
-	assert_int_equal(bc_pe_authenticode(NULL, 1, NULL, all_algs, 1, &set, &lib_err),
-			 BC_E_INVALID);
 	assert_int_equal(bc_core_pe_authenticode(img.bytes, img.len, NULL, all_algs, 0, &d, &err),
 			 BC_CORE_E_INVALID);
 	static const uint16_t four[] = {4, 11, 12, 4};
@@ -601,6 +488,7 @@ static void test_every_truncation_is_handled(void **state)
 	}
 }
 
+/* xorshift: the same corruptions on every run */
 static uint32_t next_random(uint32_t *x)
 {
 	*x ^= *x << 13;
@@ -618,6 +506,7 @@ static void test_corrupted_headers_are_handled(void **state)
 	image img = build(&spec);
 	uint8_t *bytes = malloc(img.len);
 	assert_non_null(bytes);
+	/* every header byte set to each of a few values */
 	for (size_t at = 0; at < spec.headers; at++) {
 		for (size_t v = 0; v < sizeof(values); v++) {
 			memcpy(bytes, img.bytes, img.len);
@@ -625,8 +514,9 @@ static void test_corrupted_headers_are_handled(void **state)
 			check_survives(bytes, img.len);
 		}
 	}
+	/* and a few random bytes at once, in the fields that matter most */
 	uint32_t seed = 0x2545f491;
-	for (int round = 0; round < 5000; round++) {
+	for (int round = 0; round < 20000; round++) {
 		memcpy(bytes, img.bytes, img.len);
 		int n = 1 + (int)(next_random(&seed) % 4);
 		for (int i = 0; i < n; i++)
@@ -734,16 +624,16 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pe32_and_pe32plus_ranges_are_the_specified_ones),
 	    cmocka_unit_test(test_certificate_table_is_excluded),
+	    cmocka_unit_test(test_checksum_and_certificate_entry_are_not_hashed),
 	    cmocka_unit_test(test_sections_are_listed_in_file_order),
 	    cmocka_unit_test(test_sections_without_raw_data_are_skipped),
 	    cmocka_unit_test(test_no_certificate_entry_hashes_the_headers_whole),
 	    cmocka_unit_test(test_trailing_data_is_hashed_without_padding),
 	    cmocka_unit_test(test_gap_between_sections_follows_the_specification),
 	    cmocka_unit_test(test_a_changed_section_byte_changes_the_digest),
-	    cmocka_unit_test(test_detect_agrees_with_the_library),
+	    cmocka_unit_test(test_detect),
 	    cmocka_unit_test(test_malformed_headers_are_rejected_with_offset),
 	    cmocka_unit_test(test_bad_certificate_tables_are_rejected),
-	    cmocka_unit_test(test_library_reports_the_core_message),
 	    cmocka_unit_test(test_bad_arguments),
 	    cmocka_unit_test(test_every_truncation_is_handled),
 	    cmocka_unit_test(test_corrupted_headers_are_handled),

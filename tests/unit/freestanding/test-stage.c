@@ -237,10 +237,10 @@ static bc_core_platform make_platform(platform *t)
 static const uint8_t initrd[] = "an initrd, or anything else that is not a PE image";
 
 /* platform with \EFI\x.efi (PE) and \initrd (raw) */
-static void two_files(platform *t, const uint8_t *image)
+static void two_files(platform *t)
 {
 	make_pe();
-	t->files[0] = (file){"\\EFI\\x.efi", image ? image : pe_image, sizeof(pe_image)};
+	t->files[0] = (file){"\\EFI\\x.efi", pe_image, sizeof(pe_image)};
 	t->files[1] = (file){"\\initrd", initrd, sizeof(initrd)};
 	t->file_count = 2;
 }
@@ -291,170 +291,159 @@ static void parse(const enc *e, bc_core_chain *chain)
 	assert_int_equal(bc_core_chain_parse(section, sizeof(section), chain, &err), BC_CORE_OK);
 }
 
+/* One run of the stage on the test platform; set_up gives it the good chain (flags: trusted
+ * mode or not; initrd_golden: another golden initrd digest, or NULL) over two_files, and a
+ * test changes what it needs before run_stage. */
+typedef struct fixture {
+	platform t;
+	enc e;
+	bc_core_chain chain;
+	bc_core_run run;
+	bc_core_error err;
+	bc_core_platform p;
+} fixture;
+
+static void set_up(fixture *f, uint32_t flags, const uint8_t *initrd_golden)
+{
+	memset(f, 0, sizeof(*f));
+	good_chain(&f->e, flags, initrd_golden);
+	parse(&f->e, &f->chain);
+	two_files(&f->t);
+	f->p = make_platform(&f->t);
+}
+
+static bc_core_status run_stage(fixture *f)
+{
+	return bc_core_stage_run(&f->p, &f->chain, &f->run, &f->err);
+}
+
 /* ---- tests ---- */
 
 static void trusted_match_measures_all_then_starts(void **state)
 {
 	(void)state;
-	platform t = {0};
-	enc e = {0};
-	bc_core_chain chain;
-	bc_core_run run;
-	bc_core_error err = {0};
-	good_chain(&e, BC_CORE_CHAIN_TRUSTED, NULL);
-	parse(&e, &chain);
-	two_files(&t, NULL);
-	bc_core_platform p = make_platform(&t);
-	assert_int_equal(bc_core_stage_run(&p, &chain, &run, &err), BC_CORE_OK);
-	assert_false(run.halted);
+	fixture f;
+	set_up(&f, BC_CORE_CHAIN_TRUSTED, NULL);
+	assert_int_equal(run_stage(&f), BC_CORE_OK);
+	assert_false(f.run.halted);
 	/* both extended before anything starts, then the PE layer starts */
-	assert_int_equal(t.count, 3);
-	assert_int_equal(t.records[0].pcr, 4);
-	assert_tag(&t.records[0], "layer=loader kind=pe file=\\EFI\\x.efi");
-	assert_int_equal(t.records[1].pcr, 9);
-	assert_tag(&t.records[1], "layer=initrd kind=raw file=\\initrd");
+	assert_int_equal(f.t.count, 3);
+	assert_int_equal(f.t.records[0].pcr, 4);
+	assert_tag(&f.t.records[0], "layer=loader kind=pe file=\\EFI\\x.efi");
+	assert_int_equal(f.t.records[1].pcr, 9);
+	assert_tag(&f.t.records[1], "layer=initrd kind=raw file=\\initrd");
 	uint8_t d[32];
 	sha256(initrd, sizeof(initrd), d);
-	assert_memory_equal(t.records[1].digest, d, 32);
-	assert_int_equal(t.records[2].what, 's');
-	assert_string_equal(t.records[2].path, "\\EFI\\x.efi");
-	assert_true(run.layers[0].started && !run.layers[1].started);
-	assert_int_equal(run.layers[0].kind, BC_CORE_KIND_PE);
-	assert_non_null(strstr(t.lines, "layer loader (\\EFI\\x.efi), PCR 4: sha256"));
-	assert_int_equal(t.allocated, 0);
+	assert_memory_equal(f.t.records[1].digest, d, 32);
+	assert_int_equal(f.t.records[2].what, 's');
+	assert_string_equal(f.t.records[2].path, "\\EFI\\x.efi");
+	assert_true(f.run.layers[0].started && !f.run.layers[1].started);
+	assert_int_equal(f.run.layers[0].kind, BC_CORE_KIND_PE);
+	assert_non_null(strstr(f.t.lines, "layer loader (\\EFI\\x.efi), PCR 4: sha256"));
+	assert_int_equal(f.t.allocated, 0);
 }
 
 static void trusted_mismatch_extends_truth_then_marker_and_halts(void **state)
 {
 	(void)state;
-	platform t = {0};
-	enc e = {0};
-	bc_core_chain chain;
-	bc_core_run run;
-	bc_core_error err = {0};
+	fixture f;
 	uint8_t other[32] = {0xab}, found[32];
 	char hex[65];
-	good_chain(&e, BC_CORE_CHAIN_TRUSTED, other);
-	parse(&e, &chain);
-	two_files(&t, NULL);
-	bc_core_platform p = make_platform(&t);
-	assert_int_equal(bc_core_stage_run(&p, &chain, &run, &err), BC_CORE_E_MISMATCH);
-	assert_true(run.halted);
-	assert_int_equal(t.count, 3); /* loader, the real initrd digest, the marker; no start */
+	set_up(&f, BC_CORE_CHAIN_TRUSTED, other);
+	assert_int_equal(run_stage(&f), BC_CORE_E_MISMATCH);
+	assert_true(f.run.halted);
+	assert_int_equal(f.t.count, 3); /* loader, the real initrd digest, the marker; no start */
 	sha256(initrd, sizeof(initrd), found);
-	assert_memory_equal(t.records[1].digest, found, 32);
-	assert_int_equal(t.records[2].pcr, 9);
-	assert_int_equal(t.records[2].type, BC_CORE_EV_SEPARATOR);
-	assert_int_equal(t.records[2].event_size, 4);
-	assert_memory_equal(t.records[2].event, "\x01\x00\x00\x00", 4);
+	assert_memory_equal(f.t.records[1].digest, found, 32);
+	assert_int_equal(f.t.records[2].pcr, 9);
+	assert_int_equal(f.t.records[2].type, BC_CORE_EV_SEPARATOR);
+	assert_int_equal(f.t.records[2].event_size, 4);
+	assert_memory_equal(f.t.records[2].event, "\x01\x00\x00\x00", 4);
 	uint8_t marker[32];
 	sha256("\x01\x00\x00\x00", 4, marker);
-	assert_memory_equal(t.records[2].digest, marker, 32);
+	assert_memory_equal(f.t.records[2].digest, marker, 32);
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", found[i]);
-	assert_non_null(strstr(err.msg, "layer initrd (\\initrd), PCR 9: sha256 digest"));
-	assert_non_null(strstr(err.msg, hex));
-	assert_non_null(strstr(err.msg, "allowed: ab00"));
-	assert_non_null(strstr(t.lines, "HALT"));
-	assert_true(run.layers[1].capped);
-	assert_int_equal(t.allocated, 0);
+	assert_non_null(strstr(f.err.msg, "layer initrd (\\initrd), PCR 9: sha256 digest"));
+	assert_non_null(strstr(f.err.msg, hex));
+	assert_non_null(strstr(f.err.msg, "allowed: ab00"));
+	assert_non_null(strstr(f.t.lines, "HALT"));
+	assert_true(f.run.layers[1].capped);
+	assert_int_equal(f.t.allocated, 0);
 }
 
 static void trusted_first_layer_changed_stops_there(void **state)
 {
 	(void)state;
-	platform t = {0};
-	enc e = {0};
-	bc_core_chain chain;
-	bc_core_run run;
-	bc_core_error err = {0};
+	fixture f;
 	static uint8_t changed[sizeof(pe_image)];
-	good_chain(&e, BC_CORE_CHAIN_TRUSTED, NULL);
-	parse(&e, &chain);
+	set_up(&f, BC_CORE_CHAIN_TRUSTED, NULL);
 	memcpy(changed, pe_image, sizeof(changed));
 	changed[0x300] ^= 0xff;
-	two_files(&t, changed);
-	bc_core_platform p = make_platform(&t);
-	assert_int_equal(bc_core_stage_run(&p, &chain, &run, &err), BC_CORE_E_MISMATCH);
-	assert_int_equal(t.count, 2); /* the changed loader, the marker; the initrd unread */
-	assert_int_equal(t.records[1].type, BC_CORE_EV_SEPARATOR);
-	assert_int_equal(run.done, 1);
-	assert_false(run.layers[1].read);
-	assert_int_equal(t.allocated, 0);
+	f.t.files[0].data = changed;
+	assert_int_equal(run_stage(&f), BC_CORE_E_MISMATCH);
+	assert_int_equal(f.t.count, 2); /* the changed loader, the marker; the initrd unread */
+	assert_int_equal(f.t.records[1].type, BC_CORE_EV_SEPARATOR);
+	assert_int_equal(f.run.done, 1);
+	assert_false(f.run.layers[1].read);
+	assert_int_equal(f.t.allocated, 0);
 }
 
 static void trusted_errors_halt(void **state)
 {
 	(void)state;
 	for (int c = 0; c < 4; c++) {
-		platform t = {0};
-		enc e = {0};
-		bc_core_chain chain;
-		bc_core_run run;
-		bc_core_error err = {0};
+		fixture f;
 		static uint8_t broken[sizeof(pe_image)];
-		good_chain(&e, BC_CORE_CHAIN_TRUSTED, NULL);
-		parse(&e, &chain);
-		two_files(&t, NULL);
+		set_up(&f, BC_CORE_CHAIN_TRUSTED, NULL);
 		if (c == 0) /* the initrd missing */
-			t.file_count = 1;
+			f.t.file_count = 1;
 		if (c == 1) { /* a malformed PE: its section past the end */
 			memcpy(broken, pe_image, sizeof(broken));
 			broken[0x44 + 20 + 240 + 21] = 0x7f;
-			t.files[0].data = broken;
-			chain.layers[0].kind = BC_CORE_KIND_PE;
+			f.t.files[0].data = broken;
+			f.chain.layers[0].kind = BC_CORE_KIND_PE;
 		}
 		if (c == 2) /* the second extend fails */
-			t.fail_extend_at = 2;
+			f.t.fail_extend_at = 2;
 		if (c == 3)
-			t.fail_start = true;
-		bc_core_platform p = make_platform(&t);
-		bc_core_status s = bc_core_stage_run(&p, &chain, &run, &err);
-		assert_int_not_equal(s, BC_CORE_OK);
-		assert_true(run.halted);
+			f.t.fail_start = true;
+		assert_int_not_equal(run_stage(&f), BC_CORE_OK);
+		assert_true(f.run.halted);
 		/* the last record is the failure marker; nothing was started */
-		assert_true(t.count > 0);
-		assert_int_equal(t.records[t.count - 1].type, BC_CORE_EV_SEPARATOR);
-		for (size_t i = 0; i < t.count; i++)
-			assert_int_equal(t.records[i].what, 'e');
-		assert_int_equal(t.allocated, 0);
+		assert_true(f.t.count > 0);
+		assert_int_equal(f.t.records[f.t.count - 1].type, BC_CORE_EV_SEPARATOR);
+		for (size_t i = 0; i < f.t.count; i++)
+			assert_int_equal(f.t.records[i].what, 'e');
+		assert_int_equal(f.t.allocated, 0);
 		if (c == 0)
-			assert_non_null(strstr(err.msg, "\\initrd: not found"));
+			assert_non_null(strstr(f.err.msg, "\\initrd: not found"));
 		if (c == 1)
-			assert_non_null(strstr(err.msg, "offset 0x"));
+			assert_non_null(strstr(f.err.msg, "offset 0x"));
 		if (c == 3)
-			assert_non_null(strstr(err.msg, "Secure Boot refused"));
+			assert_non_null(strstr(f.err.msg, "Secure Boot refused"));
 	}
 }
 
 static void measured_mode_goes_on(void **state)
 {
 	(void)state;
-	platform t = {0};
-	enc e = {0};
-	bc_core_chain chain;
-	bc_core_run run;
-	bc_core_error err = {0};
+	fixture f;
 	uint8_t other[32] = {0xab};
-	good_chain(&e, 0, other);
-	parse(&e, &chain);
-	two_files(&t, NULL);
-	t.files[1].path = "\\elsewhere"; /* the initrd cannot be read */
-	bc_core_platform p = make_platform(&t);
-	assert_int_equal(bc_core_stage_run(&p, &chain, &run, &err), BC_CORE_E_IO);
-	assert_false(run.halted);
-	assert_int_equal(t.count, 2); /* the loader extended, then started */
-	assert_int_equal(t.records[1].what, 's');
-	assert_non_null(strstr(t.lines, "measured mode: going on"));
+	set_up(&f, 0, other);
+	f.t.files[1].path = "\\elsewhere"; /* the initrd cannot be read */
+	assert_int_equal(run_stage(&f), BC_CORE_E_IO);
+	assert_false(f.run.halted);
+	assert_int_equal(f.t.count, 2); /* the loader extended, then started */
+	assert_int_equal(f.t.records[1].what, 's');
+	assert_non_null(strstr(f.t.lines, "measured mode: going on"));
 
 	/* a mismatch alone is not an error in measured mode */
-	platform t2 = {0};
-	two_files(&t2, NULL);
-	p = make_platform(&t2);
-	assert_int_equal(bc_core_stage_run(&p, &chain, &run, &err), BC_CORE_OK);
-	assert_int_equal(t2.count, 3);
-	assert_int_equal(run.layers[1].verdict, BC_CORE_DIFFERS);
-	assert_int_equal(t2.allocated, 0);
+	set_up(&f, 0, other);
+	assert_int_equal(run_stage(&f), BC_CORE_OK);
+	assert_int_equal(f.t.count, 3);
+	assert_int_equal(f.run.layers[1].verdict, BC_CORE_DIFFERS);
+	assert_int_equal(f.t.allocated, 0);
 }
 
 static void parse_refuses_bad_sections(void **state)
