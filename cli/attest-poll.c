@@ -73,24 +73,14 @@ static const char poll_usage[] =
 	" ", " ") "  -h, --help             show this help\n";
 
 static struct {
-	const char *hosts, *ak, *ak_dir, *golden, *pubkey, *pcrs, *token, *token_file, *cacert;
-	const char *keep_ark, *keep_ask, *require, *enrolment;
-	cli_intel_args intel;
-	unsigned jobs, timeout, retries;
-	bool json, keep, ak_pem_checked;
+	const char *hosts, *ak, *ak_dir, *enrolment;
+	cli_poll_args poll; /* how to poll and verify: shared with fleet run */
+	bool json, ak_pem_checked;
 } opt;
 
 enum {
-	OPT_PUBKEY = 256,
-	OPT_TOKEN,
-	OPT_TOKEN_FILE,
-	OPT_CACERT,
-	OPT_JSON,
-	OPT_KEEP,
-	OPT_KEEP_ARK,
-	OPT_KEEP_ASK,
+	OPT_JSON = 256,
 	OPT_AK_PEM_CHECKED,
-	OPT_REQUIRE_PCRS,
 };
 
 /* A host of the hosts file. */
@@ -122,63 +112,38 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"ak-dir", required_argument, NULL, 'd'},
 	    {"enrolment", required_argument, NULL, 'E'},
 	    {"ak-pem-checked", no_argument, NULL, OPT_AK_PEM_CHECKED},
-	    {"golden", required_argument, NULL, 'g'},
-	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
 	    {"pcrs", required_argument, NULL, 'p'},
-	    {"require-pcrs", required_argument, NULL, OPT_REQUIRE_PCRS},
-	    {"jobs", required_argument, NULL, 'j'},
 	    {"timeout", required_argument, NULL, 't'},
-	    {"retries", required_argument, NULL, 'r'},
-	    {"token", required_argument, NULL, OPT_TOKEN},
-	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-	    {"cacert", required_argument, NULL, OPT_CACERT},
-	    {"keep", no_argument, NULL, OPT_KEEP},
-	    {"keep-ark", required_argument, NULL, OPT_KEEP_ARK},
-	    {"keep-ask", required_argument, NULL, OPT_KEEP_ASK},
-	    CLI_INTEL_OPTIONS,
+	    CLI_POLL_OPTIONS,
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cmd = "attest poll";
-	int o;
+	int o, rc;
 	*help = false;
 	while ((o = getopt_long(argc, argv, ":H:a:d:E:g:l:p:j:t:r:h", options, NULL)) != -1) {
+		if (cli_poll_option(cmd, o, optarg, &opt.poll, &rc)) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (o) {
 		case 'H': opt.hosts = optarg; break;
 		case 'a': opt.ak = optarg; break;
 		case 'd': opt.ak_dir = optarg; break;
 		case 'E': opt.enrolment = optarg; break;
 		case OPT_AK_PEM_CHECKED: opt.ak_pem_checked = true; break;
-		case 'g': opt.golden = optarg; break;
-		case OPT_PUBKEY: opt.pubkey = optarg; break;
 		case 'l':
-		case 'p': opt.pcrs = optarg; break;
-		case OPT_REQUIRE_PCRS: opt.require = optarg; break;
-		case 'j':
-			if (!cli_parse_uint(optarg, BC_POLL_MAX_JOBS, &opt.jobs) || !opt.jobs)
-				return cli_usage_error(cmd, "--jobs: 1 to %d", BC_POLL_MAX_JOBS);
-			break;
+		case 'p': opt.poll.pcrs = optarg; break;
 		case 't':
-			if (!cli_parse_uint(optarg, 3600000, &opt.timeout) || !opt.timeout)
+			if (!cli_parse_uint(optarg, 3600000, &opt.poll.timeout_ms) ||
+			    !opt.poll.timeout_ms)
 				return cli_usage_error(cmd, "--timeout: 1 to 3600000 ms");
 			break;
-		case 'r':
-			if (!cli_parse_uint(optarg, 10, &opt.retries))
-				return cli_usage_error(cmd, "--retries: 0 to 10");
-			break;
-		case OPT_TOKEN: opt.token = optarg; break;
-		case OPT_TOKEN_FILE: opt.token_file = optarg; break;
-		case OPT_CACERT: opt.cacert = optarg; break;
-		case OPT_KEEP: opt.keep = true; break;
-		case OPT_KEEP_ARK: opt.keep_ark = optarg; break;
-		case OPT_KEEP_ASK: opt.keep_ask = optarg; break;
 		case OPT_JSON: opt.json = true; break;
 		case 'h': *help = true; return 0;
-		default:
-			if (cli_intel_option(o, optarg, &opt.intel))
-				break;
-			return cli_bad_option(cmd, o, argv);
+		default: return cli_bad_option(cmd, o, argv);
 		}
 	}
 	return 0;
@@ -515,16 +480,12 @@ static int check_args(const char *cmd, int extra, char **argv)
 {
 	if (extra)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-	if (!opt.hosts || !opt.golden)
+	if (!opt.hosts || !opt.poll.golden)
 		return cli_usage_error(cmd, "--hosts FILE and --golden DB are required");
 	if (opt.enrolment && (opt.ak || opt.ak_dir || opt.ak_pem_checked))
 		return cli_usage_error(cmd, "--enrolment excludes --ak, --ak-dir and "
 					    "--ak-pem-checked");
-	if (opt.token && opt.token_file)
-		return cli_usage_error(cmd, "--token and --token-file exclude each other");
-	if (!opt.keep_ark != !opt.keep_ask)
-		return cli_usage_error(cmd, "--keep-ark and --keep-ask go together");
-	return cli_intel_check(cmd, &opt.intel);
+	return cli_poll_check(cmd, &opt.poll);
 }
 
 /* What the options name: how to poll and verify (shared with fleet run), and --ak. */
@@ -537,24 +498,6 @@ static void inputs_free(inputs *in)
 {
 	cli_poll_inputs_free(&in->poll);
 	bc_verify_key_free(in->shared);
-}
-
-static cli_poll_args poll_args(void)
-{
-	return (cli_poll_args){.golden = opt.golden,
-			       .pubkey = opt.pubkey,
-			       .pcrs = opt.pcrs,
-			       .require = opt.require,
-			       .token = opt.token,
-			       .token_file = opt.token_file,
-			       .cacert = opt.cacert,
-			       .keep_ark = opt.keep_ark,
-			       .keep_ask = opt.keep_ask,
-			       .intel = opt.intel,
-			       .keep = opt.keep,
-			       .jobs = opt.jobs,
-			       .timeout_ms = opt.timeout,
-			       .retries = opt.retries};
 }
 
 /* Without --ak, --ak-dir and --enrolment, each host names its AK or is keep-only. */
@@ -575,10 +518,9 @@ static int check_ak_sources(const char *cmd, const fleet *f)
 static int read_inputs(const char *cmd, fleet *f, inputs *in)
 {
 	bc_error err = {0};
-	cli_poll_args a = poll_args();
 	int rc = read_hosts(cmd, f);
 	if (rc || (rc = check_ak_sources(cmd, f)) != 0 ||
-	    (rc = cli_poll_inputs_read(cmd, &a, &in->poll)) != 0)
+	    (rc = cli_poll_inputs_read(cmd, &opt.poll, &in->poll)) != 0)
 		return rc;
 	if (opt.ak && load_key(opt.ak, &in->shared, &err) != BC_OK)
 		return cli_fail(cmd, &err);
@@ -617,8 +559,7 @@ static int poll_hosts(const char *cmd, fleet *f, const inputs *in)
 			record(f, &f->hosts[i],
 			       &(bc_poll_result){.verdict = BC_POLL_ERROR,
 						 .detail = f->hosts[i].error});
-	cli_poll_args a = poll_args();
-	cli_poll_opts_fill(&a, &in->poll, &po);
+	cli_poll_opts_fill(&opt.poll, &in->poll, &po);
 	if (bc_poll(targets, n, &po, on_result, f, &err) != BC_OK)
 		return cli_fail(cmd, &err);
 	return 0;
@@ -629,17 +570,15 @@ int attest_poll(int argc, char **argv)
 	const char *cmd = "attest poll";
 	fleet f = {.width = 4};
 	inputs in = {0};
-	cli_poll_args a;
 	bool help;
-	opt = (typeof(opt)){.jobs = BC_POLL_DEFAULT_JOBS,
-			    .timeout = BC_POLL_DEFAULT_TIMEOUT_MS,
-			    .retries = BC_POLL_DEFAULT_RETRIES};
+	opt = (typeof(opt)){.poll = {.jobs = BC_POLL_DEFAULT_JOBS,
+				     .timeout_ms = BC_POLL_DEFAULT_TIMEOUT_MS,
+				     .retries = BC_POLL_DEFAULT_RETRIES}};
 	int rc = parse_options(argc, argv, &help);
 	if (rc || help)
 		return rc ? rc : (fputs(poll_usage, stdout), BC_EXIT_OK);
-	a = poll_args();
 	if ((rc = check_args(cmd, argc - optind, argv + optind)) == 0 &&
-	    (rc = cli_poll_selections(cmd, &a, &in.poll)) == 0 &&
+	    (rc = cli_poll_selections(cmd, &opt.poll, &in.poll)) == 0 &&
 	    (rc = read_inputs(cmd, &f, &in)) == 0 && (rc = poll_hosts(cmd, &f, &in)) == 0)
 		rc = report(cmd, &f);
 	inputs_free(&in);

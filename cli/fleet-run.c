@@ -64,13 +64,11 @@ static const char run_usage[] =
 	     "  -h, --help             show this help\n";
 
 static struct {
-	const char *db, *golden, *pubkey, *require, *worker, *token, *token_file, *cacert;
-	const char *keep_ark, *keep_ask;
-	cli_intel_args intel;
+	const char *db, *worker;
+	cli_poll_args poll; /* how to poll and verify: shared with attest poll */
 	fleet_notify_opts notify;
 	uint64_t interval_ms, lease_ms, timeout_ms;
-	unsigned rounds, jobs, retries, batch;
-	bool keep;
+	unsigned rounds, batch;
 } opt;
 
 static volatile int stop_requested;
@@ -88,14 +86,6 @@ enum {
 	OPT_WORKER,
 	OPT_LEASE,
 	OPT_BATCH,
-	OPT_PUBKEY,
-	OPT_REQUIRE_PCRS,
-	OPT_TOKEN,
-	OPT_TOKEN_FILE,
-	OPT_CACERT,
-	OPT_KEEP,
-	OPT_KEEP_ARK,
-	OPT_KEEP_ASK,
 	OPT_WEBHOOK,
 	OPT_WEBHOOK_SECRET,
 	OPT_EXEC,
@@ -113,6 +103,9 @@ static int parse_duration_option(const char *cmd, const char *name, uint64_t min
 
 static int parse_option(const char *cmd, int o, char **argv)
 {
+	int rc;
+	if (cli_poll_option(cmd, o, optarg, &opt.poll, &rc))
+		return rc;
 	switch (o) {
 	case OPT_DB: opt.db = optarg; return 0;
 	case OPT_INTERVAL:
@@ -141,23 +134,6 @@ static int parse_option(const char *cmd, int o, char **argv)
 					       BC_FLEET_NAME_MAX - 1);
 		opt.worker = optarg;
 		return 0;
-	case 'g': opt.golden = optarg; return 0;
-	case OPT_PUBKEY: opt.pubkey = optarg; return 0;
-	case OPT_REQUIRE_PCRS: opt.require = optarg; return 0;
-	case 'j':
-		if (!cli_parse_uint(optarg, BC_POLL_MAX_JOBS, &opt.jobs) || !opt.jobs)
-			return cli_usage_error(cmd, "--jobs: 1 to %d", BC_POLL_MAX_JOBS);
-		return 0;
-	case 'r':
-		if (!cli_parse_uint(optarg, 10, &opt.retries))
-			return cli_usage_error(cmd, "--retries: 0 to 10");
-		return 0;
-	case OPT_TOKEN: opt.token = optarg; return 0;
-	case OPT_TOKEN_FILE: opt.token_file = optarg; return 0;
-	case OPT_CACERT: opt.cacert = optarg; return 0;
-	case OPT_KEEP: opt.keep = true; return 0;
-	case OPT_KEEP_ARK: opt.keep_ark = optarg; return 0;
-	case OPT_KEEP_ASK: opt.keep_ask = optarg; return 0;
 	case OPT_WEBHOOK:
 		if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
 			return cli_usage_error(cmd, "--webhook: not an http:// or https:// URL");
@@ -165,10 +141,7 @@ static int parse_option(const char *cmd, int o, char **argv)
 		return 0;
 	case OPT_WEBHOOK_SECRET: opt.notify.secret = optarg; return 0;
 	case OPT_EXEC: opt.notify.exec = optarg; return 0;
-	default:
-		if (cli_intel_option(o, optarg, &opt.intel))
-			return 0;
-		return cli_bad_option(cmd, o, argv);
+	default: return cli_bad_option(cmd, o, argv);
 	}
 }
 
@@ -181,19 +154,8 @@ static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 	    {"worker", required_argument, NULL, OPT_WORKER},
 	    {"lease", required_argument, NULL, OPT_LEASE},
 	    {"batch", required_argument, NULL, OPT_BATCH},
-	    {"golden", required_argument, NULL, 'g'},
-	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
-	    {"require-pcrs", required_argument, NULL, OPT_REQUIRE_PCRS},
-	    {"jobs", required_argument, NULL, 'j'},
 	    {"timeout", required_argument, NULL, 't'},
-	    {"retries", required_argument, NULL, 'r'},
-	    {"token", required_argument, NULL, OPT_TOKEN},
-	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-	    {"cacert", required_argument, NULL, OPT_CACERT},
-	    {"keep", no_argument, NULL, OPT_KEEP},
-	    {"keep-ark", required_argument, NULL, OPT_KEEP_ARK},
-	    {"keep-ask", required_argument, NULL, OPT_KEEP_ASK},
-	    CLI_INTEL_OPTIONS,
+	    CLI_POLL_OPTIONS,
 	    {"webhook", required_argument, NULL, OPT_WEBHOOK},
 	    {"webhook-secret", required_argument, NULL, OPT_WEBHOOK_SECRET},
 	    {"exec", required_argument, NULL, OPT_EXEC},
@@ -212,13 +174,9 @@ static int parse_options(const char *cmd, int argc, char **argv, bool *help)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if (opt.pubkey && !opt.golden)
+	if (opt.poll.pubkey && !opt.poll.golden)
 		return cli_usage_error(cmd, "--pubkey goes with --golden");
-	if (opt.token && opt.token_file)
-		return cli_usage_error(cmd, "--token and --token-file exclude each other");
-	if (!opt.keep_ark != !opt.keep_ask)
-		return cli_usage_error(cmd, "--keep-ark and --keep-ask go together");
-	if ((rc = cli_intel_check(cmd, &opt.intel)) != 0)
+	if ((rc = cli_poll_check(cmd, &opt.poll)) != 0)
 		return rc;
 	if (opt.notify.secret && !opt.notify.webhook)
 		return cli_usage_error(cmd, "--webhook-secret goes with --webhook");
@@ -232,21 +190,12 @@ typedef struct inputs {
 	char worker[BC_FLEET_NAME_MAX];
 } inputs;
 
+/* The poll options, with --timeout (a duration here) in milliseconds. */
 static cli_poll_args poll_args(void)
 {
-	return (cli_poll_args){.golden = opt.golden,
-			       .pubkey = opt.pubkey,
-			       .require = opt.require,
-			       .token = opt.token,
-			       .token_file = opt.token_file,
-			       .cacert = opt.cacert,
-			       .keep_ark = opt.keep_ark,
-			       .keep_ask = opt.keep_ask,
-			       .intel = opt.intel,
-			       .keep = opt.keep,
-			       .jobs = opt.jobs,
-			       .timeout_ms = (unsigned)opt.timeout_ms,
-			       .retries = opt.retries};
+	cli_poll_args a = opt.poll;
+	a.timeout_ms = (unsigned)opt.timeout_ms; /* at most MAX_TIMEOUT_MS */
+	return a;
 }
 
 static int read_inputs(const char *cmd, inputs *in)
@@ -443,12 +392,12 @@ int fleet_run(int argc, char **argv)
 	bc_fleet_store *store = NULL;
 	inputs in = {0};
 	bool help;
-	opt = (typeof(opt)){.db = BC_FLEET_DEFAULT_DB,
-			    .interval_ms = 60000,
-			    .lease_ms = 120000,
-			    .timeout_ms = BC_POLL_DEFAULT_TIMEOUT_MS,
-			    .jobs = BC_POLL_DEFAULT_JOBS,
-			    .retries = BC_POLL_DEFAULT_RETRIES};
+	opt = (typeof(opt)){
+	    .db = BC_FLEET_DEFAULT_DB,
+	    .interval_ms = 60000,
+	    .lease_ms = 120000,
+	    .timeout_ms = BC_POLL_DEFAULT_TIMEOUT_MS,
+	    .poll = {.jobs = BC_POLL_DEFAULT_JOBS, .retries = BC_POLL_DEFAULT_RETRIES}};
 	int rc = parse_options(cmd, argc, argv, &help);
 	if (rc || help)
 		return rc ? rc : (fputs(run_usage, stdout), BC_EXIT_OK);

@@ -22,10 +22,8 @@
 #include "golden/golden-internal.h"
 #include "util/file.h"
 
-#define DEFAULT_BANKS	     "sha1,sha256,sha384,sha512"
-#define MAX_WITH	     256
-#define DEFAULT_MAX_BRANCHES 1024 /* as golden sign --policy-out */
-#define MAX_BRANCHES	     65536
+#define DEFAULT_BANKS "sha1,sha256,sha384,sha512"
+#define MAX_WITH      256
 
 static const char update_usage[] =
     "Usage: bootchain golden update DB --with NAME:PCR:FILE... --out NEW [--key KEY.pem]\n"
@@ -60,22 +58,13 @@ static const char update_usage[] =
 static struct {
 	const char *cmd;
 	const char *out, *key, *banks, *pubkey, *signature;
-	const char *policy_out, *policy_pcrs, *policy_ref;
-	unsigned max_branches;
+	golden_policy_args policy; /* --policy-out */
 	bool force, remove_last;
 	size_t with_count;
 	const char *with[MAX_WITH];
 } opt;
 
-enum {
-	OPT_PUBKEY = 256,
-	OPT_SIGNATURE,
-	OPT_POLICY_OUT,
-	OPT_POLICY_PCRS,
-	OPT_POLICY_REF,
-	OPT_MAX_BRANCHES,
-	OPT_REMOVE_LAST
-};
+enum { OPT_PUBKEY = 256, OPT_SIGNATURE, OPT_REMOVE_LAST };
 
 /* ---- candidates (also for golden predict --with) ---- */
 
@@ -122,6 +111,9 @@ int golden_candidates_digest(const char *cmd, bc_golden_candidate *c, size_t cou
 
 static int parse_option(int o, char **argv)
 {
+	int rc;
+	if (golden_policy_option(opt.cmd, o, optarg, &opt.policy, &rc))
+		return rc;
 	switch (o) {
 	case 'w':
 		if (opt.with_count == MAX_WITH)
@@ -135,38 +127,8 @@ static int parse_option(int o, char **argv)
 	case OPT_REMOVE_LAST: opt.remove_last = true; break;
 	case OPT_PUBKEY: opt.pubkey = optarg; break;
 	case OPT_SIGNATURE: opt.signature = optarg; break;
-	case OPT_POLICY_OUT: opt.policy_out = optarg; break;
-	case OPT_POLICY_PCRS: opt.policy_pcrs = optarg; break;
-	case OPT_POLICY_REF: opt.policy_ref = optarg; break;
-	case OPT_MAX_BRANCHES:
-		if (!cli_parse_uint(optarg, MAX_BRANCHES, &opt.max_branches) || !opt.max_branches)
-			return cli_usage_error(opt.cmd, "--max-branches %s: expected 1 to %u",
-					       optarg, MAX_BRANCHES);
-		break;
 	default: return cli_bad_option(opt.cmd, o, argv);
 	}
-	return 0;
-}
-
-/* The policy options go together, and a policy is signed with the database's key. */
-static int check_policy_options(void)
-{
-	bc_pcr_selection sel;
-	bc_error err = {0};
-	if (!opt.policy_out && (opt.policy_pcrs || opt.policy_ref || opt.max_branches))
-		return cli_usage_error(opt.cmd, "--policy-pcrs, --policy-ref and --max-branches "
-						"go with --policy-out FILE");
-	if (opt.policy_out && !opt.key)
-		return cli_usage_error(opt.cmd, "--policy-out needs --key KEY.pem to sign it");
-	if (opt.policy_ref && strlen(opt.policy_ref) > BC_POLICY_REF_MAX)
-		return cli_usage_error(opt.cmd, "--policy-ref: %zu bytes, at most %d",
-				       strlen(opt.policy_ref), BC_POLICY_REF_MAX);
-	if (opt.policy_pcrs && bc_pcr_selection_parse(opt.policy_pcrs, &sel, &err) != BC_OK)
-		return cli_usage_error(opt.cmd, "--policy-pcrs %s: %s", opt.policy_pcrs,
-				       bc_error_message(&err));
-	if (opt.policy_pcrs && (sel.count != 1 || !sel.banks[0].mask))
-		return cli_usage_error(opt.cmd, "--policy-pcrs %s: PCRs of one bank",
-				       opt.policy_pcrs);
 	return 0;
 }
 
@@ -182,10 +144,7 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"remove-last", no_argument, NULL, OPT_REMOVE_LAST},
 	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
 	    {"signature", required_argument, NULL, OPT_SIGNATURE},
-	    {"policy-out", required_argument, NULL, OPT_POLICY_OUT},
-	    {"policy-pcrs", required_argument, NULL, OPT_POLICY_PCRS},
-	    {"policy-ref", required_argument, NULL, OPT_POLICY_REF},
-	    {"max-branches", required_argument, NULL, OPT_MAX_BRANCHES},
+	    GOLDEN_POLICY_OPTIONS,
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -201,63 +160,30 @@ static int parse_options(int argc, char **argv, bool *help)
 		if ((rc = parse_option(o, argv)) != 0)
 			return rc;
 	}
-	return check_policy_options();
+	return golden_policy_check(opt.cmd, &opt.policy, opt.key);
 }
 
 /* ---- writing ---- */
 
-/* A signed database is changed only to be signed again (as golden add): NEW.sig beside
- * it means NEW is signed, and NEW with its old signature would be refused everywhere. */
-static int refuse_if_signed(const char *sig_path)
-{
-	struct stat st;
-	if (opt.key || lstat(sig_path, &st) != 0)
-		return 0;
-	cli_error(opt.cmd,
-		  "%s is signed (%s): give --key KEY.pem to sign it again, or write to --out "
-		  "another file",
-		  opt.out, sig_path);
-	return BC_EXIT_ERROR;
-}
-
-/* --policy-pcrs, else sha256 and the PCRs db has components in (as golden sign). */
-static bc_status policy_selection(const bc_golden *db, bc_pcr_selection *sel, bc_error *err)
-{
-	uint32_t mask = 0;
-	if (opt.policy_pcrs)
-		return bc_pcr_selection_parse(opt.policy_pcrs, sel, err);
-	for (size_t i = 0; i < bc_golden_component_count(db); i++)
-		mask |= 1u << bc_golden_component_at(db, i)->pcr;
-	if (!mask)
-		return bc_fail(err, BC_E_INVALID, "%s has no component: give --policy-pcrs",
-			       opt.out);
-	*sel = (bc_pcr_selection){.count = 1, .banks[0] = {.alg = BC_ALG_SHA256, .mask = mask}};
-	return BC_OK;
-}
-
 /* The signed policy of the new database (text: its file, not written yet, which the
- * policy names by its SHA-256). */
-static bc_status make_policy(const bc_golden *db, const char *text, size_t size,
-			     bc_signed_policy **out, bc_error *err)
+ * policy names by its SHA-256). Reports and returns the exit status, or 0. */
+static int make_policy(const bc_golden *db, const char *text, size_t size, bc_signed_policy **out)
 {
-	bc_pcr_selection sel;
 	bc_digest d;
+	bc_error err = {0};
 	char hex[2 * BC_MAX_DIGEST_SIZE + 1];
-	const char *ref = opt.policy_ref ? opt.policy_ref : "";
-	bc_status s = policy_selection(db, &sel, err);
-	if (s == BC_OK)
-		s = bc_signed_policy_make(
-		    db, NULL, &sel, opt.max_branches ? opt.max_branches : DEFAULT_MAX_BRANCHES,
-		    (const uint8_t *)ref, strlen(ref), opt.key, out, err);
-	if (s == BC_OK)
-		s = bc_digest_compute(BC_ALG_SHA256, text, size, &d, err);
-	if (s == BC_OK && !((*out)->golden_sha256 = strdup(bc_digest_hex(&d, hex))))
-		s = bc_fail(err, BC_E_NOMEM, "out of memory");
-	return s;
+	int rc = golden_policy_make(opt.cmd, &opt.policy, db, NULL, opt.out, opt.key, out);
+	if (!rc && bc_digest_compute(BC_ALG_SHA256, text, size, &d, &err) != BC_OK)
+		rc = cli_fail(opt.cmd, &err);
+	if (!rc && !((*out)->golden_sha256 = strdup(bc_digest_hex(&d, hex)))) {
+		cli_error(opt.cmd, "out of memory");
+		rc = BC_EXIT_ERROR;
+	}
+	return rc;
 }
 
 /* Everything that is written, made before anything is written: the database's text, its
- * signature (--key), the signed policy (--policy-out). */
+ * signature (--key), then the signed policy (--policy-out, make_policy). */
 typedef struct outputs {
 	char *text, *sig_path;
 	size_t size, sig_size;
@@ -270,8 +196,6 @@ static bc_status prepare(const bc_golden *db, outputs *o, bc_error *err)
 	bc_status s = bc_golden_render(db, &o->text, &o->size, err);
 	if (s == BC_OK && opt.key)
 		s = bc_signature_sign(o->text, o->size, opt.key, &o->sig, &o->sig_size, err);
-	if (s == BC_OK && opt.policy_out)
-		s = make_policy(db, o->text, o->size, &o->policy, err);
 	return s;
 }
 
@@ -281,7 +205,7 @@ static bc_status write_outputs(const outputs *o, bc_error *err)
 	if (s == BC_OK && opt.key)
 		s = bc_write_file_atomic(o->sig_path, o->sig, o->sig_size, 0644, err);
 	if (s == BC_OK && o->policy)
-		s = bc_signed_policy_write(o->policy, opt.policy_out, err);
+		s = bc_signed_policy_write(o->policy, opt.policy.out, err);
 	return s;
 }
 
@@ -305,13 +229,17 @@ static int write_database(const bc_golden *db)
 		cli_error(opt.cmd, "out of memory");
 		return BC_EXIT_ERROR;
 	}
-	int rc = refuse_if_signed(o.sig_path);
-	if (!rc && (prepare(db, &o, &err) != BC_OK || write_outputs(&o, &err) != BC_OK))
+	int rc = golden_refuse_if_signed(opt.cmd, opt.out, o.sig_path, opt.key != NULL);
+	if (!rc && prepare(db, &o, &err) != BC_OK)
+		rc = cli_fail(opt.cmd, &err);
+	if (!rc && opt.policy.out)
+		rc = make_policy(db, o.text, o.size, &o.policy);
+	if (!rc && write_outputs(&o, &err) != BC_OK)
 		rc = cli_fail(opt.cmd, &err);
 	if (!rc)
 		print_written(db, o.sig_path);
 	if (!rc && o.policy)
-		printf("%s: policy of %zu branch%s\n", opt.policy_out, o.policy->branch_count,
+		printf("%s: policy of %zu branch%s\n", opt.policy.out, o.policy->branch_count,
 		       o.policy->branch_count == 1 ? "" : "es");
 	free(o.text);
 	free(o.sig);
@@ -404,7 +332,7 @@ static int check_outputs(const char *db_path)
 	bool in_place = stat(db_path, &db_st) == 0 && stat(opt.out, &out_st) == 0 &&
 			db_st.st_dev == out_st.st_dev && db_st.st_ino == out_st.st_ino;
 	int rc = in_place ? 0 : cli_check_output(opt.cmd, opt.out, opt.force);
-	return rc ? rc : cli_check_output(opt.cmd, opt.policy_out, opt.force);
+	return rc ? rc : cli_check_output(opt.cmd, opt.policy.out, opt.force);
 }
 
 int golden_update(int argc, char **argv)

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <bootchain/eventlog.h>
 #include <bootchain/golden.h>
@@ -27,10 +26,6 @@
 #define DEFAULT_MAX	64
 #define MAX_SOURCES	256
 #define SHORT_HEX_BYTES 4 /* "9f86d081..2b0b822c" in reports */
-
-/* golden sign --policy-out */
-#define DEFAULT_MAX_BRANCHES 1024
-#define MAX_BRANCHES	     65536 /* what a policy file may hold */
 
 static const char golden_usage[] =
     "Usage: bootchain golden create --out DB SOURCE... [--key KEY.pem]\n"
@@ -102,9 +97,8 @@ static struct {
 	const char *out, *banks, *pcrs, *key, *pubkey, *signature;
 	unsigned max;
 	bool verbose, json, keep_old, quiet, force;
-	const char *policy_out, *policy_pcrs, *policy_ref; /* sign */
-	unsigned max_branches;
-	size_t with_count; /* predict --with */
+	golden_policy_args policy; /* sign --policy-out */
+	size_t with_count;	   /* predict --with */
 	const char *with[MAX_SOURCES];
 	const char *log;  /* predict --with-db/--with-dbx: the reference log */
 	const char *root; /* create, add: --chain's relative file names are in it */
@@ -119,10 +113,6 @@ enum {
 	OPT_PUBKEY,
 	OPT_SIGNATURE,
 	OPT_KEEP_OLD,
-	OPT_POLICY_OUT,
-	OPT_POLICY_PCRS,
-	OPT_POLICY_REF,
-	OPT_MAX_BRANCHES,
 	OPT_LOG,
 	OPT_WITH_DB,
 	OPT_WITH_DBX,
@@ -137,6 +127,9 @@ enum {
 
 static int parse_option(int o, char **argv)
 {
+	int rc;
+	if (golden_policy_option(opt.cmd, o, optarg, &opt.policy, &rc))
+		return rc;
 	switch (o) {
 	case OPT_IMAGE:
 	case OPT_FROM_LOG:
@@ -183,14 +176,6 @@ static int parse_option(int o, char **argv)
 	case OPT_SIGNATURE: opt.signature = optarg; break;
 	case OPT_JSON: opt.json = true; break;
 	case OPT_QUIET: opt.quiet = true; break;
-	case OPT_POLICY_OUT: opt.policy_out = optarg; break;
-	case OPT_POLICY_PCRS: opt.policy_pcrs = optarg; break;
-	case OPT_POLICY_REF: opt.policy_ref = optarg; break;
-	case OPT_MAX_BRANCHES:
-		if (!cli_parse_uint(optarg, MAX_BRANCHES, &opt.max_branches) || !opt.max_branches)
-			return cli_usage_error(opt.cmd, "--max-branches %s: expected 1 to %u",
-					       optarg, MAX_BRANCHES);
-		break;
 	default: return cli_bad_option(opt.cmd, o, argv);
 	}
 	return 0;
@@ -221,10 +206,7 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"quiet", no_argument, NULL, OPT_QUIET},
-	    {"policy-out", required_argument, NULL, OPT_POLICY_OUT},
-	    {"policy-pcrs", required_argument, NULL, OPT_POLICY_PCRS},
-	    {"policy-ref", required_argument, NULL, OPT_POLICY_REF},
-	    {"max-branches", required_argument, NULL, OPT_MAX_BRANCHES},
+	    GOLDEN_POLICY_OPTIONS,
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -309,29 +291,6 @@ static char *output_signature(const char *out, bool in_place)
 	if (in_place && opt.signature)
 		return strdup(opt.signature);
 	return asprintf(&path, "%s.sig", out) < 0 ? NULL : path;
-}
-
-/* A signed database is changed only to be signed again: a changed database under its
- * old signature would be refused by every verifier, or worse, go unnoticed. Signed:
- * sig_path exists, or OUT.sig beside it. */
-static int refuse_if_signed(const char *out, const char *sig_path)
-{
-	struct stat st;
-	char *beside = NULL;
-	const char *found = NULL;
-	if (opt.key)
-		return 0;
-	if (lstat(sig_path, &st) == 0)
-		found = sig_path;
-	else if (asprintf(&beside, "%s.sig", out) >= 0 && lstat(beside, &st) == 0)
-		found = beside;
-	if (found)
-		cli_error(opt.cmd,
-			  "%s is signed (%s): give --key KEY.pem to sign it again, or write to "
-			  "--out another file",
-			  out, found);
-	free(beside);
-	return found ? BC_EXIT_ERROR : 0;
 }
 
 /* text to out and, with --key, its signature to sig_path: each atomically, the signature
@@ -433,7 +392,7 @@ static int build(char **dbs, size_t db_count, const char *out, bool in_place)
 		rc = BC_EXIT_ERROR;
 	}
 	if (changed && rc == 0 && !cli_is_stdio(out))
-		rc = refuse_if_signed(out, sig_path);
+		rc = golden_refuse_if_signed(opt.cmd, out, sig_path, opt.key != NULL);
 	if (changed && rc == 0 &&
 	    (bc_golden_builder_render(b, out, &text, &size, &err) != BC_OK ||
 	     write_database(out, sig_path, text, size, &err) != BC_OK))
@@ -954,50 +913,18 @@ static int golden_check(int argc, char **argv)
 
 /* ---- sign and verify ---- */
 
-/* sign --policy-out: the PCRs of the policy, --policy-pcrs or else sha256 and the PCRs
- * the database has components in. */
-static int policy_selection(const bc_golden *db, bc_pcr_selection *sel)
-{
-	bc_error err = {0};
-	uint32_t mask = 0;
-	if (opt.policy_pcrs) {
-		if (bc_pcr_selection_parse(opt.policy_pcrs, sel, &err) != BC_OK)
-			return cli_usage_error(opt.cmd, "--policy-pcrs %s: %s", opt.policy_pcrs,
-					       bc_error_message(&err));
-		if (sel->count != 1 || !sel->banks[0].mask)
-			return cli_usage_error(opt.cmd, "--policy-pcrs %s: PCRs of one bank",
-					       opt.policy_pcrs);
-		return 0;
-	}
-	for (size_t i = 0; db && i < bc_golden_component_count(db); i++)
-		mask |= 1u << bc_golden_component_at(db, i)->pcr;
-	if (db && !mask) {
-		cli_error(opt.cmd, "the database has no component: give --policy-pcrs");
-		return BC_EXIT_ERROR;
-	}
-	*sel = (bc_pcr_selection){.count = 1, .banks[0] = {.alg = BC_ALG_SHA256, .mask = mask}};
-	return 0;
-}
-
 static int check_sign_options(int argc)
 {
-	bc_pcr_selection sel;
 	if (argc - optind != 1)
 		return cli_usage_error(opt.cmd, "expected one DB");
 	if (!opt.key)
 		return cli_usage_error(opt.cmd, "--key KEY.pem is required");
-	if (!opt.policy_out && (opt.policy_pcrs || opt.policy_ref || opt.max_branches))
-		return cli_usage_error(opt.cmd, "--policy-pcrs, --policy-ref and --max-branches "
-						"go with --policy-out FILE");
-	if (opt.policy_ref && strlen(opt.policy_ref) > BC_POLICY_REF_MAX)
-		return cli_usage_error(opt.cmd, "--policy-ref: %zu bytes, at most %d",
-				       strlen(opt.policy_ref), BC_POLICY_REF_MAX);
-	int rc = opt.policy_pcrs ? policy_selection(NULL, &sel) : 0;
+	int rc = golden_policy_check(opt.cmd, &opt.policy, opt.key);
 	if (rc)
 		return rc;
 	/* the signature (DB.sig) goes with the database and is replaced when it is signed
 	 * again; the policy is an output of its own */
-	return cli_check_output(opt.cmd, opt.policy_out, opt.force);
+	return cli_check_output(opt.cmd, opt.policy.out, opt.force);
 }
 
 static void emit_signed(const char *db, const char *sig_path, const bc_signed_policy *p)
@@ -1011,7 +938,7 @@ static void emit_signed(const char *db, const char *sig_path, const bc_signed_po
 		printf("signed %s: %s\n", db, sig_path);
 		if (p)
 			printf("policy %s: %zu branch%s of %s, approved policy %s\n",
-			       opt.policy_out, p->branch_count, p->branch_count == 1 ? "" : "es",
+			       opt.policy.out, p->branch_count, p->branch_count == 1 ? "" : "es",
 			       sel, bc_hex_encode(p->approved, sizeof(p->approved), hex));
 		return;
 	}
@@ -1026,7 +953,7 @@ static void emit_signed(const char *db, const char *sig_path, const bc_signed_po
 	if (p) {
 		bc_json_object_begin(&j);
 		bc_json_key(&j, "file");
-		bc_json_string(&j, opt.policy_out);
+		bc_json_string(&j, opt.policy.out);
 		bc_json_key(&j, "pcrs");
 		bc_json_string(&j, sel);
 		bc_json_key(&j, "branches");
@@ -1040,22 +967,6 @@ static void emit_signed(const char *db, const char *sig_path, const bc_signed_po
 	bc_json_object_end(&j);
 	cli_emit_json(opt.cmd, &out);
 	bc_buf_free(&out);
-}
-
-/* The signed policy of db (--policy-out), made before anything is written. */
-static int make_policy(const bc_golden *db, const char *db_path, bc_signed_policy **p)
-{
-	bc_pcr_selection sel;
-	bc_error err = {0};
-	const char *ref = opt.policy_ref ? opt.policy_ref : "";
-	int rc = policy_selection(db, &sel);
-	if (rc)
-		return rc;
-	if (bc_signed_policy_make(db, db_path, &sel,
-				  opt.max_branches ? opt.max_branches : DEFAULT_MAX_BRANCHES,
-				  (const uint8_t *)ref, strlen(ref), opt.key, p, &err) != BC_OK)
-		return cli_fail(opt.cmd, &err);
-	return 0;
 }
 
 static int golden_sign(int argc, char **argv)
@@ -1078,11 +989,12 @@ static int golden_sign(int argc, char **argv)
 	if (s == BC_OK && !opt.signature && asprintf(&default_sig, "%s.sig", db) < 0)
 		s = bc_fail(&err, BC_E_NOMEM, "out of memory");
 	rc = s == BC_OK ? 0 : cli_fail(opt.cmd, &err);
-	if (!rc && opt.policy_out)
-		rc = make_policy(check, db, &policy);
+	if (!rc && opt.policy.out) /* made before anything is written */
+		rc = golden_policy_make(opt.cmd, &opt.policy, check, db, "the database", opt.key,
+					&policy);
 	const char *path = opt.signature ? opt.signature : default_sig;
 	if (!rc && (bc_write_file_atomic(path, sig, sig_size, 0644, &err) != BC_OK ||
-		    (policy && bc_signed_policy_write(policy, opt.policy_out, &err) != BC_OK)))
+		    (policy && bc_signed_policy_write(policy, opt.policy.out, &err) != BC_OK)))
 		rc = cli_fail(opt.cmd, &err);
 	if (!rc)
 		emit_signed(db, path, policy);

@@ -54,6 +54,44 @@ int cli_http_headers(const char *cmd, const char *token_arg, const char *token_f
 
 #define KEEP_CERT_MAX (64 * 1024)
 
+/* --jobs (o 'j') and --retries ('r'): counts within the bounds bc_poll takes. */
+static int poll_count_option(const char *cmd, int o, const char *value, cli_poll_args *a)
+{
+	if (o == 'j' && (!cli_parse_uint(value, BC_POLL_MAX_JOBS, &a->jobs) || !a->jobs))
+		return cli_usage_error(cmd, "--jobs: 1 to %d", BC_POLL_MAX_JOBS);
+	if (o == 'r' && !cli_parse_uint(value, 10, &a->retries))
+		return cli_usage_error(cmd, "--retries: 0 to 10");
+	return 0;
+}
+
+bool cli_poll_option(const char *cmd, int o, const char *value, cli_poll_args *a, int *rc)
+{
+	*rc = 0;
+	switch (o) {
+	case 'g': a->golden = value; return true;
+	case CLI_OPT_POLL_PUBKEY: a->pubkey = value; return true;
+	case CLI_OPT_POLL_REQUIRE_PCRS: a->require = value; return true;
+	case 'j':
+	case 'r': *rc = poll_count_option(cmd, o, value, a); return true;
+	case CLI_OPT_POLL_TOKEN: a->token = value; return true;
+	case CLI_OPT_POLL_TOKEN_FILE: a->token_file = value; return true;
+	case CLI_OPT_POLL_CACERT: a->cacert = value; return true;
+	case CLI_OPT_POLL_KEEP: a->keep = true; return true;
+	case CLI_OPT_POLL_KEEP_ARK: a->keep_ark = value; return true;
+	case CLI_OPT_POLL_KEEP_ASK: a->keep_ask = value; return true;
+	default: return cli_intel_option(o, value, &a->intel);
+	}
+}
+
+int cli_poll_check(const char *cmd, const cli_poll_args *a)
+{
+	if (a->token && a->token_file)
+		return cli_usage_error(cmd, "--token and --token-file exclude each other");
+	if (!a->keep_ark != !a->keep_ask)
+		return cli_usage_error(cmd, "--keep-ark and --keep-ask go together");
+	return cli_intel_check(cmd, &a->intel);
+}
+
 int cli_poll_selections(const char *cmd, const cli_poll_args *a, cli_poll_inputs *in)
 {
 	bc_error err = {0};

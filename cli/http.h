@@ -33,6 +33,50 @@ typedef struct cli_poll_args {
 	unsigned jobs, timeout_ms, retries;
 } cli_poll_args;
 
+/* The options of cli_poll_args that attest poll and fleet run share, with the same
+ * meaning: each lists CLI_POLL_OPTIONS in its long options (and g:j:r: in its short
+ * ones), hands an option to cli_poll_option() before its own cases, and checks them
+ * with cli_poll_check(). --pcrs (attest poll alone) and --timeout (a duration in fleet
+ * run, milliseconds in attest poll) stay each command's own. */
+enum {
+	CLI_POLL_OPT_FIRST = 0xc00, /* above every command's own option values */
+	CLI_OPT_POLL_PUBKEY = CLI_POLL_OPT_FIRST,
+	CLI_OPT_POLL_REQUIRE_PCRS,
+	CLI_OPT_POLL_TOKEN,
+	CLI_OPT_POLL_TOKEN_FILE,
+	CLI_OPT_POLL_CACERT,
+	CLI_OPT_POLL_KEEP,
+	CLI_OPT_POLL_KEEP_ARK,
+	CLI_OPT_POLL_KEEP_ASK,
+};
+
+#define CLI_POLL_OPTION(name, has_arg, value) \
+	{                                     \
+		name, has_arg, NULL, value    \
+	}
+#define CLI_POLL_OPTIONS                                                                   \
+	CLI_POLL_OPTION("golden", required_argument, 'g'),                                 \
+	    CLI_POLL_OPTION("pubkey", required_argument, CLI_OPT_POLL_PUBKEY),             \
+	    CLI_POLL_OPTION("require-pcrs", required_argument, CLI_OPT_POLL_REQUIRE_PCRS), \
+	    CLI_POLL_OPTION("jobs", required_argument, 'j'),                               \
+	    CLI_POLL_OPTION("retries", required_argument, 'r'),                            \
+	    CLI_POLL_OPTION("token", required_argument, CLI_OPT_POLL_TOKEN),               \
+	    CLI_POLL_OPTION("token-file", required_argument, CLI_OPT_POLL_TOKEN_FILE),     \
+	    CLI_POLL_OPTION("cacert", required_argument, CLI_OPT_POLL_CACERT),             \
+	    CLI_POLL_OPTION("keep", no_argument, CLI_OPT_POLL_KEEP),                       \
+	    CLI_POLL_OPTION("keep-ark", required_argument, CLI_OPT_POLL_KEEP_ARK),         \
+	    CLI_POLL_OPTION("keep-ask", required_argument, CLI_OPT_POLL_KEEP_ASK),         \
+	    CLI_INTEL_OPTIONS
+
+/* Whether o is one of CLI_POLL_OPTIONS; if so its value is kept in a, and *rc is 0 or
+ * the usage error reported. */
+bool cli_poll_option(const char *cmd, int o, const char *value, cli_poll_args *a, int *rc);
+
+/* Options that go together (--keep-ark and --keep-ask; Intel's collateral and its
+ * chain) or exclude each other (--token and --token-file). Reports and returns the
+ * usage error, or 0. */
+int cli_poll_check(const char *cmd, const cli_poll_args *a);
+
 /* What those options name, read. */
 typedef struct cli_poll_inputs {
 	bc_pcr_selection pcrs, require;

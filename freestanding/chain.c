@@ -200,18 +200,17 @@ bc_core_status bc_core_chain_parse(const void *data, size_t size, bc_core_chain 
 		s = parse_layer(&r, &out->layers[i], err);
 		out->count = i + 1;
 	}
-	if (s != BC_CORE_OK) {
+	if (s == BC_CORE_OK && r.pos != r.size)
+		s = bc_core_fail(err, BC_CORE_E_FORMAT,
+				 "offset %zu: %zu bytes after the last layer", r.pos,
+				 r.size - r.pos);
+	if (s == BC_CORE_OK && !all_zero(r.data + r.size, section_size - r.size))
+		s = bc_core_fail(err, BC_CORE_E_FORMAT,
+				 "offset %zu: the section is not zero after the chain", r.size);
+	/* a refused chain has no layers, whatever parsed before the defect */
+	if (s != BC_CORE_OK)
 		out->count = 0;
-		return s;
-	}
-	if (r.pos != r.size)
-		return bc_core_fail(err, BC_CORE_E_FORMAT,
-				    "offset %zu: %zu bytes after the last layer", r.pos,
-				    r.size - r.pos);
-	if (!all_zero(r.data + r.size, section_size - r.size))
-		return bc_core_fail(err, BC_CORE_E_FORMAT,
-				    "offset %zu: the section is not zero after the chain", r.size);
-	return BC_CORE_OK;
+	return s;
 }
 
 /* ---- the golden lookup ---- */

@@ -279,6 +279,17 @@ bc_status bc_signed_policy_make(const bc_golden *db, const char *db_path,
 	return BC_OK;
 }
 
+bc_status bc_signed_policy_default_pcrs(const bc_golden *db, bc_pcr_selection *sel, bc_error *err)
+{
+	uint32_t mask = 0;
+	for (size_t i = 0; i < bc_golden_component_count(db); i++)
+		mask |= 1u << bc_golden_component_at(db, i)->pcr;
+	if (!mask)
+		return bc_fail(err, BC_E_INVALID, "the database has no component");
+	*sel = (bc_pcr_selection){.count = 1, .banks[0] = {.alg = BC_ALG_SHA256, .mask = mask}};
+	return BC_OK;
+}
+
 /* ---- writing ---- */
 
 static json_t *hex_string(const uint8_t *data, size_t size)

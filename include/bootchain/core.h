@@ -256,8 +256,8 @@ typedef struct bc_core_chain {
 /*
  * Parse an embedded chain (the whole section; bytes after the encoding must be zero).
  * BC_CORE_E_FORMAT with "offset N: reason" for anything malformed, and for a section
- * that holds no chain (all zero, as bootchain.efi is built). out keeps pointers into
- * data.
+ * that holds no chain (all zero, as bootchain.efi is built); a refused chain has no
+ * layers (out->count 0). out keeps pointers into data.
  */
 BC_CORE_EXPORT bc_core_status bc_core_chain_parse(const void *data, size_t size, bc_core_chain *out,
 						  bc_core_error *err);

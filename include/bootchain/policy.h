@@ -113,6 +113,12 @@ BC_EXPORT bc_status bc_signed_policy_make(const bc_golden *db, const char *db_pa
 					  const uint8_t *ref, size_t ref_size, const char *key_path,
 					  bc_signed_policy **out, bc_error *err);
 
+/* The PCRs a signed policy of db covers when none are chosen: in the sha256 bank, each
+ * PCR db has a component in (the PCRs its versions decide). BC_E_INVALID when db has
+ * no component. */
+BC_EXPORT bc_status bc_signed_policy_default_pcrs(const bc_golden *db, bc_pcr_selection *sel,
+						  bc_error *err);
+
 /* Read a policy file: strict, as golden databases are (messages name the file and the
  * JSON path); the branch digests and the OR root are recomputed and must equal. The
  * signature is not checked here (the TPM checks it, or bc_signed_policy_verify). */

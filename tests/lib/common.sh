@@ -2,7 +2,11 @@
 # Shared by the integration tests: a private temporary directory, assertions, and a
 # private swtpm (own state directory, own free port), stopped at exit even on failure.
 # Source it from bash; the test harness exports BOOTCHAIN and TESTS_LIB.
-set -euo pipefail
+set -Eeuo pipefail
+# A command that fails outside a condition ends the test (set -e): say which and where,
+# so that no failure is silent (errtrace: in functions and subshells too; a failure in a
+# command substitution given as an argument is told but does not end the test).
+trap 'echo "bootchain-test: ${BASH_SOURCE[0]##*/}:$LINENO: \"$BASH_COMMAND\" exited $?" >&2' ERR
 
 : "${BOOTCHAIN:?BOOTCHAIN must name the bootchain binary under test}"
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/bootchain-test.XXXXXX")
@@ -52,7 +56,10 @@ cleanup() {
 	rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+for signal in INT TERM HUP; do
+	# shellcheck disable=SC2064 # the signal's name, now
+	trap "echo 'FAIL: the test got SIG$signal' >&2; exit 1" "$signal"
+done
 
 # A swtpm daemon on loopback PORT (its control channel on the next), its state, pid
 # file and log in DIR. Returns 1 when it cannot start (the port is taken, say).

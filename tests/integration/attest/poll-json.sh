@@ -89,7 +89,7 @@ expect_exit 3 "$BOOTCHAIN" attest verify evidence.json evidence.json broken.json
 	--nonce "$nonce"
 assert_eq "3 files: 2 passed, 1 failed" "$(tail -n 1 "$TEST_TMP/out")" "the summary line"
 expect_exit 0 "$BOOTCHAIN" attest verify evidence.json --ak ak.pub --nonce "$nonce"
-assert_eq 0 "$(grep -c 'files:' "$TEST_TMP/out")" "one file: no summary"
+assert_eq 0 "$(grep -c 'files:' "$TEST_TMP/out" || true)" "one file: no summary"
 expect_exit 3 "$BOOTCHAIN" attest verify evidence.json evidence.json broken.json --ak ak.pub \
 	--nonce "$nonce" --json
 assert_eq 3 "$(jq -s length "$TEST_TMP/out")" "JSON: one object a file, nothing more"

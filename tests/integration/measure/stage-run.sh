@@ -119,6 +119,17 @@ assert_eq "EV_SEPARATOR" "$(jq -r '.events[-1].type' "$TEST_TMP/out")" "the mark
 assert_eq 3 "$(jq '[.events[] | select(.type != "EV_NO_ACTION")] | length' "$TEST_TMP/out")" \
 	"loader, kernel and the marker logged, no initrd"
 expect_exit 0 "$BOOTCHAIN" log check halt.log
+# `measure --trusted` halts the same way: the same log, the same PCRs
+halt_pcrs="$(pcr_value sha256 4) $(pcr_value sha256 9)"
+stop_swtpm
+rm -rf "$TEST_TMP/swtpm"
+start_swtpm
+cp -r same bad-same
+flip_byte 'bad-same/\EFI\Linux\linux.efi' $((size / 2))
+expect_exit 3 "$BOOTCHAIN" measure --chain boot.chain --root bad-same --trusted --golden db.json \
+	--log measure-halt.log
+assert_eq "$(events halt.log)" "$(events measure-halt.log)" "measure --trusted halts as the stage"
+assert_eq "$halt_pcrs" "$(pcr_value sha256 4) $(pcr_value sha256 9)" "the same PCRs after the halt"
 
 # --- measured mode records and goes on ---
 stop_swtpm

@@ -482,6 +482,7 @@ static void parse_refuses_bad_sections(void **state)
 	assert_int_equal(bc_core_chain_parse(section, sizeof(section), &chain, &err),
 			 BC_CORE_E_FORMAT);
 	assert_non_null(strstr(err.msg, "not zero after the chain"));
+	assert_int_equal(chain.count, 0); /* its layers parsed, but it is refused */
 }
 
 static void match_follows_golden_rules(void **state)

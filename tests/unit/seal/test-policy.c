@@ -428,6 +428,50 @@ static void test_signed_policy_make_refuses(void **state)
 	remove_tmp(&t);
 }
 
+/* A component of one version, whose sha256 digest is 32 bytes of hex byte h. */
+#define COMPONENT(name, pcr, h)                   \
+	"{\"name\": \"" name "\", \"pcr\": " #pcr \
+	", \"versions\": [{\"digests\": {\"sha256\": \"" HEX32(h) "\"}}]}"
+
+static bc_golden *golden_of(const char *text)
+{
+	bc_golden *db = NULL;
+	bc_error err = {0};
+	if (bc_golden_from_memory(text, strlen(text), "db.json", &db, &err) != BC_OK)
+		fail_msg("%s", err.msg);
+	return db;
+}
+
+/* sha256, and the PCRs of the components: not the explained PCR 7 without one. */
+static void test_signed_policy_default_pcrs_are_those_of_components(void **state)
+{
+	(void)state;
+	static const char text[] = "{\"format\": \"bootchain-golden-v1\", \"explained_pcrs\": [7], "
+				   "\"components\": [" COMPONENT("shim", 4, "a1") "," COMPONENT(
+				       "kernel", 4, "b1") "," COMPONENT("initrd", 9, "c1") "]}\n";
+	bc_golden *db = golden_of(text);
+	bc_pcr_selection sel;
+	bc_error err = {0};
+	memset(&sel, 0xff, sizeof(sel));
+	assert_int_equal(bc_signed_policy_default_pcrs(db, &sel, &err), BC_OK);
+	assert_int_equal(sel.count, 1);
+	assert_int_equal(sel.banks[0].alg, BC_ALG_SHA256);
+	assert_int_equal(sel.banks[0].mask, (1u << 4) | (1u << 9));
+	bc_golden_free(db);
+}
+
+static void test_signed_policy_default_pcrs_refuses_no_component(void **state)
+{
+	(void)state;
+	bc_golden *db = golden_of(
+	    "{\"format\": \"bootchain-golden-v1\", \"explained_pcrs\": [7], \"components\": []}\n");
+	bc_pcr_selection sel;
+	bc_error err = {0};
+	assert_int_equal(bc_signed_policy_default_pcrs(db, &sel, &err), BC_E_INVALID);
+	assert_string_equal(err.msg, "the database has no component");
+	bc_golden_free(db);
+}
+
 /* The policy file with from replaced by to (once), loaded: refused with message. */
 static void expect_tampered(const tmp *t, const char *text, const char *from, const char *to,
 			    bc_status want, const char *message)
@@ -514,6 +558,8 @@ int main(void)
 	    cmocka_unit_test(test_policy_authorize_layout),
 	    cmocka_unit_test(test_signed_policy_round_trip),
 	    cmocka_unit_test(test_signed_policy_make_refuses),
+	    cmocka_unit_test(test_signed_policy_default_pcrs_are_those_of_components),
+	    cmocka_unit_test(test_signed_policy_default_pcrs_refuses_no_component),
 	    cmocka_unit_test(test_signed_policy_load_refuses_changes),
 	    cmocka_unit_test(test_key_name_of_bad_files),
 	};
