@@ -379,31 +379,214 @@ static bc_status match_levels(const jctx *j, const bc_jnode *info, unsigned vers
 	return BC_OK;
 }
 
-/* The TDX module that signs the TD report: MRSIGNERSEAM and SEAMATTRIBUTES. */
-static bc_status check_tdx_module(const jctx *j, const bc_jnode *info, const bc_dcap_quote *q)
+/*
+ * ---- the TDX module: "tdxModule" and "tdxModuleIdentities" (TCB info v3, TDX) ----
+ *
+ * As Intel's QVL judges them (SGXDataCenterAttestationPrimitives,
+ * QuoteVerification/QVL/Src/AttestationLibrary and SGX-TDX-DCAP-QuoteVerificationLibrary:
+ * Verifiers/QuoteVerifier.cpp step 4.1.2.4.11; Verifiers/Checks/TdxModuleCheck.cpp,
+ * findTdxModuleIdentity() and checkTdxModuleTcbStatus(); the parsers
+ * AttestationParsers/src/Json/TdxModuleIdentity.cpp, TdxModuleTcbLevel.cpp and
+ * TdxModuleTcb.cpp; VALID_MODULE_TCB_STATUSES in Verifiers/TcbStatus.h):
+ *   - TEE_TCB_SVN[1] is the module's major version, TEE_TCB_SVN[0] its SVN. With major
+ *     version 0 the identities are not used: the quote is judged by tdxModule alone.
+ *   - Otherwise the entry of tdxModuleIdentities whose id, upper-cased, is "TDX_" and
+ *     the major version in two upper-case hex digits (bytesToHexString: "TDX_01",
+ *     "TDX_0A"); the first such, in the file's order. None, or no tdxModuleIdentities,
+ *     is a TDX module mismatch. Its mrsigner, attributes and attributesMask stand in for
+ *     tdxModule's.
+ *   - Its tcbLevels are a set ordered by isvsvn, highest first (duplicates refused, at
+ *     least one): the first whose isvsvn <= the SVN gives the module's status, one of
+ *     UpToDate, OutOfDate, Revoked; none is "TCB not supported" (None here).
+ * Every entry is read strictly, as QVL parses them all: id, mrsigner (48 bytes),
+ * attributes and attributesMask (8), tcbLevels of {tcb: {isvsvn}, tcbDate, tcbStatus}.
+ * One difference: QVL wants SEAMATTRIBUTES zero and equal to attributes, byte for
+ * byte; we compare under attributesMask, as Intel's PCS documents the field.
+ */
+
+#define MODULE_LEVELS_MAX 256 /* a cap on an identity's levels: real ones have a few */
+
+typedef struct module_ident {
+	char id[16];
+	uint8_t mrsigner[48], attributes[8], mask[8];
+} module_ident;
+
+/* What an identity's tcbLevels give for an SVN. */
+typedef struct module_pick {
+	bool found;
+	uint16_t isvsvn;
+	bc_dcap_tcb_status status;
+} module_pick;
+
+static bc_status module_ident_fields(const jctx *j, const bc_jnode *obj, module_ident *m)
 {
-	const bc_jnode *mod = member(j, info, "tdxModule", BC_JOBJECT);
-	uint8_t mrsigner[48], attr[8], mask[8], have[8];
-	if (!mod)
-		return missing(j, "tdxModule", "missing, or not an object");
-	bc_status s = jhex(j, mod, "mrsigner", mrsigner, sizeof(mrsigner));
+	bc_status s = jhex(j, obj, "mrsigner", m->mrsigner, sizeof(m->mrsigner));
 	if (s == BC_OK)
-		s = jhex(j, mod, "attributes", attr, sizeof(attr));
+		s = jhex(j, obj, "attributes", m->attributes, sizeof(m->attributes));
 	if (s == BC_OK)
-		s = jhex(j, mod, "attributesMask", mask, sizeof(mask));
-	if (s != BC_OK)
-		return s;
-	if (memcmp(mrsigner, q->td.mrsignerseam, sizeof(mrsigner)) != 0)
+		s = jhex(j, obj, "attributesMask", m->mask, sizeof(m->mask));
+	return s;
+}
+
+static bc_status module_level_status(const jctx *j, const bc_jnode *level, bc_dcap_tcb_status *st)
+{
+	char date[TEXT_MAX];
+	time_t t;
+	bc_status s = jtext(j, level, "tcbDate", date, sizeof(date));
+	if (s == BC_OK && !parse_date(date, &t))
+		return missing(j, "tcbLevels[].tcbDate", "not a date YYYY-MM-DDTHH:MM:SSZ");
+	if (s == BC_OK)
+		s = tcb_status_of(j, level, st);
+	if (s == BC_OK && *st != BC_DCAP_TCB_UP_TO_DATE && *st != BC_DCAP_TCB_OUT_OF_DATE &&
+	    *st != BC_DCAP_TCB_REVOKED)
+		return bc_fail(j->err, BC_E_FORMAT,
+			       "DCAP %s: tcbStatus \"%s\" is not one a TDX module level has "
+			       "(UpToDate, OutOfDate, Revoked)",
+			       j->file, bc_dcap_tcb_status_name(*st));
+	return s;
+}
+
+/* Every level read; *pick: the one of the highest isvsvn <= svn. */
+static bc_status module_levels(const jctx *j, const bc_jnode *ident, uint8_t svn, module_pick *pick)
+{
+	const bc_jnode *levels = member(j, ident, "tcbLevels", BC_JARRAY);
+	uint16_t seen[MODULE_LEVELS_MAX];
+	size_t n = 0;
+	*pick = (module_pick){.status = BC_DCAP_TCB_NONE};
+	if (!levels || !levels->child)
+		return missing(j, "tcbLevels", "missing, empty, or not an array");
+	for (size_t c = levels->child; c; c = j->doc->nodes[c].next, n++) {
+		const bc_jnode *level = &j->doc->nodes[c];
+		const bc_jnode *tcb = member(j, level, "tcb", BC_JOBJECT);
+		uint32_t isvsvn = 0;
+		bc_dcap_tcb_status st;
+		if (n == MODULE_LEVELS_MAX)
+			return missing(j, "tcbLevels", "more than 256 levels");
+		if (!tcb)
+			return missing(j, "tcbLevels[].tcb", "missing, or not an object");
+		bc_status s = jnumber(j, tcb, "isvsvn", UINT16_MAX, &isvsvn);
+		if (s == BC_OK)
+			s = module_level_status(j, level, &st);
+		if (s != BC_OK)
+			return s;
+		for (size_t k = 0; k < n; k++)
+			if (seen[k] == isvsvn)
+				return missing(j, "tcbLevels[].tcb.isvsvn",
+					       "two levels of one isvsvn");
+		seen[n] = (uint16_t)isvsvn;
+		if (isvsvn <= svn && (!pick->found || isvsvn > pick->isvsvn))
+			*pick =
+			    (module_pick){.found = true, .isvsvn = (uint16_t)isvsvn, .status = st};
+	}
+	return BC_OK;
+}
+
+/* Whether a document's id is want (upper case), ASCII letters compared upper-cased. */
+static bool same_module_id(const char *id, const char *want)
+{
+	for (; *id && *want; id++, want++) {
+		char c = *id >= 'a' && *id <= 'z' ? (char)(*id - 'a' + 'A') : *id;
+		if (c != *want)
+			return false;
+	}
+	return *id == *want;
+}
+
+/* Every entry of tdxModuleIdentities read; the first of id want, if any, into *m and
+ * *pick (its level for svn). */
+static bc_status module_identities(const jctx *j, const bc_jnode *ids, const char *want,
+				   uint8_t svn, module_ident *m, module_pick *pick, bool *found)
+{
+	size_t i = 0;
+	*found = false;
+	if (!ids->child)
+		return missing(j, "tdxModuleIdentities", "an empty array");
+	for (size_t c = ids->child; c; c = j->doc->nodes[c].next, i++) {
+		const bc_jnode *ident = &j->doc->nodes[c];
+		char file[64];
+		snprintf(file, sizeof(file), "%s tdxModuleIdentities[%zu]", j->file, i);
+		jctx one = {.doc = j->doc, .file = file, .err = j->err};
+		module_ident this = {0};
+		module_pick level;
+		if (ident->type != BC_JOBJECT)
+			return missing(&one, "(entry)", "not an object");
+		bc_status s = jtext(&one, ident, "id", this.id, sizeof(this.id));
+		if (s == BC_OK)
+			s = module_ident_fields(&one, ident, &this);
+		if (s == BC_OK)
+			s = module_levels(&one, ident, svn, &level);
+		if (s != BC_OK)
+			return s;
+		if (!*found && same_module_id(this.id, want)) {
+			*found = true;
+			*m = this;
+			*pick = level;
+		}
+	}
+	return BC_OK;
+}
+
+/* The quote's MRSIGNERSEAM and SEAMATTRIBUTES against m (named what in messages). */
+static bc_status module_matches(const jctx *j, const module_ident *m, const char *what,
+				const bc_dcap_quote *q)
+{
+	if (memcmp(m->mrsigner, q->td.mrsignerseam, sizeof(m->mrsigner)) != 0)
 		return bc_fail(j->err, BC_E_MISMATCH,
-			       "DCAP TCB info: the quote's MRSIGNERSEAM is not tdxModule.mrsigner: "
-			       "another TDX module signer");
+			       "DCAP TCB info: the quote's MRSIGNERSEAM is not %s.mrsigner: "
+			       "another TDX module signer",
+			       what);
 	for (int i = 0; i < 8; i++) {
-		have[i] = (uint8_t)(q->td.seam_attributes >> (8 * i));
-		if ((have[i] & mask[i]) != (attr[i] & mask[i]))
+		uint8_t have = (uint8_t)(q->td.seam_attributes >> (8 * i));
+		if ((have & m->mask[i]) != (m->attributes[i] & m->mask[i]))
 			return bc_fail(j->err, BC_E_MISMATCH,
 				       "DCAP TCB info: the quote's SEAMATTRIBUTES differ from "
-				       "tdxModule.attributes under its mask");
+				       "%s.attributes under its mask",
+				       what);
 	}
+	return BC_OK;
+}
+
+/* The TDX module that signs the TD report, and with a major version its TCB level. */
+static bc_status check_tdx_module(const jctx *j, const bc_jnode *info, bc_dcap_result *out)
+{
+	const bc_dcap_quote *q = &out->quote;
+	const bc_jnode *mod = member(j, info, "tdxModule", BC_JOBJECT);
+	const bc_jnode *ids = bc_jget(j->doc, info, "tdxModuleIdentities");
+	uint8_t svn = q->td.tee_tcb_svn[0], major = q->td.tee_tcb_svn[1];
+	module_ident module = {0}, ident = {0};
+	module_pick pick = {0};
+	bool found = false;
+	char want[8], what[40];
+	if (!mod)
+		return missing(j, "tdxModule", "missing, or not an object");
+	if (ids && ids->type != BC_JARRAY)
+		return missing(j, "tdxModuleIdentities", "not an array");
+	snprintf(want, sizeof(want), "TDX_%02X", major);
+	bc_status s = module_ident_fields(j, mod, &module);
+	if (s == BC_OK && ids)
+		s = module_identities(j, ids, want, svn, &ident, &pick, &found);
+	if (s != BC_OK)
+		return s;
+	if (major == 0) /* the identities were read (QVL parses them all), not used */
+		return module_matches(j, &module, "tdxModule", q);
+	if (!ids)
+		return bc_fail(j->err, BC_E_MISMATCH,
+			       "DCAP TCB info: no tdxModuleIdentities, and the quote's TDX module "
+			       "has major version %u (TEE_TCB_SVN[1]): TCB not supported",
+			       major);
+	if (!found)
+		return bc_fail(j->err, BC_E_MISMATCH,
+			       "DCAP TCB info: no tdxModuleIdentities entry \"%s\" for the quote's "
+			       "TDX module of major version %u (TEE_TCB_SVN[1]): TCB not supported",
+			       want, major);
+	snprintf(what, sizeof(what), "tdxModuleIdentities \"%s\"", want);
+	s = module_matches(j, &ident, what, q);
+	if (s != BC_OK)
+		return s;
+	out->module_checked = true;
+	snprintf(out->module_id, sizeof(out->module_id), "%s", want);
+	out->module_svn = svn;
+	out->module_status = pick.found ? pick.status : BC_DCAP_TCB_NONE;
 	return BC_OK;
 }
 
@@ -455,7 +638,7 @@ static bc_status check_tcb_info(const bc_dcap_trust *t, EVP_PKEY *signer, time_t
 		    &out->tcb_evaluation_data_number) != BC_OK)
 		s = missing(&j, "tcbEvaluationDataNumber", "missing, or not a number");
 	if (s == BC_OK && td)
-		s = check_tdx_module(&j, info, q);
+		s = check_tdx_module(&j, info, out);
 	if (s == BC_OK) {
 		platform p = {.comp = out->pck.comp_svn,
 			      .pcesvn = out->pck.pcesvn,
@@ -629,10 +812,44 @@ bc_status bc_dcap_collateral_check(const bc_dcap_trust *t, bc_dcap_result *out, 
 	EVP_PKEY_free(key);
 	if (s != BC_OK)
 		return s;
-	out->status = BC_DCAP_TCB_UP_TO_DATE;
-	if (out->tcb_checked && out->tcb_status > out->status)
-		out->status = out->tcb_status;
-	if (out->qe_checked && out->qe_status > out->status)
-		out->status = out->qe_status;
+	/* the platform's level, converged with the TDX module's and then the QE's, in
+	 * QVL's order (Checks/TcbLevelCheck.cpp, checkTcbLevel()) */
+	out->status = out->tcb_checked ? out->tcb_status : BC_DCAP_TCB_UP_TO_DATE;
+	if (out->module_checked)
+		out->status = bc_dcap_tcb_converge(out->status, out->module_status);
+	if (out->qe_checked)
+		out->status = bc_dcap_tcb_converge(out->status, out->qe_status);
 	return BC_OK;
+}
+
+bc_dcap_tcb_status bc_dcap_tcb_converge(bc_dcap_tcb_status platform_status, bc_dcap_tcb_status part)
+{
+	if (platform_status == BC_DCAP_TCB_NONE || part == BC_DCAP_TCB_NONE)
+		return BC_DCAP_TCB_NONE;
+	switch (part) {
+	case BC_DCAP_TCB_UP_TO_DATE: return platform_status;
+	case BC_DCAP_TCB_REVOKED: return BC_DCAP_TCB_REVOKED;
+	case BC_DCAP_TCB_OUT_OF_DATE:
+		if (platform_status == BC_DCAP_TCB_UP_TO_DATE ||
+		    platform_status == BC_DCAP_TCB_SW_HARDENING_NEEDED)
+			return BC_DCAP_TCB_OUT_OF_DATE;
+		if (platform_status == BC_DCAP_TCB_CONFIGURATION_NEEDED ||
+		    platform_status == BC_DCAP_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED)
+			return BC_DCAP_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
+		return platform_status;
+	default: return part > platform_status ? part : platform_status;
+	}
+}
+
+const char *bc_dcap_module_words(const bc_dcap_result *r, char *buf, size_t size)
+{
+	if (!r->module_checked) {
+		if (size)
+			buf[0] = '\0';
+		return buf;
+	}
+	snprintf(buf, size, ", TDX module %s at SVN %u %s", r->module_id, r->module_svn,
+		 r->module_status == BC_DCAP_TCB_NONE ? "below every level (not supported)"
+						      : bc_dcap_tcb_status_name(r->module_status));
+	return buf;
 }

@@ -188,6 +188,18 @@ bool bc_dcap_tcb_status_parse(const char *name, bc_dcap_tcb_status *out);
 bool bc_dcap_tcb_meets(bc_dcap_tcb_status status, bc_dcap_tcb_status minimum);
 
 /*
+ * The platform's status with that of a part judged apart (the TDX module, the QE), as
+ * Intel's QVL converges them (convergeTcbStatusWithTdxModuleStatus and
+ * convergeTcbStatusWithQeTcbStatus): None on either side gives None; a Revoked part
+ * gives Revoked; an OutOfDate part makes UpToDate or SWHardeningNeeded OutOfDate, and
+ * ConfigurationNeeded or ConfigurationAndSWHardeningNeeded
+ * OutOfDateConfigurationNeeded; an UpToDate part leaves the platform's. A part's
+ * status QVL does not give (any other) counts as the worse of the two.
+ */
+bc_dcap_tcb_status bc_dcap_tcb_converge(bc_dcap_tcb_status platform_status,
+					bc_dcap_tcb_status part);
+
+/*
  * What a verifier trusts and the collateral it has, as bytes. root is required (the
  * Intel SGX Root CA to pin, PEM or DER); the rest are optional (NULL, 0):
  *   pck_crl, root_crl  the PCK CA's CRL and the root CA's CRL (DER or PEM): a PCK or
@@ -240,12 +252,22 @@ typedef struct bc_dcap_result {
 	char tcb_date[32];	       /* that level's tcbDate */
 	char tcb_id[8];		       /* "SGX" or "TDX" */
 	uint32_t tcb_evaluation_data_number;
+	/* with TDX TCB info and TEE_TCB_SVN[1] (the TDX module's major version) not 0:
+	 * its tdxModuleIdentities entry and the level of TEE_TCB_SVN[0] in it */
+	bool module_checked;
+	char module_id[8];		  /* "TDX_01" */
+	uint8_t module_svn;		  /* TEE_TCB_SVN[0] */
+	bc_dcap_tcb_status module_status; /* UpToDate, OutOfDate, Revoked; None: no level */
 	/* with qe_identity: */
 	bool qe_checked;
 	bc_dcap_tcb_status qe_status; /* the QE's ISVSVN level: UpToDate, OutOfDate, Revoked */
-	/* the worse of the two checked (UpToDate when neither was) */
+	/* the platform's status converged with the module's and the QE's, as
+	 * bc_dcap_tcb_converge() does (UpToDate when nothing was checked) */
 	bc_dcap_tcb_status status;
 } bc_dcap_result;
+
+/* For messages: ", TDX module TDX_01 at SVN 6 UpToDate" when r->module_checked, else "". */
+const char *bc_dcap_module_words(const bc_dcap_result *r, char *buf, size_t size);
 
 /*
  * Verify a quote (parsed as by bc_dcap_quote_parse()):
@@ -276,8 +298,12 @@ bc_status bc_dcap_verify(const uint8_t *quote, size_t size, const bc_dcap_trust 
  * body, "SGX" for an SGX one), and the status is that of the first tcbLevel whose
  * sgxtcbcomponents (v3; sgxtcbcompNNsvn in v2) are all <= the PCK's, pcesvn <= the PCK's,
  * and for TDX tdxtcbcomponents <= TEE_TCB_SVN (from byte 2 on when TEE_TCB_SVN[1], the
- * TDX module's major version, is not 0: the first two are the module's, judged by
- * tdxModuleIdentities, which is not done here); QE identity: the QE report's MRSIGNER
+ * TDX module's major version, is not 0: the first two are the module's); for TDX the
+ * TDX module: with TEE_TCB_SVN[1] 0, MRSIGNERSEAM = tdxModule.mrsigner and
+ * SEAMATTRIBUTES = tdxModule.attributes under its attributesMask; otherwise the same
+ * against the tdxModuleIdentities entry "TDX_" + TEE_TCB_SVN[1] in two upper-case hex
+ * digits (none: BC_E_MISMATCH), whose tcbLevels give module_status: the level of the
+ * highest isvsvn <= TEE_TCB_SVN[0] (none: None); QE identity: the QE report's MRSIGNER
  * and ISVPRODID are the identity's, its MISCSELECT and ATTRIBUTES equal the identity's
  * under their masks, and its status is that of the first tcbLevel whose isvsvn <= the
  * QE report's ISVSVN. Fills the collateral fields of out.

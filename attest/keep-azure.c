@@ -464,9 +464,12 @@ static bool azure_tdx_signature(const bc_evidence *ev, const bc_verify_opts *o,
 	}
 	if (dr->tcb_checked &&
 	    (dr->status == BC_DCAP_TCB_REVOKED || dr->status == BC_DCAP_TCB_NONE)) {
+		char module[80];
 		bc_keep_verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_FAIL,
-				"TD quote: the platform's TCB status is %s",
-				bc_dcap_tcb_status_name(dr->status));
+				"TD quote: the TCB status is %s (platform %s%s)",
+				bc_dcap_tcb_status_name(dr->status),
+				bc_dcap_tcb_status_name(dr->tcb_status),
+				bc_dcap_module_words(dr, module, sizeof(module)));
 		return false;
 	}
 	if (!same_td(h, &dr->quote.td, res))

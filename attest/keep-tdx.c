@@ -3,8 +3,8 @@
  * The TDX Keep kind (attest/keep-kinds.h): a TD quote (DCAP, version 4 or 5, attest/dcap.h)
  * fetched through configfs-tsm's tdx_guest provider, and the TD's CC event log (CCEL).
  *   keep-signature  the quote verifies up its PCK chain to the pinned Intel SGX Root CA,
- *                   with the CRLs given; with Intel's collateral, the platform's TCB
- *                   status is found;
+ *                   with the CRLs given; with Intel's collateral, the TCB status of
+ *                   the platform, its TDX module (tdxModuleIdentities) and its QE;
  *   keep-binding    REPORTDATA = bc_keep_expected_report_data();
  *   keep-golden     the golden "keep"."tdx" object: MRTD, the DEBUG attribute,
  *                   MRCONFIGID, MROWNER, XFAM, the minimum TCB status; and the CCEL,
@@ -47,22 +47,26 @@ static bool check_signature(const bc_evidence *ev, const bc_verify_opts *o, bc_d
 				bc_error_message(&err));
 		return false;
 	}
+	char module[80];
+	bc_dcap_module_words(dr, module, sizeof(module));
 	if (dr->tcb_checked &&
 	    (dr->status == BC_DCAP_TCB_REVOKED || dr->status == BC_DCAP_TCB_NONE)) {
 		bc_keep_verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_FAIL,
-				"TDX quote: the platform's TCB status is %s",
+				"TDX quote: the TCB status is %s (platform %s%s)",
 				dr->status == BC_DCAP_TCB_REVOKED ? "Revoked"
-								  : "None (no TCB level matches)");
+								  : "None (no TCB level matches)",
+				bc_dcap_tcb_status_name(dr->tcb_status), module);
 		return false;
 	}
 	if (dr->tcb_checked)
 		bc_keep_verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_PASS,
 				"TDX quote v%u signed by its attestation key, vouched for by the "
 				"QE, whose PCK chains to the Intel root%s; TCB status %s (TCB info "
-				"%s%s)",
+				"%s, platform %s%s%s)",
 				dr->quote.version,
 				trust.pck_crl || trust.root_crl ? " (CRLs checked)" : "",
 				bc_dcap_tcb_status_name(dr->status), dr->tcb_id,
+				bc_dcap_tcb_status_name(dr->tcb_status), module,
 				dr->qe_checked ? ", QE identity" : "");
 	else
 		bc_keep_verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_PASS,
@@ -156,10 +160,14 @@ static bool check_tcb_status(const bc_golden_tdx *g, bool signed_ok, const bc_dc
 		return false;
 	}
 	if (!bc_dcap_tcb_meets(dr->status, min)) {
+		char module[80];
 		bc_keep_verdict(res, BC_CHECK_KEEP_GOLDEN, BC_CHECK_FAIL,
-				"TCB status %s is below the golden database's min_tcb_status %s%s",
+				"TCB status %s is below the golden database's min_tcb_status %s%s "
+				"(platform %s%s)",
 				bc_dcap_tcb_status_name(dr->status), bc_dcap_tcb_status_name(min),
-				g->min_tcb_status ? "" : " (the default with collateral)");
+				g->min_tcb_status ? "" : " (the default with collateral)",
+				bc_dcap_tcb_status_name(dr->tcb_status),
+				bc_dcap_module_words(dr, module, sizeof(module)));
 		return false;
 	}
 	return true;

@@ -1013,8 +1013,17 @@ static int golden_verify(int argc, char **argv)
 		return cli_usage_error(opt.cmd, "expected one DB");
 	if (!opt.pubkey)
 		return cli_usage_error(opt.cmd, "--pubkey PUB.pem is required");
+	/* DB.sig is the signature's default place: a database on standard input has none */
+	if (cli_is_stdio(argv[optind]) && !opt.signature)
+		return cli_usage_error(opt.cmd,
+				       "a database on standard input (-) needs --signature SIG");
+	int rc = cli_one_stdin(opt.cmd, (size_t)cli_is_stdio(argv[optind]) +
+					    cli_is_stdio(opt.pubkey) + cli_is_stdio(opt.signature));
+	if (rc)
+		return rc;
 	bc_error err = {0};
-	bc_status s = bc_golden_load(argv[optind], opt.pubkey, opt.signature, &db, &err);
+	bc_status s = bc_golden_load(cli_input_path(argv[optind]), cli_input_path(opt.pubkey),
+				     cli_input_path(opt.signature), &db, &err);
 	if (s != BC_OK) {
 		/* not signed, or not by this key: "not verified"; a file that cannot be read
 		 * or a database that does not load is an error, as for every command */

@@ -751,6 +751,40 @@ char *dcap_sim_tcb_level(const char *status, int delta, bool tdx, unsigned versi
 	return (char *)b.data;
 }
 
+char *dcap_sim_module_level(unsigned isvsvn, const char *status)
+{
+	bc_buf b;
+	bc_buf_init(&b, TEXT_CAP);
+	bc_buf_printf(&b,
+		      "{\"tcb\":{\"isvsvn\":%u},\"tcbDate\":\"2024-03-13T00:00:00Z\","
+		      "\"tcbStatus\":\"%s\"}",
+		      isvsvn, status);
+	if (b.failed) {
+		bc_buf_free(&b);
+		return NULL;
+	}
+	bc_buf_str(&b);
+	return (char *)b.data;
+}
+
+char *dcap_sim_module_identity(const char *id, const char *mrsigner, const char *levels)
+{
+	static const char zeros[] = "000000000000000000000000000000000000000000000000"
+				    "000000000000000000000000000000000000000000000000";
+	bc_buf b;
+	bc_buf_init(&b, TEXT_CAP);
+	bc_buf_printf(&b,
+		      "{\"id\":\"%s\",\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
+		      "\"attributesMask\":\"FFFFFFFFFFFFFFFF\",\"tcbLevels\":%s}",
+		      id, mrsigner ? mrsigner : zeros, levels);
+	if (b.failed) {
+		bc_buf_free(&b);
+		return NULL;
+	}
+	bc_buf_str(&b);
+	return (char *)b.data;
+}
+
 /* {"<key>":<obj>,"signature":"<hex r||s of obj>"} */
 static int wrap_signed(const dcap_collateral_spec *c, EVP_PKEY *key, const char *name,
 		       const char *obj, char **out)
@@ -807,6 +841,8 @@ int dcap_sim_tcb_info(const dcap_sim *s, const dcap_collateral_spec *c, char **o
 				"000000000000000000000000000000000000000000000000000000000000\","
 				"\"attributes\":\"0000000000000000\",\"attributesMask\":"
 				"\"FFFFFFFFFFFFFFFF\"},");
+	if (tdx && c->module_identities)
+		bc_buf_printf(&b, "\"tdxModuleIdentities\":%s,", c->module_identities);
 	if (c->levels)
 		bc_buf_printf(&b, "\"tcbLevels\":%s}", c->levels);
 	else

@@ -98,6 +98,8 @@ typedef struct dcap_collateral_spec {
 	time_t issue, next; /* 0: a day ago, in 30 days */
 	const char *fmspc;  /* NULL: DCAP_SIM_FMSPC */
 	const char *levels; /* NULL: the default levels */
+	/* TCB info of id TDX: the JSON array text of tdxModuleIdentities, or NULL: none */
+	const char *module_identities;
 	bool bad_signature; /* flip a bit of the signature */
 	EVP_PKEY *signer;   /* NULL: the sim's tcb key */
 } dcap_collateral_spec;
@@ -107,6 +109,15 @@ typedef struct dcap_collateral_spec {
  * platform does not reach; -1: one below it); tdx adds tdxtcbcomponents =
  * DCAP_SIM_TEE_TCB_SVN; version 2 writes sgxtcbcompNNsvn. */
 char *dcap_sim_tcb_level(const char *status, int delta, bool tdx, unsigned version);
+
+/* One tdxModuleIdentities entry (JSON object text, malloc'ed): id ("TDX_01"), mrsigner
+ * (96 hex digits, NULL: zeros as the default TD body's MRSIGNERSEAM), attributes 0 under
+ * the mask FFFFFFFFFFFFFFFF, and levels, the JSON array text of its tcbLevels (see
+ * dcap_sim_module_level()). */
+char *dcap_sim_module_identity(const char *id, const char *mrsigner, const char *levels);
+
+/* One level of a TDX module identity: {"tcb":{"isvsvn":N},"tcbDate":...,"tcbStatus":...}. */
+char *dcap_sim_module_level(unsigned isvsvn, const char *status);
 
 /* {"tcbInfo":{...},"signature":"..."} / {"enclaveIdentity":{...},"signature":"..."},
  * NUL-terminated, malloc'ed. */

@@ -13,8 +13,9 @@
  *   dcap-sim quote DIR [--version 3|4|5] [--body-type 1|2|3] [--body FILE]
  *       [--report-data HEX128] [--qe-isvsvn N] [-o FILE]
  *       a signed quote (default v4, TDX 1.0, the default body of dcap-sign.h)
- *   dcap-sim tcb-info DIR [--id SGX|TDX] [--version 2|3] [--levels JSON] [--expired]
- *       [--bad-signature] [-o FILE]
+ *   dcap-sim tcb-info DIR [--id SGX|TDX] [--version 2|3] [--levels JSON]
+ *       [--module-identities JSON] [--expired] [--bad-signature] [-o FILE]
+ *       --module-identities: the JSON array of tdxModuleIdentities (TDX only)
  *   dcap-sim qe-identity DIR [--id QE|TD_QE] [--levels JSON] [--expired]
  *       [--bad-signature] [-o FILE]
  * Output goes to FILE or standard output. Exit status 0, 1 on failure, 2 on usage.
@@ -42,7 +43,8 @@ static void usage(FILE *f)
 		   "       " PROG " quote DIR [--version 3|4|5] [--body-type 1|2|3] [--body FILE]\n"
 		   "                [--report-data HEX128] [--qe-isvsvn N] [-o FILE]\n"
 		   "       " PROG " tcb-info DIR [--id SGX|TDX] [--version 2|3] [--levels JSON]\n"
-		   "                [--expired] [--bad-signature] [-o FILE]\n"
+		   "                [--module-identities JSON] [--expired] [--bad-signature]\n"
+		   "                [-o FILE]\n"
 		   "       " PROG " qe-identity DIR [--id QE|TD_QE] [--levels JSON] [--expired]\n"
 		   "                [--bad-signature] [-o FILE]\n");
 }
@@ -50,7 +52,7 @@ static void usage(FILE *f)
 static struct ctx {
 	const char *out;
 	unsigned version, body_type, qe_isvsvn;
-	const char *body_path, *id, *levels;
+	const char *body_path, *id, *levels, *module_identities;
 	uint8_t report_data[64];
 	bool has_report_data, expired, bad_signature, root;
 } ctx;
@@ -92,6 +94,7 @@ static bool parse_options(int argc, char **argv)
 	    {"qe-isvsvn", required_argument, NULL, 'q'},
 	    {"id", required_argument, NULL, 'i'},
 	    {"levels", required_argument, NULL, 'l'},
+	    {"module-identities", required_argument, NULL, 'M'},
 	    {"expired", no_argument, NULL, 'e'},
 	    {"bad-signature", no_argument, NULL, 'x'},
 	    {"root", no_argument, NULL, 'R'},
@@ -126,6 +129,7 @@ static bool parse_options(int argc, char **argv)
 			break;
 		case 'i': ctx.id = optarg; break;
 		case 'l': ctx.levels = optarg; break;
+		case 'M': ctx.module_identities = optarg; break;
 		case 'e': ctx.expired = true; break;
 		case 'x': ctx.bad_signature = true; break;
 		case 'R': ctx.root = true; break;
@@ -166,6 +170,7 @@ static int cmd_collateral(const dcap_sim *s, bool tcb_info)
 	    .id = ctx.id,
 	    .version = ctx.version,
 	    .levels = ctx.levels,
+	    .module_identities = ctx.module_identities,
 	    .bad_signature = ctx.bad_signature,
 	    .issue = ctx.expired ? now - 60 * DAY : 0,
 	    .next = ctx.expired ? now - 30 * DAY : 0,

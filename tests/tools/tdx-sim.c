@@ -5,7 +5,7 @@
  *
  *   tdx-sim --root DIR --pki PKI [--event MR:TEXT]... [--unlogged MR:TEXT]...
  *           [--mrtd HEX48] [--td-attributes HEX] [--xfam HEX] [--version 4|5]
- *           [--pad N] [--once | --daemon] [--pid FILE]
+ *           [--tee-tcb-svn HEX16] [--pad N] [--once | --daemon] [--pid FILE]
  *
  * PKI is a folder of `dcap-sim certs` (tests/tools/dcap-sign.h). At start it writes
  * DIR/CCEL, the TD's CC event log as the ACPI CCEL table's log area holds it: a TCG
@@ -19,9 +19,10 @@
  * it creates its `generation` (0); when the entry's `inblob` is written and closed, it
  * writes `outblob` (a TD quote of dcap-sim's layout, version 4 or 5, REPORTDATA =
  * inblob, MRTD --mrtd (default 0x33...), TDATTRIBUTES --td-attributes (default 0),
- * XFAM --xfam (default 0xe7), signed with PKI's keys), `provider` ("tdx_guest") and
- * bumps `generation`. SIGTERM or SIGINT stops it; --once after one quote; --daemon
- * detaches once it watches DIR, and --pid names a file that gets its PID.
+ * XFAM --xfam (default 0xe7), TEE_TCB_SVN --tee-tcb-svn (16 bytes in hex, default
+ * DCAP_SIM_TEE_TCB_SVN; byte 0 is the TDX module's SVN, byte 1 its major version), signed with
+ * PKI's keys), `provider` ("tdx_guest") and bumps `generation`. SIGTERM or SIGINT stops it; --once
+ * after one quote; --daemon detaches once it watches DIR, and --pid names a file that gets its PID.
  */
 #include "config.h"
 
@@ -62,6 +63,8 @@ static struct ctx {
 	size_t n_events;
 	uint8_t mrtd[48];
 	uint64_t td_attributes, xfam;
+	uint8_t tee_tcb_svn[16];
+	bool has_tee_tcb_svn;
 	unsigned version;
 	size_t pad;
 	uint8_t rtmr[4][SHA384_SIZE];
@@ -72,7 +75,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: " PROG
 		   " --root DIR --pki PKI [--event MR:TEXT]... [--unlogged MR:TEXT]...\n"
 		   "       [--mrtd HEX48] [--td-attributes HEX] [--xfam HEX] [--version 4|5]\n"
-		   "       [--pad N] [--once | --daemon] [--pid FILE]\n");
+		   "       [--tee-tcb-svn HEX16] [--pad N] [--once | --daemon] [--pid FILE]\n");
 }
 
 static bool parse_event(const char *arg, bool logged)
@@ -112,6 +115,7 @@ static bool parse_options(int argc, char **argv)
 	    {"td-attributes", required_argument, NULL, 'a'},
 	    {"xfam", required_argument, NULL, 'x'},
 	    {"version", required_argument, NULL, 'v'},
+	    {"tee-tcb-svn", required_argument, NULL, 's'},
 	    {"pad", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -136,6 +140,14 @@ static bool parse_options(int argc, char **argv)
 				fprintf(stderr, PROG ": --mrtd: expected 96 hex digits\n");
 				return false;
 			}
+			break;
+		case 's':
+			if (strlen(optarg) != 32 || !bc_hex_decode(optarg, 32, ctx.tee_tcb_svn,
+								   sizeof(ctx.tee_tcb_svn), &len)) {
+				fprintf(stderr, PROG ": --tee-tcb-svn: expected 32 hex digits\n");
+				return false;
+			}
+			ctx.has_tee_tcb_svn = true;
 			break;
 		case 'a':
 			if (!parse_u64_hex(optarg, &ctx.td_attributes, "--td-attributes"))
@@ -273,6 +285,8 @@ fail:
 static size_t build_body(uint8_t *body, unsigned type)
 {
 	size_t size = dcap_sim_default_body(type, body);
+	if (ctx.has_tee_tcb_svn)
+		memcpy(body, ctx.tee_tcb_svn, sizeof(ctx.tee_tcb_svn));
 	put_u64le(body + 120, ctx.td_attributes);
 	put_u64le(body + 128, ctx.xfam);
 	memcpy(body + 136, ctx.mrtd, sizeof(ctx.mrtd));

@@ -126,6 +126,14 @@ expect_exit 0 "$BOOTCHAIN" golden sign m.json --key key.pem
 openssl dgst -sha256 -verify pub.pem -signature m.json.sig m.json >/dev/null ||
 	fail "openssl does not verify our signature"
 expect_exit 0 "$BOOTCHAIN" golden verify m.json --pubkey pub.pem
+# the database on standard input, from a pipe: its signature named
+expect_exit 0 bash -c 'cat m.json | "$0" golden verify - --pubkey pub.pem --signature m.json.sig' \
+	"$BOOTCHAIN"
+sed 's/"initrd"/"initrD"/' m.json >piped.json
+expect_exit 3 bash -c '"$0" golden verify - --pubkey pub.pem --signature m.json.sig <piped.json' \
+	"$BOOTCHAIN"
+expect_exit 2 bash -c '"$0" golden verify - --pubkey pub.pem <m.json' "$BOOTCHAIN"
+assert_contains "$(cat "$TEST_TMP/err")" "needs --signature" "stdin without a signature"
 expect_exit 0 "$BOOTCHAIN" golden show m.json --pubkey pub.pem
 expect_exit 3 "$BOOTCHAIN" golden verify m.json --pubkey other-pub.pem
 sed 's/"initrd"/"initrD"/' m.json >t.json && cp m.json.sig t.json.sig

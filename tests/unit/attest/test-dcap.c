@@ -689,6 +689,262 @@ static void test_tcb_status_levels(void **state)
 	free(q.data);
 }
 
+/* ---- the TDX module's identity (tdxModuleIdentities), as Intel's QVL judges it ---- */
+
+/* A v4 TD quote whose TEE_TCB_SVN is the default with [0] = svn, [1] = major (byte 2,
+ * 6, still meets the default platform level's tdxtcbcomponents). */
+static quote make_td_quote(uint8_t svn, uint8_t major)
+{
+	uint8_t body[BC_DCAP_TD15_BODY_SIZE];
+	size_t size = dcap_sim_default_body(2, body);
+	body[0] = svn;
+	body[1] = major;
+	quote q = {0};
+	dcap_quote_spec spec = {.version = 4, .body_type = 2, .body = body, .body_size = size};
+	assert_int_equal(dcap_sim_quote(&fx.sim, &spec, &q.data, &q.size), 0);
+	return q;
+}
+
+/* TCB info with identities (a JSON array's text), the default levels otherwise. */
+static collateral module_collateral(const char *identities)
+{
+	dcap_collateral_spec spec = {.module_identities = identities};
+	return make_collateral(true, &spec, NULL);
+}
+
+/* "[{id, mrsigner (NULL: zeros), tcbLevels: [{isvsvn, status}...]}]", malloc'ed. */
+static char *identities_of(const char *id, const char *mrsigner, size_t n, const unsigned *svns,
+			   const char *const *statuses)
+{
+	char levels[4096] = "[", *ident, *out;
+	size_t used = 1;
+	for (size_t i = 0; i < n; i++) {
+		char *l = dcap_sim_module_level(svns[i], statuses[i]);
+		assert_non_null(l);
+		int k = snprintf(levels + used, sizeof(levels) - used, "%s%s", i ? "," : "", l);
+		assert_true(k > 0 && (size_t)k < sizeof(levels) - used);
+		used += (size_t)k;
+		free(l);
+	}
+	assert_true(used + 1 < sizeof(levels));
+	levels[used] = ']';
+	levels[used + 1] = '\0';
+	ident = dcap_sim_module_identity(id, mrsigner, levels);
+	assert_non_null(ident);
+	size_t size = strlen(ident) + 3;
+	out = malloc(size);
+	assert_non_null(out);
+	snprintf(out, size, "[%s]", ident);
+	free(ident);
+	return out;
+}
+
+/* The module's status for its SVN, the platform being UpToDate and the QE too. */
+static bc_dcap_tcb_status module_status_for(uint8_t svn, const char *identities,
+					    bc_dcap_result *res)
+{
+	quote q = make_td_quote(svn, 1);
+	collateral c = module_collateral(identities);
+	bc_dcap_trust t = with_collateral(&c);
+	expect_pass(&q, &t, res);
+	assert_true(res->module_checked);
+	assert_string_equal(res->module_id, "TDX_01");
+	assert_int_equal(res->module_svn, svn);
+	assert_int_equal(res->tcb_status, BC_DCAP_TCB_UP_TO_DATE);
+	assert_int_equal(res->qe_status, BC_DCAP_TCB_UP_TO_DATE);
+	collateral_free(&c);
+	free(q.data);
+	return res->module_status;
+}
+
+/* The level of the highest isvsvn <= TEE_TCB_SVN[0], whatever the file's order (QVL
+ * keeps them in a set ordered by isvsvn); none is None; the worse status wins. */
+static void test_tdx_module_level_selection(void **state)
+{
+	(void)state;
+	static const unsigned svns[] = {2, 5, 3};
+	static const char *const statuses[] = {"OutOfDate", "UpToDate", "Revoked"};
+	char *ids = identities_of("TDX_01", NULL, 3, svns, statuses);
+	bc_dcap_result res;
+	assert_int_equal(module_status_for(9, ids, &res), BC_DCAP_TCB_UP_TO_DATE);
+	assert_int_equal(res.status, BC_DCAP_TCB_UP_TO_DATE);
+	assert_int_equal(module_status_for(5, ids, &res), BC_DCAP_TCB_UP_TO_DATE);
+	assert_int_equal(module_status_for(4, ids, &res), BC_DCAP_TCB_REVOKED);
+	assert_int_equal(res.status, BC_DCAP_TCB_REVOKED);
+	assert_int_equal(module_status_for(3, ids, &res), BC_DCAP_TCB_REVOKED);
+	assert_int_equal(module_status_for(2, ids, &res), BC_DCAP_TCB_OUT_OF_DATE);
+	assert_int_equal(res.status, BC_DCAP_TCB_OUT_OF_DATE);
+	assert_int_equal(module_status_for(1, ids, &res), BC_DCAP_TCB_NONE);
+	assert_int_equal(res.status, BC_DCAP_TCB_NONE);
+	char words[80];
+	assert_string_equal(bc_dcap_module_words(&res, words, sizeof(words)),
+			    ", TDX module TDX_01 at SVN 1 below every level (not supported)");
+	free(ids);
+	/* the document's id is compared upper-cased */
+	ids = identities_of("tdx_01", NULL, 2, svns, statuses);
+	assert_int_equal(module_status_for(6, ids, &res), BC_DCAP_TCB_UP_TO_DATE);
+	assert_string_equal(bc_dcap_module_words(&res, words, sizeof(words)),
+			    ", TDX module TDX_01 at SVN 6 UpToDate");
+	free(ids);
+}
+
+/* "TDX_" and the major version in two upper-case hex digits: 10 is TDX_0A. */
+static void test_tdx_module_id_is_hex(void **state)
+{
+	(void)state;
+	static const unsigned svn[] = {0};
+	static const char *const up[] = {"UpToDate"};
+	quote q = make_td_quote(3, 10);
+	char *ids = identities_of("TDX_0A", NULL, 1, svn, up);
+	collateral c = module_collateral(ids);
+	bc_dcap_trust t = with_collateral(&c);
+	bc_dcap_result res;
+	expect_pass(&q, &t, &res);
+	assert_true(res.module_checked);
+	assert_string_equal(res.module_id, "TDX_0A");
+	collateral_free(&c);
+	free(ids);
+	ids = identities_of("TDX_10", NULL, 1, svn, up);
+	c = module_collateral(ids);
+	t = with_collateral(&c);
+	expect_fail(&q, &t, BC_E_MISMATCH, "no tdxModuleIdentities entry \"TDX_0A\"");
+	collateral_free(&c);
+	free(ids);
+	free(q.data);
+}
+
+static void test_tdx_module_mismatches(void **state)
+{
+	(void)state;
+	static const unsigned svn[] = {0};
+	static const char *const up[] = {"UpToDate"};
+	quote q = make_td_quote(3, 2);
+	/* no identity for major version 2 */
+	char *ids = identities_of("TDX_01", NULL, 1, svn, up);
+	collateral c = module_collateral(ids);
+	bc_dcap_trust t = with_collateral(&c);
+	expect_fail(&q, &t, BC_E_MISMATCH,
+		    "no tdxModuleIdentities entry \"TDX_02\" for the quote's TDX module of major "
+		    "version 2");
+	collateral_free(&c);
+	free(ids);
+	/* no tdxModuleIdentities at all */
+	c = module_collateral(NULL);
+	t = with_collateral(&c);
+	expect_fail(&q, &t, BC_E_MISMATCH, "no tdxModuleIdentities, and the quote's TDX module");
+	collateral_free(&c);
+	/* another signer than the quote's MRSIGNERSEAM (zeros) */
+	char other[97];
+	memset(other, 'A', 96);
+	other[96] = '\0';
+	ids = identities_of("TDX_02", other, 1, svn, up);
+	c = module_collateral(ids);
+	t = with_collateral(&c);
+	expect_fail(&q, &t, BC_E_MISMATCH,
+		    "MRSIGNERSEAM is not tdxModuleIdentities \"TDX_02\".mrsigner");
+	collateral_free(&c);
+	free(ids);
+	/* attributes 1 under the mask: the quote's SEAMATTRIBUTES are 0 */
+	ids = identities_of("TDX_02", NULL, 1, svn, up);
+	char *attr = strstr(ids, "\"attributes\":\"00");
+	assert_non_null(attr);
+	attr[strlen("\"attributes\":\"0")] = '1';
+	c = module_collateral(ids);
+	t = with_collateral(&c);
+	expect_fail(&q, &t, BC_E_MISMATCH,
+		    "SEAMATTRIBUTES differ from tdxModuleIdentities \"TDX_02\".attributes");
+	collateral_free(&c);
+	free(ids);
+	free(q.data);
+	/* major version 0: the identities are read, not used (another signer passes) */
+	q = make_td_quote(3, 0);
+	ids = identities_of("TDX_00", other, 1, svn, up);
+	c = module_collateral(ids);
+	t = with_collateral(&c);
+	bc_dcap_result res;
+	expect_pass(&q, &t, &res);
+	assert_false(res.module_checked);
+	assert_int_equal(res.status, BC_DCAP_TCB_UP_TO_DATE);
+	collateral_free(&c);
+	free(ids);
+	free(q.data);
+}
+
+/* tdxModuleIdentities is read strictly, every entry; errors name the entry and field. */
+static void test_tdx_module_identities_malformed(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *ids, *want;
+	} bad[] = {
+	    {"{}", "tdxModuleIdentities: not an array"},
+	    {"[]", "tdxModuleIdentities: an empty array"},
+	    {"[1]", "tdxModuleIdentities[0]: (entry): not an object"},
+	    {"[{\"mrsigner\":\"00\"}]", "tdxModuleIdentities[0]: id: missing"},
+	    {"[{\"id\":\"TDX_01\",\"mrsigner\":\"00\"}]",
+	     "tdxModuleIdentities[0]: mrsigner: not 96 hex digits"},
+	};
+	quote q = make_td_quote(3, 1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		collateral c = module_collateral(bad[i].ids);
+		bc_dcap_trust t = with_collateral(&c);
+		expect_fail(&q, &t, BC_E_FORMAT, bad[i].want);
+		collateral_free(&c);
+	}
+	/* levels: none, two of one isvsvn, a status a module level has not, a bad date */
+	static const unsigned two[] = {4, 4}, one[] = {4};
+	static const char *const up2[] = {"UpToDate", "OutOfDate"};
+	static const char *const sw[] = {"SWHardeningNeeded"};
+	struct {
+		char *ids;
+		const char *want;
+	} levels[] = {
+	    {identities_of("TDX_01", NULL, 0, NULL, NULL), "tcbLevels: missing, empty"},
+	    {identities_of("TDX_01", NULL, 2, two, up2), "two levels of one isvsvn"},
+	    {identities_of("TDX_01", NULL, 1, one, sw), "is not one a TDX module level has"},
+	    {identities_of("TDX_01", NULL, 1, one, up2), "tcbDate: not a date"},
+	};
+	char *date = strstr(levels[3].ids, "2024-03-13T");
+	assert_non_null(date);
+	date[10] = ' ';
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		collateral c = module_collateral(levels[i].ids);
+		bc_dcap_trust t = with_collateral(&c);
+		expect_fail(&q, &t, BC_E_FORMAT, levels[i].want);
+		collateral_free(&c);
+		free(levels[i].ids);
+	}
+	free(q.data);
+}
+
+/* QVL's convergence of the platform's status with the module's (or the QE's). */
+static void test_tcb_converge(void **state)
+{
+	(void)state;
+	static const struct {
+		bc_dcap_tcb_status platform, part, want;
+	} cases[] = {
+	    {BC_DCAP_TCB_UP_TO_DATE, BC_DCAP_TCB_UP_TO_DATE, BC_DCAP_TCB_UP_TO_DATE},
+	    {BC_DCAP_TCB_SW_HARDENING_NEEDED, BC_DCAP_TCB_UP_TO_DATE,
+	     BC_DCAP_TCB_SW_HARDENING_NEEDED},
+	    {BC_DCAP_TCB_UP_TO_DATE, BC_DCAP_TCB_OUT_OF_DATE, BC_DCAP_TCB_OUT_OF_DATE},
+	    {BC_DCAP_TCB_SW_HARDENING_NEEDED, BC_DCAP_TCB_OUT_OF_DATE, BC_DCAP_TCB_OUT_OF_DATE},
+	    {BC_DCAP_TCB_CONFIGURATION_NEEDED, BC_DCAP_TCB_OUT_OF_DATE,
+	     BC_DCAP_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED},
+	    {BC_DCAP_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED, BC_DCAP_TCB_OUT_OF_DATE,
+	     BC_DCAP_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED},
+	    {BC_DCAP_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED, BC_DCAP_TCB_OUT_OF_DATE,
+	     BC_DCAP_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED},
+	    {BC_DCAP_TCB_REVOKED, BC_DCAP_TCB_OUT_OF_DATE, BC_DCAP_TCB_REVOKED},
+	    {BC_DCAP_TCB_UP_TO_DATE, BC_DCAP_TCB_REVOKED, BC_DCAP_TCB_REVOKED},
+	    {BC_DCAP_TCB_UP_TO_DATE, BC_DCAP_TCB_NONE, BC_DCAP_TCB_NONE},
+	    {BC_DCAP_TCB_NONE, BC_DCAP_TCB_UP_TO_DATE, BC_DCAP_TCB_NONE},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(bc_dcap_tcb_converge(cases[i].platform, cases[i].part),
+				 cases[i].want);
+}
+
 static void test_tcb_info_v2_sgx(void **state)
 {
 	(void)state;
@@ -841,6 +1097,11 @@ int main(void)
 	    cmocka_unit_test(test_fails_expired_collateral),
 	    cmocka_unit_test(test_fails_collateral_signature),
 	    cmocka_unit_test(test_tcb_status_levels),
+	    cmocka_unit_test(test_tdx_module_level_selection),
+	    cmocka_unit_test(test_tdx_module_id_is_hex),
+	    cmocka_unit_test(test_tdx_module_mismatches),
+	    cmocka_unit_test(test_tdx_module_identities_malformed),
+	    cmocka_unit_test(test_tcb_converge),
 	    cmocka_unit_test(test_tcb_info_v2_sgx),
 	    cmocka_unit_test(test_collateral_for_other_platform),
 	    cmocka_unit_test(test_collateral_malformed),

@@ -258,6 +258,12 @@ static void test_tdx_verifies_with_collateral(void **state)
 	assert_int_equal(res.tcb_status, BC_DCAP_TCB_UP_TO_DATE);
 	assert_string_equal(res.tcb_date, "2024-03-13T00:00:00Z");
 	assert_int_equal(res.qe_status, BC_DCAP_TCB_UP_TO_DATE);
+	/* TEE_TCB_SVN 06 01: the TDX module of major version 1 at SVN 6, whose identity
+	 * TDX_01 in Intel's TCB info has the levels 4 UpToDate and 2 OutOfDate */
+	assert_true(res.module_checked);
+	assert_string_equal(res.module_id, "TDX_01");
+	assert_int_equal(res.module_svn, 6);
+	assert_int_equal(res.module_status, BC_DCAP_TCB_UP_TO_DATE);
 	assert_int_equal(res.status, BC_DCAP_TCB_UP_TO_DATE);
 }
 
