@@ -414,18 +414,23 @@ static void azure_binding(const bc_evidence *ev, const bc_verify_opts *o, const 
 
 /* The quote's TD body against the TDREPORT: the fields a verifier relies on are the
  * same, so the quote's signature vouches for the TDREPORT. */
+const char *bc_azure_tdreport_mismatch(const uint8_t *tdreport, const bc_td_report_body *td)
+{
+	static const char *const rtmr[] = {"RTMR0", "RTMR1", "RTMR2", "RTMR3"};
+	if (memcmp(td->mrtd, tdreport + BC_AZURE_TDREPORT_MRTD, 48) != 0)
+		return "MRTD";
+	for (unsigned i = 0; i < 4; i++)
+		if (memcmp(td->rtmr[i], tdreport + BC_AZURE_TDREPORT_RTMR + 48 * i, 48) != 0)
+			return rtmr[i];
+	if (memcmp(td->report_data, tdreport + BC_AZURE_TDREPORT_REPORT_DATA, 64) != 0)
+		return "REPORTDATA";
+	return NULL;
+}
+
 static bool same_td(const bc_azure_hcl *h, const bc_td_report_body *td, bc_verify_result *res)
 {
-	const uint8_t *tdr = h->hw_report;
-	const char *field = NULL;
+	const char *field = bc_azure_tdreport_mismatch(h->hw_report, td);
 	char hex[2 * 8 + 1];
-	if (memcmp(td->mrtd, tdr + BC_AZURE_TDREPORT_MRTD, 48) != 0)
-		field = "MRTD";
-	for (unsigned i = 0; !field && i < 4; i++)
-		if (memcmp(td->rtmr[i], tdr + BC_AZURE_TDREPORT_RTMR + 48 * i, 48) != 0)
-			field = i == 0 ? "RTMR0" : i == 1 ? "RTMR1" : i == 2 ? "RTMR2" : "RTMR3";
-	if (!field && memcmp(td->report_data, tdr + BC_AZURE_TDREPORT_REPORT_DATA, 64) != 0)
-		field = "REPORTDATA";
 	if (!field)
 		return true;
 	bc_keep_verdict(res, BC_CHECK_KEEP_SIGNATURE, BC_CHECK_FAIL,

@@ -27,9 +27,11 @@
 
 #include <tss2/tss2_tpm2_types.h>
 
+#include <bootchain/attest.h>
 #include <bootchain/status.h>
 #include <bootchain/tpm.h>
 
+#include "attest/dcap.h"
 #include "attest/keep.h"
 
 #define BC_AZURE_HCL_NV_INDEX	      0x01400001u
@@ -54,6 +56,23 @@
 #define BC_AZURE_TDREPORT_REPORT_DATA 128
 #define BC_AZURE_TDREPORT_MRTD	      (512 + 16)
 #define BC_AZURE_TDREPORT_RTMR	      (512 + 208) /* 4 of 48 bytes */
+
+/*
+ * The TD quote of a TDREPORT, from the host's quoting service through Azure's Instance
+ * Metadata Service: POST {"report": TDREPORT in base64url without padding} as JSON,
+ * answered {"quote": TD quote in base64url}. As Microsoft's clients do it:
+ * Azure/cvm-attestation-tools, cvm-attestation/src/imds_client.py (get_td_quote: only
+ * "Content-Type: application/json", 5 tries a second apart) and src/encoder.py
+ * (base64url_encode strips the padding); kinvolk/azure-cvm-tooling,
+ * az-cvm-vtpm/az-tdx-vtpm/src/imds.rs (get_td_quote). The TDREPORT sent is the first
+ * BC_AZURE_TDREPORT_SIZE bytes of the HCL report's slot (report_parser.py,
+ * extract_hw_report).
+ */
+#define BC_AZURE_TDQUOTE_URL	    "http://169.254.169.254/acc/tdquote"
+#define BC_AZURE_TDQUOTE_TIMEOUT_MS 10000 /* each try */
+#define BC_AZURE_TDQUOTE_ATTEMPTS   3	  /* tries, for a network error, 429 or 5xx */
+#define BC_AZURE_TDQUOTE_RETRY_MS   1000
+#define BC_AZURE_TDQUOTE_MAX	    BC_EVIDENCE_MAX_KEEP /* the TD quote's bytes at most */
 
 /* An HCL report's fields; the pointers point into the bytes parsed. */
 typedef struct bc_azure_hcl {
@@ -102,6 +121,28 @@ bc_status bc_azure_hcl_check_signature(const uint8_t *hcl, size_t size, const ui
  */
 bc_status bc_azure_hcl_check_binding(const uint8_t *hcl, size_t size, const TPMT_PUBLIC *ak,
 				     bc_error *err);
+
+/*
+ * Whether a TD quote's body is of the TD of a TDREPORT (BC_AZURE_TDREPORT_SIZE bytes):
+ * NULL when MRTD, RTMR0-3 and REPORTDATA are the same, else the name of the first field
+ * that differs ("MRTD", "RTMR2", "REPORTDATA").
+ */
+const char *bc_azure_tdreport_mismatch(const uint8_t *tdreport, const bc_td_report_body *td);
+
+/*
+ * On the machine: the TD quote of the TDX HCL report hcl (report type 4) from the
+ * quoting service at url (NULL: BC_AZURE_TDQUOTE_URL), over http or https, each try at
+ * most BC_AZURE_TDQUOTE_TIMEOUT_MS, a network error, 429 or 5xx tried again up to
+ * BC_AZURE_TDQUOTE_ATTEMPTS times. The answer must be a JSON object whose "quote" is
+ * base64url of a TD quote (v4 or v5, a TD body) of at most BC_AZURE_TDQUOTE_MAX bytes,
+ * of the TDREPORT's TD (bc_azure_tdreport_mismatch()); nothing is verified further (the
+ * verifier does it). *quote malloc'd. Errors name the URL: BC_E_IO (no answer, an HTTP
+ * error status), BC_E_LIMIT (an answer too large), BC_E_FORMAT (an answer that is not
+ * such JSON, not a TD quote, or a quote of another TD), BC_E_INVALID (not a TDX HCL
+ * report).
+ */
+bc_status bc_azure_td_quote(const char *url, const uint8_t *hcl, size_t hcl_size, uint8_t **quote,
+			    size_t *quote_size, bc_error *err);
 
 /* Which check an HCL report failed (bc_azure_hcl_verify). */
 typedef enum bc_azure_failure {

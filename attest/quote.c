@@ -253,11 +253,30 @@ bc_status bc_keep_gather(bc_tpm *tpm, const char *tsm_root, const uint8_t *ak_na
 	return tsm_keep_report(tsm_root, ak_name, ak_name_size, ev, err);
 }
 
-/* The Keep report for this nonce and AK, and the quote's qualifying data bound to it. */
-static bc_status any_keep_report(bc_tpm *tpm, const char *tsm_root, const bc_ak *ak,
-				 bc_evidence *ev, qualifier *q, bc_error *err)
+/* For an Azure TDX HCL report, whose TDREPORT is not signed: its TD quote, from the
+ * quoting service at tdquote_url (NULL: Azure's). */
+static bc_status azure_td_quote(const char *tdquote_url, bc_evidence *ev, bc_error *err)
+{
+	bc_azure_hcl h;
+	if (strcmp(ev->keep_provider, "azure_hcl") != 0)
+		return BC_OK;
+	bc_status s = bc_azure_hcl_parse(ev->keep_report, ev->keep_report_size, &h, err);
+	if (s != BC_OK || h.report_type != BC_AZURE_HCL_REPORT_TYPE_TDX)
+		return s;
+	free(ev->keep_quote);
+	ev->keep_quote = NULL;
+	return bc_azure_td_quote(tdquote_url, ev->keep_report, ev->keep_report_size,
+				 &ev->keep_quote, &ev->keep_quote_size, err);
+}
+
+/* The Keep report for this nonce and AK (and its TD quote), and the quote's qualifying
+ * data bound to it. */
+static bc_status any_keep_report(bc_tpm *tpm, const char *tsm_root, const char *tdquote_url,
+				 const bc_ak *ak, bc_evidence *ev, qualifier *q, bc_error *err)
 {
 	bc_status s = bc_keep_gather(tpm, tsm_root, ak->name.name, ak->name.size, ev, err);
+	if (s == BC_OK)
+		s = azure_td_quote(tdquote_url, ev, err);
 	if (s != BC_OK)
 		return s;
 	bc_keep_qualifying_data(ev->nonce, ev->nonce_size, ev->keep_report, ev->keep_report_size,
@@ -268,7 +287,8 @@ static bc_status any_keep_report(bc_tpm *tpm, const char *tsm_root, const bc_ak 
 
 static bc_status quote(bc_tpm *tpm, const char *ak_spec, const uint8_t *nonce, size_t nonce_size,
 		       const bc_pcr_selection *sel, const char *log_path, bool keep,
-		       const char *tsm_root, bc_evidence **out, bc_error *err)
+		       const char *tsm_root, const char *tdquote_url, bc_evidence **out,
+		       bc_error *err)
 {
 	_cleanup_(bc_evidence_freep) bc_evidence *ev = calloc(1, sizeof(*ev));
 	bc_ak ak = {.handle = ESYS_TR_NONE};
@@ -291,7 +311,7 @@ static bc_status quote(bc_tpm *tpm, const char *ak_spec, const uint8_t *nonce, s
 	if (s != BC_OK)
 		return s;
 	if (keep)
-		s = any_keep_report(tpm, tsm_root, &ak, ev, &q, err);
+		s = any_keep_report(tpm, tsm_root, tdquote_url, &ak, ev, &q, err);
 	if (s == BC_OK)
 		s = quote_stable(tpm, &ak, &q, ev, err);
 	if (s == BC_OK)
@@ -309,13 +329,14 @@ bc_status bc_evidence_quote(bc_tpm *tpm, const char *ak_spec, const uint8_t *non
 			    size_t nonce_size, const bc_pcr_selection *sel, const char *log_path,
 			    bc_evidence **out, bc_error *err)
 {
-	return quote(tpm, ak_spec, nonce, nonce_size, sel, log_path, false, NULL, out, err);
+	return quote(tpm, ak_spec, nonce, nonce_size, sel, log_path, false, NULL, NULL, out, err);
 }
 
 bc_status bc_evidence_quote_keep(bc_tpm *tpm, const char *ak_spec, const uint8_t *nonce,
 				 size_t nonce_size, const bc_pcr_selection *sel,
-				 const char *log_path, const char *tsm_root, bc_evidence **out,
-				 bc_error *err)
+				 const char *log_path, const char *tsm_root,
+				 const char *tdquote_url, bc_evidence **out, bc_error *err)
 {
-	return quote(tpm, ak_spec, nonce, nonce_size, sel, log_path, true, tsm_root, out, err);
+	return quote(tpm, ak_spec, nonce, nonce_size, sel, log_path, true, tsm_root, tdquote_url,
+		     out, err);
 }

@@ -134,7 +134,7 @@ typedef struct rate_slot {
 
 struct bc_server {
 	/* settings */
-	char *tcti, *ak, *log_path, *tls_cert, *tls_key, *tsm_root;
+	char *tcti, *ak, *log_path, *tls_cert, *tls_key, *tsm_root, *tdquote_url;
 	bc_key_type ek_type;
 	bool keep; /* a Keep report bound to every quote: the batch's root is its nonce */
 	uint8_t *keep_vcek;
@@ -621,7 +621,7 @@ static bc_status quote(bc_server *srv, const uint8_t *root, const bc_pcr_selecti
 		s = bc_tpm_open(srv->tcti, &srv->tpm, err);
 	if (s == BC_OK && srv->keep) /* the Keep bound to the root, as to a single nonce */
 		s = bc_evidence_quote_keep(srv->tpm, srv->ak, root, BC_MERKLE_HASH_SIZE, sel,
-					   srv->log_path, srv->tsm_root, ev, err);
+					   srv->log_path, srv->tsm_root, srv->tdquote_url, ev, err);
 	else if (s == BC_OK)
 		s = bc_evidence_quote(srv->tpm, srv->ak, root, BC_MERKLE_HASH_SIZE, sel,
 				      srv->log_path, ev, err);
@@ -1297,6 +1297,7 @@ static bc_server *server_new(const bc_serve_opts *o)
 	srv->ak = dup_or_null(o->ak, &ok);
 	srv->log_path = dup_or_null(o->log_path, &ok);
 	srv->tsm_root = dup_or_null(o->tsm_root, &ok);
+	srv->tdquote_url = dup_or_null(o->tdquote_url, &ok);
 	srv->keep = o->keep;
 	srv->ek_type = o->ek_type;
 	if (o->keep_vcek && (srv->keep_vcek = malloc(o->keep_vcek_size))) {
@@ -1428,6 +1429,7 @@ void bc_server_stop(bc_server *srv, unsigned grace_ms, bc_serve_stats *final)
 	free(srv->ak);
 	free(srv->log_path);
 	free(srv->tsm_root);
+	free(srv->tdquote_url);
 	free(srv->keep_vcek);
 	if (srv->tls_key)
 		explicit_bzero(srv->tls_key, strlen(srv->tls_key));

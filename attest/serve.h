@@ -56,6 +56,7 @@ typedef struct bc_serve_opts {
 	const char *tls_key;	      /* PEM text of its key */
 	bool keep;		      /* bind the Keep: a TEE report per quote (its root) */
 	const char *tsm_root;	      /* configfs-tsm reports; NULL: the kernel's */
+	const char *tdquote_url;      /* an Azure TDX VM's TD quote service; NULL: Azure's */
 	const uint8_t *keep_vcek;     /* the VCEK certificate to include; may be NULL */
 	size_t keep_vcek_size;
 } bc_serve_opts;

@@ -40,15 +40,19 @@ static const char quote_usage[] =
     "                         REPORT_DATA and the quote bound to the nonce and the AK\n"
     "      --tsm-root DIR     configfs-tsm reports (default: /sys/kernel/config/tsm/report)\n"
     "      --keep-vcek FILE   include the certificate that signs the report\n"
+    "      --tdquote-url URL  where an Azure TDX VM gets the TD quote of its HCL report's\n"
+    "                         TDREPORT (default: $BOOTCHAIN_AZURE_TDQUOTE_URL, else\n"
+    "                         http://169.254.169.254/acc/tdquote)\n"
     "  -T, --tcti TCTI        TPM to use\n"
     "  -h, --help             show this help\n";
 
 static struct {
 	const char *nonce, *out, *ak, *pcrs, *log, *tpm2_tools, *tcti, *tsm_root, *keep_vcek;
+	const char *tdquote_url;
 	bool no_log, keep, force;
 } opt;
 
-enum { OPT_NO_LOG = 256, OPT_TPM2_TOOLS, OPT_TSM_ROOT, OPT_KEEP_VCEK, OPT_KEEP };
+enum { OPT_NO_LOG = 256, OPT_TPM2_TOOLS, OPT_TSM_ROOT, OPT_KEEP_VCEK, OPT_KEEP, OPT_TDQUOTE_URL };
 
 static int parse_options(int argc, char **argv, bool *help)
 {
@@ -64,6 +68,7 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"keep", no_argument, NULL, OPT_KEEP},
 	    {"tsm-root", required_argument, NULL, OPT_TSM_ROOT},
 	    {"keep-vcek", required_argument, NULL, OPT_KEEP_VCEK},
+	    {"tdquote-url", required_argument, NULL, OPT_TDQUOTE_URL},
 	    {"tcti", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -84,6 +89,7 @@ static int parse_options(int argc, char **argv, bool *help)
 		case OPT_KEEP: opt.keep = true; break;
 		case OPT_TSM_ROOT: opt.tsm_root = optarg; break;
 		case OPT_KEEP_VCEK: opt.keep_vcek = optarg; break;
+		case OPT_TDQUOTE_URL: opt.tdquote_url = optarg; break;
 		case 'T': opt.tcti = optarg; break;
 		case 'h': *help = true; return 0;
 		default: return cli_bad_option("attest quote", o, argv);
@@ -143,8 +149,11 @@ int attest_quote(int argc, char **argv)
 		return cli_usage_error(cmd, "--pcrs: %s", bc_error_message(&err));
 	if (opt.log && opt.no_log)
 		return cli_usage_error(cmd, "--log and --no-log exclude each other");
-	if ((opt.tsm_root || opt.keep_vcek) && !opt.keep)
-		return cli_usage_error(cmd, "--tsm-root and --keep-vcek belong to --keep");
+	if ((opt.tsm_root || opt.keep_vcek || opt.tdquote_url) && !opt.keep)
+		return cli_usage_error(cmd, "--tsm-root, --keep-vcek and --tdquote-url belong to "
+					    "--keep");
+	if (opt.tdquote_url && !*opt.tdquote_url)
+		return cli_usage_error(cmd, "--tdquote-url: an empty URL");
 	if ((rc = cli_check_output(cmd, opt.out, opt.force)) != 0)
 		return rc; /* before the TPM quotes */
 	snprintf(ak_default, sizeof(ak_default), "0x%08x", BC_AK_DEFAULT_HANDLE);
@@ -154,11 +163,14 @@ int attest_quote(int argc, char **argv)
 	if ((rc = cli_open_tpm(cmd, opt.tcti, &tpm)) != 0)
 		return rc;
 	const char *ak = opt.ak ? opt.ak : ak_default;
-	bc_status s =
-	    opt.keep ? bc_evidence_quote_keep(tpm, ak, nonce, nonce_size, opt.pcrs ? &sel : NULL,
-					      log_path(), opt.tsm_root, &ev, &err)
-		     : bc_evidence_quote(tpm, ak, nonce, nonce_size, opt.pcrs ? &sel : NULL,
-					 log_path(), &ev, &err);
+	const bc_pcr_selection *pcrs = opt.pcrs ? &sel : NULL;
+	bc_status s;
+	if (opt.keep)
+		s = bc_evidence_quote_keep(tpm, ak, nonce, nonce_size, pcrs, log_path(),
+					   opt.tsm_root, attest_tdquote_url(opt.tdquote_url), &ev,
+					   &err);
+	else
+		s = bc_evidence_quote(tpm, ak, nonce, nonce_size, pcrs, log_path(), &ev, &err);
 	bc_tpm_close(tpm);
 	if (s == BC_OK && opt.keep_vcek)
 		s = bc_read_file(opt.keep_vcek, BC_EVIDENCE_MAX_KEEP, &ev->keep_vcek,

@@ -71,12 +71,15 @@ static const char serve_usage[] =
     "                           and the AK\n"
     "      --tsm-root DIR       configfs-tsm reports (default: the kernel's)\n"
     "      --keep-vcek FILE     the VCEK certificate to include in the evidence\n"
+    "      --tdquote-url URL    where an Azure TDX VM gets the TD quote of its HCL\n"
+    "                           report's TDREPORT (default: $BOOTCHAIN_AZURE_TDQUOTE_URL,\n"
+    "                           else http://169.254.169.254/acc/tdquote)\n"
     "  -T, --tcti TCTI          TPM to use\n"
     "  -h, --help               show this help\n";
 
 static struct {
 	const char *listen, *ak, *log, *pcrs, *token, *token_file, *tls_cert, *tls_key, *tcti;
-	const char *tsm_root, *keep_vcek, *ek_type;
+	const char *tsm_root, *keep_vcek, *ek_type, *tdquote_url;
 	bool no_log, keep;
 	unsigned batch_ms, max_batch, threads, max_connections, max_per_ip, rate, max_request,
 	    idle_timeout;
@@ -87,6 +90,7 @@ enum {
 	OPT_KEEP,
 	OPT_TSM_ROOT,
 	OPT_KEEP_VCEK,
+	OPT_TDQUOTE_URL,
 	OPT_BATCH_MS,
 	OPT_MAX_BATCH,
 	OPT_THREADS,
@@ -133,6 +137,7 @@ static int parse_options(int argc, char **argv, bool *help)
 	    {"keep", no_argument, NULL, OPT_KEEP},
 	    {"tsm-root", required_argument, NULL, OPT_TSM_ROOT},
 	    {"keep-vcek", required_argument, NULL, OPT_KEEP_VCEK},
+	    {"tdquote-url", required_argument, NULL, OPT_TDQUOTE_URL},
 	    {"tcti", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -149,6 +154,7 @@ static int parse_options(int argc, char **argv, bool *help)
 		case OPT_KEEP: opt.keep = true; break;
 		case OPT_TSM_ROOT: opt.tsm_root = optarg; break;
 		case OPT_KEEP_VCEK: opt.keep_vcek = optarg; break;
+		case OPT_TDQUOTE_URL: opt.tdquote_url = optarg; break;
 		case 'l':
 		case 'p': opt.pcrs = optarg; break;
 		case OPT_BATCH_MS: rc = number("batch-ms", 0, 10000, &opt.batch_ms); break;
@@ -227,8 +233,11 @@ static int check_args(const char *cmd)
 		return cli_usage_error(cmd, "--listen: expected ADDR:PORT or [ADDR6]:PORT");
 	if (opt.log && opt.no_log)
 		return cli_usage_error(cmd, "--log and --no-log exclude each other");
-	if ((opt.tsm_root || opt.keep_vcek) && !opt.keep)
-		return cli_usage_error(cmd, "--tsm-root and --keep-vcek belong to --keep");
+	if ((opt.tsm_root || opt.keep_vcek || opt.tdquote_url) && !opt.keep)
+		return cli_usage_error(cmd, "--tsm-root, --keep-vcek and --tdquote-url belong to "
+					    "--keep");
+	if (opt.tdquote_url && !*opt.tdquote_url)
+		return cli_usage_error(cmd, "--tdquote-url: an empty URL");
 	if (opt.token && opt.token_file)
 		return cli_usage_error(cmd, "--token and --token-file exclude each other");
 	if (!opt.tls_cert != !opt.tls_key)
@@ -319,6 +328,7 @@ int attest_serve(int argc, char **argv)
 	    .tls_key = tls_key,
 	    .keep = opt.keep,
 	    .tsm_root = opt.tsm_root,
+	    .tdquote_url = attest_tdquote_url(opt.tdquote_url),
 	};
 	uint8_t *vcek = NULL;
 	if (opt.keep_vcek && bc_read_file(opt.keep_vcek, BC_EVIDENCE_MAX_KEEP, &vcek,

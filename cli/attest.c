@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/attest.h"
@@ -42,6 +43,14 @@ const cli_verb cli_attest_verbs[] = {
     {"serve", attest_serve, NULL},	   {"poll", attest_poll, NULL},
     {"enrol", attest_enrol, NULL},	   {NULL, NULL, NULL},
 };
+
+const char *attest_tdquote_url(const char *option)
+{
+	const char *env = getenv("BOOTCHAIN_AZURE_TDQUOTE_URL");
+	if (option)
+		return option;
+	return env && *env ? env : NULL;
+}
 
 int cmd_attest(int argc, char **argv)
 {

@@ -15,4 +15,9 @@ int attest_serve(int argc, char **argv);
 int attest_poll(int argc, char **argv);
 int attest_enrol(int argc, char **argv);
 
+/* The quoting service of an Azure TDX VM's TD quote (attest quote and serve --keep):
+ * --tdquote-url (option, may be NULL), else $BOOTCHAIN_AZURE_TDQUOTE_URL when set and
+ * not empty, else NULL: Azure's metadata service. */
+const char *attest_tdquote_url(const char *option);
+
 #endif

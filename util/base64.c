@@ -78,3 +78,45 @@ bool bc_base64_decode(const char *text, size_t len, size_t max, uint8_t **out, s
 	*size = n;
 	return true;
 }
+
+bool bc_base64url_decode(const char *text, size_t len, size_t max, uint8_t **out, size_t *size)
+{
+	*out = NULL;
+	*size = 0;
+	if (len > SIZE_MAX - 3)
+		return false;
+	/* to standard base64 with its padding, which bc_base64_decode() checks strictly */
+	char *std = malloc(len + 3);
+	if (!std)
+		return false;
+	bool padded = false, ok = true;
+	for (size_t i = 0; i < len && ok; i++) {
+		char c = text[i];
+		ok = c != '+' && c != '/';
+		padded |= c == '=';
+		std[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+	}
+	size_t n = len;
+	while (ok && !padded && n % 4)
+		std[n++] = '=';
+	ok = ok && bc_base64_decode(std, n, max, out, size);
+	free(std);
+	return ok;
+}
+
+void bc_base64url_encode(const uint8_t *data, size_t len, char *out)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t w = 0;
+	for (size_t i = 0; i < len; i += 3) {
+		size_t left = len - i;
+		uint32_t group = (uint32_t)data[i] << 16 |
+				 (left > 1 ? (uint32_t)data[i + 1] << 8 : 0) |
+				 (left > 2 ? data[i + 2] : 0);
+		size_t chars = left > 2 ? 4 : left + 1;
+		for (size_t k = 0; k < chars; k++)
+			out[w++] = alphabet[(group >> (18 - 6 * k)) & 0x3f];
+	}
+	out[w] = 0;
+}

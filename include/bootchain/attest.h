@@ -83,12 +83,17 @@ BC_EXPORT void bc_keep_qualifying_data(const uint8_t *nonce, size_t nonce_size,
 
 /*
  * bc_evidence_quote() with a Keep: the report is read through configfs-tsm under
- * tsm_root (NULL: /sys/kernel/config/tsm/report) with the binding above.
+ * tsm_root (NULL: /sys/kernel/config/tsm/report) with the binding above; without
+ * tsm_root, from the vTPM's HCL report when the TPM has one (an Azure confidential VM).
+ * An HCL report of a TDX VM comes with the TD quote of its TDREPORT, fetched from the
+ * quoting service at tdquote_url (NULL: Azure's, http://169.254.169.254/acc/tdquote);
+ * no quote is made when that fails.
  */
 BC_EXPORT bc_status bc_evidence_quote_keep(bc_tpm *tpm, const char *ak, const uint8_t *nonce,
 					   size_t nonce_size, const bc_pcr_selection *sel,
 					   const char *log_path, const char *tsm_root,
-					   bc_evidence **out, bc_error *err);
+					   const char *tdquote_url, bc_evidence **out,
+					   bc_error *err);
 
 /* The evidence file (JSON) and back. Parsing refuses missing fields, bad base64,
  * oversized values, and anything of the wrong type, naming the field. */

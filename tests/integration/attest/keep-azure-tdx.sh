@@ -2,24 +2,38 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The Keep of an Azure TDX confidential VM (bootchain-evidence(5), "azure_hcl", report
 # type 4): the vTPM's HCL report holds a TDREPORT, MAC'd and not signed, so the evidence
-# carries beside it the TD quote of the same TD (keep.quote; built here with jq: the
-# quoting side is not tested). A simulated paravisor (hcl-sim --tdx) writes the HCL
-# report to swtpm's NV index and makes the quote with a test DCAP PKI (dcap-sim). It
-# passes; each substitution fails with its own check: another AK in the runtime data
-# (keep-binding), a quote of another TD (keep-signature), a quote to another root
+# carries beside it the TD quote of the same TD (keep.quote), which `attest quote` gets
+# from the quoting service (keep-azure-tdquote.sh tests that side). A simulated
+# paravisor (hcl-sim --tdx) writes the HCL report to swtpm's NV index and makes the
+# quote with a test DCAP PKI (dcap-sim), which a simulated metadata service
+# (tests/tools/imds-sim.pl) hands out. It passes; each substitution fails with its own
+# check: another AK in the runtime data (keep-binding), a quote of another TD
+# (keep-signature; put in with jq, as the attester refuses it), a quote to another root
 # (keep-signature), no quote (keep-signature), an MRTD not golden (keep-golden).
 . "$TESTS_LIB/common.sh"
 tools="$(dirname "$BOOTCHAIN")/tests/tools"
 for t in hcl-sim dcap-sim; do
 	[ -x "$tools/$t" ] || { echo "ERROR: $tools/$t not built" >&2; exit 99; }
 done
-for t in tpm2_nvdefine tpm2_nvwrite tpm2_nvundefine jq; do
+for t in tpm2_nvdefine tpm2_nvwrite tpm2_nvundefine jq perl; do
 	command -v "$t" >/dev/null || { echo "ERROR: $t not found" >&2; exit 99; }
 done
 start_swtpm
 export TPM2TOOLS_TCTI="$TCTI" # the paravisor's side: tpm2-tools
 cd "$TEST_TMP"
 HCL_INDEX=0x01400001
+PIDS=() # the simulated metadata service
+trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; cleanup' EXIT
+mkdir imds
+perl "$TESTS_LIB/../tools/imds-sim.pl" --port-file imds.port --dir imds 2>imds.err &
+PIDS+=($!)
+disown # killed at exit without a word from bash
+for _ in $(seq 100); do
+	[ -s imds.port ] && break
+	sleep 0.1
+done
+[ -s imds.port ] || fail "the simulated metadata service did not start: $(cat imds.err)"
+TDQUOTE_URL="http://127.0.0.1:$(cat imds.port)/acc/tdquote"
 
 bytes_at() { # file offset len
 	od -An -v -tx1 -j "$2" -N "$3" "$1" | tr -d ' \n'
@@ -30,16 +44,20 @@ put_hcl() { # file: the paravisor leaves it in the vTPM's NV index
 		"$HCL_INDEX" >/dev/null || fail "tpm2_nvdefine $HCL_INDEX"
 	tpm2_nvwrite -C o -i "$1" "$HCL_INDEX" || fail "tpm2_nvwrite $HCL_INDEX"
 }
-# Evidence quoted by the AK with hcl.bin in the NV index, and the TD quote beside it.
+# The quoting service hands out the quote file (base64url, as Azure's).
+serve_quote() { # quote
+	jq -cn --arg q "$(base64 -w0 "$1" | tr '+/' '-_' | tr -d '=')" '{quote: $q}' >imds/answer
+}
+# Evidence quoted by the AK with name.bin in the NV index, and the TD quote beside it.
 evidence() { # name [hcl-sim options...]: name.bin, name.quote, name.json
 	local name=$1
 	shift
 	expect_exit 0 "$tools/hcl-sim" --tdx pki --quote-out "$name.quote" --out "$name.bin" \
 		--ak-public ak.pub "$@"
 	put_hcl "$name.bin"
+	serve_quote "$name.quote"
 	expect_exit 0 "$BOOTCHAIN" attest quote --ak ak.ctx --nonce "$nonce" --log boot.log \
-		--keep --out "$name.raw.json"
-	jq --arg q "$(base64 -w0 "$name.quote")" '.keep.quote = $q' "$name.raw.json" >"$name.json"
+		--keep --out "$name.json" --tdquote-url "$TDQUOTE_URL"
 }
 verify() { # evidence [verify options...]
 	local file=$1
@@ -99,18 +117,21 @@ expect_exit 0 "$BOOTCHAIN" attest ak create --type rsa --context ak2.ctx --out-p
 expect_exit 0 "$tools/hcl-sim" --tdx pki --quote-out other-ak.quote --out other-ak.bin \
 	--ak-public ak2.pub --mrtd "$mrtd"
 put_hcl other-ak.bin
+serve_quote other-ak.quote
 expect_exit 0 "$BOOTCHAIN" attest quote --ak ak.ctx --nonce "$nonce" --log boot.log --keep \
-	--out other-ak.raw.json
-jq --arg q "$(base64 -w0 other-ak.quote)" '.keep.quote = $q' other-ak.raw.json >other-ak.json
+	--out other-ak.json --tdquote-url "$TDQUOTE_URL"
 passes keep-signature other-ak.json
 fails keep-binding "the runtime data's HCLAkPub (modulus" other-ak.json
 
 # --- a quote of another TD (its MRTD differs from the TDREPORT's): it vouches for nothing here
-evidence other-td --mrtd "$mrtd" --quote-mrtd "$(openssl rand -hex 48)"
+expect_exit 0 "$tools/hcl-sim" --tdx pki --quote-out other-td.quote --out other-td.bin \
+	--ak-public ak.pub --mrtd "$mrtd" --quote-mrtd "$(openssl rand -hex 48)"
+jq --arg q "$(base64 -w0 other-td.quote)" '.keep.quote = $q' ev.json >other-td.json
 fails keep-signature "the TD quote is of another TD than the HCL report's TDREPORT: its MRTD" \
 	other-td.json
 # --- the TD quote of ev to another root; no quote at all; no Intel root
 fails keep-signature "TD quote:" ev.json --intel-root other/root.pem
+jq 'del(.keep.quote)' ev.json >ev.raw.json
 fails keep-signature "without its TD quote (keep.quote)" ev.raw.json
 # --- the REPORTDATA changed in the TDREPORT: the quote no longer is its TD's
 cp ev.bin rd.bin

@@ -4,7 +4,8 @@
  * the canonical form (bits dropped by padding must be zero), every byte outside the
  * alphabet in the fast path (the groups before the last) and in the last group, wrong
  * lengths, the cap on the output, and agreement with OpenSSL's encoder at every length
- * up to 300 bytes.
+ * up to 300 bytes; base64url (RFC 4648 section 5) both ways against OpenSSL's encoding
+ * in that alphabet, with and without padding.
  */
 #include "config.h"
 
@@ -245,6 +246,63 @@ static void test_agrees_with_openssl_at_every_length(void **state)
 	}
 }
 
+/* OpenSSL's encoding in the URL alphabet without padding (RFC 4648 section 5, by hand
+ * from section 4's): what bc_base64url_encode() must write and decode again. */
+static char *encode_url(const uint8_t *data, size_t len)
+{
+	char *text = encode(data, len);
+	for (char *c = text; *c; c++)
+		*c = *c == '+' ? '-' : *c == '/' ? '_' : *c;
+	text[strcspn(text, "=")] = 0;
+	return text;
+}
+
+static void test_base64url_agrees_with_openssl_at_every_length(void **state)
+{
+	uint8_t data[300], *out = NULL;
+	char mine[BC_BASE64URL_LEN(sizeof(data)) + 1];
+	size_t size = 0;
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 151 + 7);
+	for (size_t len = 0; len <= sizeof(data); len++) {
+		char *want = encode_url(data, len);
+		bc_base64url_encode(data, len, mine);
+		assert_string_equal(mine, want);
+		assert_int_equal(strlen(want), BC_BASE64URL_LEN(len));
+		assert_true(bc_base64url_decode(want, strlen(want), len, &out, &size));
+		assert_int_equal(size, len);
+		if (len)
+			assert_memory_equal(out, data, len);
+		free(out);
+		if (len) {
+			assert_false(bc_base64url_decode(want, strlen(want), len - 1, &out, &size));
+			assert_null(out);
+		}
+		free(want);
+	}
+}
+
+static void test_base64url_takes_padding_and_refuses_the_standard_alphabet(void **state)
+{
+	uint8_t *out = NULL;
+	size_t size = 0;
+	(void)state;
+	assert_true(bc_base64url_decode("-_8", 3, 2, &out, &size)); /* fb ff */
+	assert_int_equal(size, 2);
+	assert_memory_equal(out, "\xfb\xff", 2);
+	free(out);
+	assert_true(bc_base64url_decode("-_8=", 4, 2, &out, &size));
+	assert_memory_equal(out, "\xfb\xff", 2);
+	free(out);
+	static const char *const bad[] = {"+_8", "-/8", "+/8=", "-_8==", "-_", "-_9", "A", "-_8 "};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (bc_base64url_decode(bad[i], strlen(bad[i]), SIZE_MAX, &out, &size))
+			fail_msg("'%s' accepted", bad[i]);
+		assert_null(out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +316,8 @@ int main(void)
 	    cmocka_unit_test(test_the_cap_is_respected),
 	    cmocka_unit_test(test_fast_path_and_last_group),
 	    cmocka_unit_test(test_agrees_with_openssl_at_every_length),
+	    cmocka_unit_test(test_base64url_agrees_with_openssl_at_every_length),
+	    cmocka_unit_test(test_base64url_takes_padding_and_refuses_the_standard_alphabet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
