@@ -156,6 +156,9 @@ expect_exit 0 "$BOOTCHAIN" fleet init --db "sqlite:$TEST_TMP/fleet.db"
 start_listener "$TEST_TMP/notify-fleet" states3 fleet.err
 for _ in $(seq 20); do
 	port=$(random_port)
+	# emptied here, not only by the job's redirection, which may run late: the loop
+	# below must not read the last try's "cannot start"
+	: >fleet.err
 	NOTIFY_SOCKET="$TEST_TMP/notify-fleet" WATCHDOG_USEC=400000 "$BOOTCHAIN" fleet serve \
 		--db "sqlite:$TEST_TMP/fleet.db" --listen "127.0.0.1:$port" 2>fleet.err &
 	SERVE_PID=$!

@@ -59,18 +59,27 @@ boot kernel
 # picked as free); restarts take that port again.
 PORT=0
 serve() {
+	local port
+	# The stopped server's serve.err (its URL) goes first: the background job truncates
+	# the file when it gets the CPU, which under load can come after this shell has read
+	# the old URL, between two reads (the second then found nothing: a silent exit under
+	# pipefail), or not before the wait below has ended on the old URL.
+	rm -f serve.err
 	"$BOOTCHAIN" attest serve --listen "127.0.0.1:$PORT" --log boot.log 2>serve.err &
 	SERVE_PID=$!
 	SERVE_PIDS+=("$SERVE_PID")
 	for _ in $(seq 100); do
-		if grep -q "http://" serve.err; then
-			PORT=$(grep -o 'http://127\.0\.0\.1:[0-9]*' serve.err | head -1 | sed 's/.*://')
+		# one read; the line up to the "(" after the URL: written whole, never a prefix
+		port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\) (.*|\1|p' serve.err \
+			2>/dev/null || true)
+		if [ -n "$port" ]; then
+			PORT=$port
 			return 0
 		fi
 		kill -0 "$SERVE_PID" 2>/dev/null || fail "attest serve did not start: $(cat serve.err)"
 		sleep 0.1
 	done
-	fail "attest serve did not start in 10 s"
+	fail "attest serve did not start in 10 s: $(cat serve.err)"
 }
 serve
 HOST="127.0.0.1:$PORT"
