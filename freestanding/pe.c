@@ -39,7 +39,8 @@
 #define COFF_SECTIONS	     2	/* NumberOfSections, in the COFF header */
 #define COFF_OPT_SIZE	     16 /* SizeOfOptionalHeader */
 #define SECTION_HEADER_SIZE  40
-#define SECTION_RAW_SIZE     16 /* SizeOfRawData, in a section header */
+#define SECTION_VIRTUAL_SIZE 8	/* VirtualSize, in a section header */
+#define SECTION_RAW_SIZE     16 /* SizeOfRawData */
 #define SECTION_RAW_POINTER  20 /* PointerToRawData */
 #define OPT_SIZE_OF_HEADERS  60 /* in the optional header, PE32 and PE32+ alike */
 #define OPT_CHECKSUM	     64
@@ -70,7 +71,8 @@ typedef struct pe_section {
 	uint64_t header_at; /* file offset of its section header */
 	uint64_t offset;    /* PointerToRawData */
 	uint64_t size;	    /* SizeOfRawData, > 0 */
-	char name[9];	    /* printable: names come from the image */
+	uint32_t virtual_size;
+	char name[9]; /* printable: names come from the image */
 } pe_section;
 
 typedef struct pe_image {
@@ -297,11 +299,16 @@ static bc_core_status read_section(const pe_image *pe, uint32_t index, uint64_t 
 				   bc_core_error *err)
 {
 	const uint8_t *raw;
-	uint32_t size, offset;
-	if (!bytes_at(pe, at, 8, &raw) || !u32_at(pe, at + SECTION_RAW_SIZE, &size) ||
+	uint32_t size, offset, virtual_size;
+	if (!bytes_at(pe, at, 8, &raw) || !u32_at(pe, at + SECTION_VIRTUAL_SIZE, &virtual_size) ||
+	    !u32_at(pe, at + SECTION_RAW_SIZE, &size) ||
 	    !u32_at(pe, at + SECTION_RAW_POINTER, &offset))
 		return pe_fail(err, pe, at, "truncated section header %lu", (unsigned long)index);
-	*s = (pe_section){.index = index, .header_at = at, .offset = offset, .size = size};
+	*s = (pe_section){.index = index,
+			  .header_at = at,
+			  .offset = offset,
+			  .size = size,
+			  .virtual_size = virtual_size};
 	section_name(raw, s->name);
 	if (size == 0)
 		return BC_CORE_OK; /* not hashed: its PointerToRawData means nothing */
@@ -461,13 +468,32 @@ static bc_core_status list_ranges(const pe_image *pe, bc_core_pe *out, bc_core_e
 	return BC_CORE_OK;
 }
 
+/* What the parse found, for the caller: where the signature is, the sections. */
+static void describe(const pe_image *pe, bc_core_pe *out)
+{
+	out->cert_entry_at = pe->has_cert_entry ? pe->cert_entry_at : 0;
+	out->cert_offset = pe->cert_offset;
+	out->cert_size = pe->cert_size;
+	out->section_count = pe->count;
+	for (size_t k = 0; k < pe->count; k++) {
+		const pe_section *from = &pe->sections[k];
+		bc_core_pe_section *to = &out->sections[k];
+		*to = (bc_core_pe_section){.header_at = from->header_at,
+					   .offset = from->offset,
+					   .size = from->size,
+					   .virtual_size = from->virtual_size};
+		bc_core_memcpy(to->name, from->name, sizeof(to->name));
+	}
+}
+
 bc_core_status bc_core_pe_ranges(const void *image, uint64_t size, const char *name,
 				 bc_core_pe *out, bc_core_error *err)
 {
 	const char *shown = name ? name : "(memory)";
 	if (!out)
 		return bc_core_fail(err, BC_CORE_E_INVALID, "%s: nowhere to put the ranges", shown);
-	out->count = 0;
+	out->count = out->section_count = 0;
+	out->cert_entry_at = out->cert_offset = out->cert_size = 0;
 	if (!image && size)
 		return bc_core_fail(err, BC_CORE_E_INVALID, "%s: no image data", shown);
 	if (size > BC_CORE_PE_MAX_SIZE)
@@ -476,9 +502,10 @@ bc_core_status bc_core_pe_ranges(const void *image, uint64_t size, const char *n
 				    U64(size), U64(BC_CORE_PE_MAX_SIZE));
 	pe_image pe = {.name = shown, .data = image, .size = size};
 	bc_core_status s = parse_image(&pe, err);
-	if (s != BC_CORE_OK)
+	if (s != BC_CORE_OK || (s = list_ranges(&pe, out, err)) != BC_CORE_OK)
 		return s;
-	return list_ranges(&pe, out, err);
+	describe(&pe, out);
+	return BC_CORE_OK;
 }
 
 /* ---- the digest, with the core's hashes ---- */

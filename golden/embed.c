@@ -23,14 +23,9 @@
 #include "util/buf.h"
 #include "util/cleanup.h"
 
-#define HEADER_SIZE	 28
-#define ENCODING_MAX	 ((size_t)16 << 20) /* far beyond any section: the size is told */
-#define COFF_HEADER_SIZE 20
-#define SECTION_SIZE	 40
-#define PE32_MAGIC	 0x10b
-#define PE32_PLUS_MAGIC	 0x20b
-#define DIR_CERTIFICATES 4 /* IMAGE_DIRECTORY_ENTRY_SECURITY */
-#define DIR_ENTRY_SIZE	 8
+#define HEADER_SIZE    28
+#define ENCODING_MAX   ((size_t)16 << 20) /* far beyond any section: the size is told */
+#define DIR_ENTRY_SIZE 8		  /* the certificate table's data directory entry */
 
 /* ---- the encoding ---- */
 
@@ -242,108 +237,27 @@ bc_status bc_golden_embed_encode(const bc_golden *db, const bc_chain *chain,
 	return BC_OK;
 }
 
-/* ---- the stage's PE headers ---- */
+/* ---- the stage's .bcchain section ---- */
 
-static bool read_u16(const uint8_t *p, size_t size, uint64_t at, uint16_t *v)
+/* The .bcchain section among those the core's parse found (with raw data); exactly one. */
+static bc_status find_entry(const bc_core_pe *pe, const char *name,
+			    const bc_core_pe_section **found, bc_error *err)
 {
-	if (at > size || size - at < 2)
-		return false;
-	*v = (uint16_t)(p[at] | p[at + 1] << 8);
-	return true;
-}
-
-static bool read_u32(const uint8_t *p, size_t size, uint64_t at, uint32_t *v)
-{
-	if (at > size || size - at < 4)
-		return false;
-	*v = (uint32_t)p[at] | (uint32_t)p[at + 1] << 8 | (uint32_t)p[at + 2] << 16 |
-	     (uint32_t)p[at + 3] << 24;
-	return true;
-}
-
-/* The headers this needs, from the image's own fields. */
-typedef struct pe_headers {
-	uint64_t sections; /* offset of the section table */
-	uint16_t section_count;
-	uint64_t dirs;	    /* offset of the data directories */
-	uint32_t dir_count; /* how many the optional header holds */
-} pe_headers;
-
-static bc_status bad_image(const char *name, uint64_t at, const char *why, bc_error *err)
-{
-	return bc_fail(err, BC_E_FORMAT, "%s: offset 0x%llx: %s", name, (unsigned long long)at,
-		       why);
-}
-
-static bc_status read_headers(const uint8_t *p, size_t size, const char *name, pe_headers *h,
-			      bc_error *err)
-{
-	uint32_t pe_at;
-	uint16_t opt_size, magic;
-	if (!read_u32(p, size, 0x3c, &pe_at))
-		return bad_image(name, 0x3c, "no e_lfanew", err);
-	uint64_t coff = (uint64_t)pe_at + 4, opt = coff + COFF_HEADER_SIZE;
-	if (!read_u16(p, size, coff + 2, &h->section_count) ||
-	    !read_u16(p, size, coff + 16, &opt_size) || !read_u16(p, size, opt, &magic))
-		return bad_image(name, coff, "the COFF header is cut short", err);
-	if (magic != PE32_MAGIC && magic != PE32_PLUS_MAGIC)
-		return bad_image(name, opt, "neither a PE32 nor a PE32+ optional header", err);
-	uint64_t count_at = opt + (magic == PE32_MAGIC ? 92 : 108);
-	h->dirs = count_at + 4;
-	if (count_at + 4 > opt + opt_size || !read_u32(p, size, count_at, &h->dir_count))
-		return bad_image(name, opt, "the optional header has no data directories", err);
-	/* only the directories that lie within the optional header count */
-	uint64_t room = (opt + opt_size - h->dirs) / DIR_ENTRY_SIZE;
-	if (h->dir_count > room)
-		h->dir_count = (uint32_t)room;
-	h->sections = opt + opt_size;
-	if (h->sections > size || (size - h->sections) / SECTION_SIZE < (uint64_t)h->section_count)
-		return bad_image(name, h->sections, "the section table is cut short", err);
-	return BC_OK;
-}
-
-/* The certificate table (a signed image): its file offset and size, 0 when none. */
-static bc_status find_certificates(const uint8_t *p, size_t size, const char *name,
-				   const pe_headers *h, bc_stage_section *out, bc_error *err)
-{
-	uint32_t at, len;
-	out->cert_entry = h->dirs + DIR_CERTIFICATES * DIR_ENTRY_SIZE;
-	if (h->dir_count <= DIR_CERTIFICATES || !read_u32(p, size, out->cert_entry, &at) ||
-	    !read_u32(p, size, out->cert_entry + 4, &len) || len == 0) {
-		out->cert_offset = out->cert_size = 0;
-		return BC_OK;
-	}
-	if (at == 0 || at > size || size - at < len)
-		return bad_image(name, out->cert_entry,
-				 "the certificate table lies outside the file", err);
-	/* what follows the table would be cut with it (signers append it last) */
-	if (size - at - len >= 8)
-		return bad_image(name, at, "data after the certificate table", err);
-	out->cert_offset = at;
-	out->cert_size = len;
-	return BC_OK;
-}
-
-/* The .bcchain entry of the section table; exactly one. */
-static bc_status find_entry(const uint8_t *p, const char *name, const pe_headers *h,
-			    uint64_t *entry, bc_error *err)
-{
-	size_t found = 0;
-	for (uint16_t i = 0; i < h->section_count; i++) {
-		uint64_t at = h->sections + (uint64_t)i * SECTION_SIZE;
-		if (memcmp(p + at, BC_CORE_CHAIN_SECTION, 8) != 0)
+	size_t count = 0;
+	for (size_t i = 0; i < pe->section_count; i++) {
+		if (strcmp(pe->sections[i].name, BC_CORE_CHAIN_SECTION) != 0)
 			continue;
-		*entry = at;
-		found++;
+		*found = &pe->sections[i];
+		count++;
 	}
-	if (found > 1)
+	if (count > 1)
 		return bc_fail(err, BC_E_NOTFOUND,
 			       "%s: %zu sections named " BC_CORE_CHAIN_SECTION ": which one?", name,
-			       found);
-	if (!found)
+			       count);
+	if (!count)
 		return bc_fail(err, BC_E_NOTFOUND,
 			       "%s: no section named " BC_CORE_CHAIN_SECTION
-			       ": not a bootchain stage (efi/bootchain.efi)",
+			       " with raw data: not a bootchain stage (efi/bootchain.efi)",
 			       name);
 	return BC_OK;
 }
@@ -351,41 +265,30 @@ static bc_status find_entry(const uint8_t *p, const char *name, const pe_headers
 bc_status bc_stage_find_section(const void *image, size_t size, const char *name,
 				bc_stage_section *out, bc_error *err)
 {
-	const uint8_t *p = image;
 	bc_core_pe pe;
 	bc_core_error cerr = {0};
-	pe_headers h;
-	uint64_t entry = 0;
-	uint32_t virtual_size, raw_size, raw_at;
+	const bc_core_pe_section *sec = NULL;
 	*out = (bc_stage_section){.offset = 0};
 	if (!bc_core_pe_detect(image, size))
 		return bc_fail(err, BC_E_FORMAT,
 			       "%s: not a PE image (no MZ header with a PE "
 			       "signature): not a UEFI stage",
 			       name);
+	/* the core checks every header, the sections and the certificate table */
 	if (bc_core_pe_ranges(image, size, name, &pe, &cerr) != BC_CORE_OK)
 		return bc_fail(err, cerr.status == BC_CORE_E_LIMIT ? BC_E_LIMIT : BC_E_FORMAT, "%s",
 			       cerr.msg);
-	bc_status s = read_headers(p, size, name, &h, err);
-	if (s == BC_OK)
-		s = find_certificates(p, size, name, &h, out, err);
-	if (s == BC_OK)
-		s = find_entry(p, name, &h, &entry, err);
+	bc_status s = find_entry(&pe, name, &sec, err);
 	if (s != BC_OK)
 		return s;
-	if (!read_u32(p, size, entry + 8, &virtual_size) ||
-	    !read_u32(p, size, entry + 16, &raw_size) || !read_u32(p, size, entry + 20, &raw_at))
-		return bad_image(name, entry, "the section header is cut short", err);
-	uint64_t end = out->cert_size ? out->cert_offset : size;
-	if (raw_size == 0 || raw_at == 0 || raw_at > end || end - raw_at < raw_size)
-		return bad_image(name, entry,
-				 "the " BC_CORE_CHAIN_SECTION " section has no raw data within "
-				 "the image",
-				 err);
-	out->offset = raw_at;
-	out->raw_size = raw_size;
+	out->offset = sec->offset;
+	out->raw_size = (uint32_t)sec->size;
 	/* the loader maps VirtualSize bytes: the stage sees no more than that */
-	out->size = virtual_size && virtual_size < raw_size ? virtual_size : raw_size;
+	out->size = sec->virtual_size && sec->virtual_size < sec->size ? sec->virtual_size
+								       : (uint32_t)sec->size;
+	out->cert_offset = pe.cert_offset;
+	out->cert_size = (uint32_t)pe.cert_size;
+	out->cert_entry = pe.cert_entry_at;
 	return BC_OK;
 }
 

@@ -136,10 +136,23 @@ typedef struct bc_core_range {
 	uint64_t from, to; /* [from, to) */
 } bc_core_range;
 
-/* The byte ranges the Authenticode digest covers, in hashing order. */
+/* A section with raw data, as the parse found it. */
+typedef struct bc_core_pe_section {
+	char name[9];	       /* printable: other bytes of the name are '?' */
+	uint64_t header_at;    /* file offset of its section header */
+	uint64_t offset, size; /* PointerToRawData, SizeOfRawData (> 0) */
+	uint32_t virtual_size; /* VirtualSize */
+} bc_core_pe_section;
+
+/* The byte ranges the Authenticode digest covers, in hashing order, and what the parse
+ * found beside them, for tools that edit an image in place (bootchain golden embed). */
 typedef struct bc_core_pe {
 	size_t count;
 	bc_core_range ranges[BC_CORE_PE_MAX_SECTIONS + 4];
+	uint64_t cert_entry_at;		 /* the certificate table's directory entry; 0: none */
+	uint64_t cert_offset, cert_size; /* the certificate table; size 0: not signed */
+	size_t section_count;		 /* the sections with raw data, by file offset */
+	bc_core_pe_section sections[BC_CORE_PE_MAX_SECTIONS];
 } bc_core_pe;
 
 /* An MZ header whose e_lfanew points, within the data, at a "PE\0\0" signature. */

@@ -186,6 +186,39 @@ static void test_certificate_table_is_excluded(void **state)
 	free(unsigned_img.bytes);
 }
 
+/* What the parse tells beside the ranges (golden embed finds .bcchain with it). */
+static void test_sections_and_certificate_table_are_described(void **state)
+{
+	(void)state;
+	pe_spec spec = default_spec(0x20b);
+	spec.sec[0] = (section_spec){".bcchain", 0xa00, 0x300}; /* last in the file */
+	spec.trailing = 16;
+	spec.cert_size = 0x98;
+	image img = build(&spec);
+	put32(img.bytes + SEC(0, 8), 0x123); /* a VirtualSize smaller than the raw data */
+	bc_core_pe pe;
+	bc_core_error err = {0};
+	assert_int_equal(bc_core_pe_ranges(img.bytes, img.len, "x.efi", &pe, &err), BC_CORE_OK);
+	assert_int_equal(pe.section_count, 3);
+	/* by file offset, not table order */
+	assert_string_equal(pe.sections[0].name, ".data");
+	assert_string_equal(pe.sections[2].name, ".bcchain");
+	assert_int_equal(pe.sections[2].offset, 0xa00);
+	assert_int_equal(pe.sections[2].size, 0x300);
+	assert_int_equal(pe.sections[2].virtual_size, 0x123);
+	assert_int_equal(pe.sections[2].header_at, SEC(0, 0));
+	assert_int_equal(pe.cert_entry_at, img.cert_entry_at);
+	assert_int_equal(pe.cert_offset, img.cert_at);
+	assert_int_equal(pe.cert_size, 0x98);
+	/* a refused image describes nothing */
+	put32(img.bytes + SEC(1, RAW_PTR), 0x100); /* .data inside the headers */
+	assert_int_equal(bc_core_pe_ranges(img.bytes, img.len, "x.efi", &pe, &err),
+			 BC_CORE_E_FORMAT);
+	assert_int_equal(pe.section_count, 0);
+	assert_int_equal(pe.cert_size, 0);
+	free(img.bytes);
+}
+
 static void test_checksum_and_certificate_entry_are_not_hashed(void **state)
 {
 	(void)state;
@@ -624,6 +657,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pe32_and_pe32plus_ranges_are_the_specified_ones),
 	    cmocka_unit_test(test_certificate_table_is_excluded),
+	    cmocka_unit_test(test_sections_and_certificate_table_are_described),
 	    cmocka_unit_test(test_checksum_and_certificate_entry_are_not_hashed),
 	    cmocka_unit_test(test_sections_are_listed_in_file_order),
 	    cmocka_unit_test(test_sections_without_raw_data_are_skipped),
